@@ -1,0 +1,32 @@
+"""One place that knows where `resources/` is: source tree, installed wheel or PyInstaller bundle."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def resources_dir() -> Path:
+    """The folder holding the corpus, the bundled models and the icons."""
+    if getattr(sys, "frozen", False):
+        # PyInstaller unpacks data next to the executable's internals (_MEIPASS).
+        return Path(getattr(sys, "_MEIPASS", Path(sys.executable).parent)) / "resources"
+    source_tree = Path(__file__).resolve().parent.parent / "resources"
+    if source_tree.is_dir():
+        return source_tree
+    # An installed wheel ships resources/ as the `caminho_resources` package.
+    import caminho_resources  # noqa: PLC0415
+
+    return Path(caminho_resources.__path__[0])
+
+
+def resource_path(*parts: str) -> Path:
+    return resources_dir().joinpath(*parts)
+
+
+def bundled_model_path() -> Path:
+    return resource_path("models", "no-meio-do-caminho.onnx")
+
+
+def poem_corpus_path() -> Path:
+    return resource_path("corpus", "no-meio-do-caminho.txt")
