@@ -1,0 +1,140 @@
+"""Command line and application start: `caminho [FILE]`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from editor.controller import SuggestionController
+from editor.probe import run_probe
+from editor.resources import bundled_model_path, resource_path
+from editor.settings import APPLICATION, ORGANIZATION, Settings
+from editor.suggest import SuggestConfig
+from editor.window import MainWindow
+
+log = logging.getLogger(__name__)
+
+FALLBACK_VERSION = "0.1.0"
+
+
+def version() -> str:
+    try:
+        return metadata.version("caminho")
+    except metadata.PackageNotFoundError:
+        # Running from a source checkout that was never pip-installed.
+        return FALLBACK_VERSION
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="caminho",
+        description="A text editor that autocompletes with a word-level LSTM.",
+    )
+    parser.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        metavar="FILE",
+        help="file to open; a name that does not exist yet is created on the first save",
+    )
+    parser.add_argument("--version", action="version", version=f"caminho {version()}")
+    models = parser.add_mutually_exclusive_group()
+    models.add_argument(
+        "--model", type=Path, metavar="PATH", help="suggest with this .onnx model (this run only)"
+    )
+    models.add_argument("--no-model", action="store_true", help="start without suggestions")
+    # Quits as soon as the window is up: a smoke test that the whole start path works.
+    parser.add_argument("--quit-after-start", action="store_true", help=argparse.SUPPRESS)
+    probe = parser.add_argument_group("headless probe (docs, smoke tests, packaging checks)")
+    probe.add_argument("--type", metavar="TEXT", dest="type_text",
+                       help=r"type TEXT with real key events (\t Tab, \n Return, \e Esc, "
+                            r"\r Ctrl+Right, \1-\3 Alt+1-3), wait for suggestions, report, exit")
+    probe.add_argument("--screenshot", type=Path, metavar="PNG", help="with --type: save the window")
+    probe.add_argument("--json", action="store_true", help="with --type: print the state as JSON")
+    return parser
+
+
+def startup_model(args: argparse.Namespace, settings: Settings) -> Path | None:
+    """The model to request at start, or None for none: --no-model, else --model, else
+    the one chosen in the Model menu last time, else the bundled one if it exists."""
+    if args.no_model:
+        return None
+    if args.model is not None:
+        return args.model
+    chosen = settings.get("model_path")
+    if chosen:
+        return Path(chosen)
+    bundled = bundled_model_path()
+    return bundled if bundled.is_file() else None
+
+
+def create_application(argv: Sequence[str] | None = None) -> QApplication:
+    """The QApplication, named so QSettings and the desktop find our files and icon."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([sys.argv[0] if sys.argv else "caminho", *(argv or [])])
+    app.setApplicationName(APPLICATION)
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationVersion(version())
+    # Matches resources/caminho.desktop so Wayland compositors show the right icon.
+    app.setDesktopFileName("caminho")
+    icon = QIcon()
+    for name in ("caminho.svg", "caminho-256.png"):
+        path = resource_path("icons", name)
+        if path.is_file():
+            icon.addFile(str(path))
+    if not icon.isNull():
+        app.setWindowIcon(icon)
+    return app
+
+
+def build_window(args: argparse.Namespace, settings: Settings | None = None) -> MainWindow:
+    """The window for these arguments, not shown yet; the place to wire in more services."""
+    settings = settings if settings is not None else Settings()
+    window = MainWindow(settings)
+    config = SuggestConfig(
+        ghost_enabled=settings.get("ghost_enabled"),
+        ghost_threshold=settings.get("ghost_threshold"),
+        ghost_max_words=settings.get("ghost_max_words"),
+    )
+    window.attach_suggestions(SuggestionController(window.editor, window.strip, config, window))
+    if args.file is not None:
+        window.open_or_create(args.file)
+    model = startup_model(args, settings)
+    if model is not None:
+        # --model is for this run only; the Model menu is what changes the saved choice.
+        window.load_model(model, remember=False)
+    return window
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
+    app = create_application()
+    window = build_window(args)
+    window.show()
+    if args.type_text is not None:
+        code = run_probe(window, args.type_text, screenshot=args.screenshot, as_json=args.json,
+                         model_expected=window.requested_model is not None or not args.no_model)
+        window.editor.document().setModified(False)  # a probe never asks to save
+        window.close()
+        return code
+    if args.quit_after_start:
+        QTimer.singleShot(0, window.close)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""The LSTM state for the text before the cursor, advanced incrementally.
+
+Typing one more word runs the model on one token; editing earlier text or moving the cursor
+re-runs only from the first token that changed. The text handed in is a bounded window whose
+start stays put while the cursor moves forward (see `context_window`), so the common prefix
+with the previous call is almost always everything but the last token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from editor.lm import LanguageModel
+
+# The window's start snaps to multiples of CHUNK characters, so it moves once per CHUNK typed,
+# not on every keystroke; the model then sees between WINDOW - CHUNK and WINDOW characters.
+WINDOW = 3000
+CHUNK = 1000
+
+
+def context_window(cursor: int, *, window: int = WINDOW, chunk: int = CHUNK) -> int:
+    """Where the text handed to the model starts, for a cursor at `cursor`."""
+    if cursor <= window:
+        return 0
+    return ((cursor - window) // chunk + 1) * chunk
+
+
+class _Grow:
+    """A numpy array that grows along axis 0 without reallocating on every append."""
+
+    def __init__(self, row_shape: tuple[int, ...]) -> None:
+        self.data = np.zeros((64, *row_shape), np.float32)
+        self.n = 0
+
+    def truncate(self, n: int) -> None:
+        self.n = min(self.n, n)
+
+    def extend(self, rows: np.ndarray) -> None:
+        need = self.n + len(rows)
+        if need > len(self.data):
+            bigger = np.zeros((max(need, 2 * len(self.data)), *self.data.shape[1:]), np.float32)
+            bigger[: self.n] = self.data[: self.n]
+            self.data = bigger
+        self.data[self.n : need] = rows
+        self.n = need
+
+    def view(self) -> np.ndarray:
+        return self.data[: self.n]
+
+
+@dataclass
+class StepStats:
+    """What the last `update` cost; tests and benchmarks read it."""
+
+    reused: int = 0  # tokens whose state came from the cache
+    computed: int = 0  # tokens run through the model
+
+
+class ContextTracker:
+    """Token ids fed so far, the state after each, and the gate values the panel shows."""
+
+    def __init__(self, model: LanguageModel) -> None:
+        self.model = model
+        layers, hidden = model.info.layers, model.info.hidden
+        self.ids: list[int] = []
+        self.h_seq = _Grow((layers, hidden))
+        self.c_seq = _Grow((layers, hidden))
+        self.gates = _Grow((layers, 4, hidden))
+        self.logits: np.ndarray | None = None  # next-token scores after ids[-1]
+        self.stats = StepStats()
+
+    def state_at(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """State after the first `n` fed tokens, shaped [L, 1, H] for the model."""
+        if n == 0:
+            return self.model.zero_state()
+        h = self.h_seq.data[n - 1][:, None, :].copy()
+        c = self.c_seq.data[n - 1][:, None, :].copy()
+        return h, c
+
+    def update(self, ids: list[int]) -> np.ndarray:
+        """Make the tracked sequence equal `ids` and return the logits after its last token."""
+        if not ids:
+            raise ValueError("the context needs at least one token (start with <doc>)")
+        keep = 0
+        limit = min(len(ids), len(self.ids))
+        while keep < limit and ids[keep] == self.ids[keep]:
+            keep += 1
+        if keep == len(ids) == len(self.ids) and self.logits is not None:
+            self.stats = StepStats(reused=keep, computed=0)
+            return self.logits
+        # Logits are kept only for the last position, so re-run at least one token.
+        keep = min(keep, len(ids) - 1)
+        fresh = ids[keep:]
+        out = self.model.run(fresh, *self.state_at(keep))
+        self.ids = list(ids)
+        for buf, rows in ((self.h_seq, out.h_seq), (self.c_seq, out.c_seq), (self.gates, out.gates)):
+            buf.truncate(keep)
+            buf.extend(rows)
+        self.logits = out.logits[-1]
+        self.stats = StepStats(reused=keep, computed=len(fresh))
+        return self.logits
+
+    def reset(self) -> None:
+        self.ids = []
+        for buf in (self.h_seq, self.c_seq, self.gates):
+            buf.truncate(0)
+        self.logits = None

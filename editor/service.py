@@ -1,0 +1,142 @@
+"""Runs model loading and suggestion ranking on one background thread (Qt-free).
+
+The GUI thread only posts requests and receives results, so typing never waits for inference.
+Requests coalesce: while the worker is busy, a newer request replaces an older pending one,
+so a burst of keystrokes costs one ranking, not one per key. Every request carries the
+document revision it was made for; the window drops results for any other revision, so a
+suggestion for old text is never shown.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from editor.lm import LanguageModel, ModelError
+from editor.suggest import SuggestConfig, Suggester, Suggestions
+
+
+@dataclass(frozen=True)
+class Request:
+    revision: int  # the document revision this is for; results echo it back
+    text_before: str  # window of text before the cursor (see editor.context.context_window)
+    at_doc_start: bool  # whether the window starts at the start of the document
+    text_after: str = ""  # a few characters after the cursor
+    posted: float = 0.0  # time.perf_counter() when the key event arrived
+
+
+@dataclass
+class Result:
+    revision: int
+    suggestions: Suggestions
+    compute_ms: float  # time spent ranking on the worker
+    latency_ms: float  # from the request being posted to the result being ready
+
+
+@dataclass
+class ModelStatus:
+    ok: bool
+    path: Path | None
+    message: str  # model name when ok, the reason when not
+    model: LanguageModel | None = None
+
+
+class SuggestionService:
+    """One worker thread owning the model; callbacks are invoked on that thread."""
+
+    def __init__(self, on_result: Callable[[Result], None], on_model: Callable[[ModelStatus], None],
+                 config: SuggestConfig | None = None) -> None:
+        self._on_result = on_result
+        self._on_model = on_model
+        self.config = config or SuggestConfig()
+        self._cond = threading.Condition()
+        self._pending: Request | None = None
+        self._pending_model: Path | None | bool = False  # False: nothing to load, None: unload
+        self._stop = False
+        self._suggester: Suggester | None = None
+        self._blocked: set[str] = set()
+        self._thread = threading.Thread(target=self._loop, name="caminho-suggest", daemon=True)
+        self._thread.start()
+
+    # -- called from the GUI thread ------------------------------------------------------------
+    def load_model(self, path: Path | str | None) -> None:
+        """Load (or with None unload) a model in the background; `on_model` reports the outcome."""
+        with self._cond:
+            self._pending_model = Path(path) if path is not None else None
+            self._cond.notify()
+
+    def request(self, req: Request) -> None:
+        with self._cond:
+            self._pending = req
+            self._cond.notify()
+
+    def update_config(self, **changes: object) -> None:
+        with self._cond:
+            for key, value in changes.items():
+                setattr(self.config, key, value)
+
+    def set_blocked(self, words: set[str]) -> None:
+        with self._cond:
+            self._blocked = set(words)
+            if self._suggester is not None:
+                self._suggester.blocked = set(words)
+
+    def shutdown(self, timeout: float = 2.0) -> None:
+        with self._cond:
+            self._stop = True
+            self._cond.notify()
+        self._thread.join(timeout)
+
+    @property
+    def has_model(self) -> bool:
+        return self._suggester is not None
+
+    # -- the worker ------------------------------------------------------------------------------
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._stop and self._pending is None and self._pending_model is False:
+                    self._cond.wait()
+                if self._stop:
+                    return
+                model_path, self._pending_model = self._pending_model, False
+                req, self._pending = self._pending, None
+            if model_path is not False:
+                self._load(model_path)
+            if req is not None and self._suggester is not None:
+                self._serve(req)
+
+    def _load(self, path: Path | None) -> None:
+        if path is None:
+            self._suggester = None
+            self._on_model(ModelStatus(False, None, "No model"))
+            return
+        try:
+            model = LanguageModel.load(path)
+        except ModelError as exc:
+            self._on_model(ModelStatus(False, path, str(exc)))
+            return
+        except Exception as exc:  # a model must never take the editor down
+            self._on_model(ModelStatus(False, path, f"Could not load {path.name}: {exc}"))
+            return
+        self._suggester = Suggester(model, self.config)
+        self._suggester.blocked = set(self._blocked)
+        self._on_model(ModelStatus(True, path, model.info.name, model))
+
+    def _serve(self, req: Request) -> None:
+        assert self._suggester is not None
+        start = time.perf_counter()
+        try:
+            sug = self._suggester.suggest(req.text_before, at_doc_start=req.at_doc_start,
+                                          text_after=req.text_after)
+        except Exception:
+            # Keep serving later requests; show nothing for this one.
+            traceback.print_exc()
+            sug = Suggestions()
+        done = time.perf_counter()
+        posted = req.posted or start
+        self._on_result(Result(req.revision, sug, (done - start) * 1e3, (done - posted) * 1e3))

@@ -1,0 +1,294 @@
+"""Suggestion ranking: next word, completion of the word being typed, and ghost text.
+
+Qt-free. The strip and the ghost text in the editor, the evaluator's keystroke-savings
+simulation and the insight panel all read the same `Suggestions` made here.
+
+The word distribution mixes the LSTM with a cache of the document's own words (a unigram
+"cache model", Kuhn & De Mori 1990): P(w) = (1 - λ)·P_lstm(w) + λ·P_doc(w). Words the model
+does not know share the LSTM's <unk> mass by their count in the document, so names and new
+words become completable once typed.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from editor.context import ContextTracker
+from editor.lm import LanguageModel
+from editor.tokenizer import (
+    DOC,
+    NEWLINE,
+    UNK,
+    Token,
+    is_sentence_start,
+    is_word_norm,
+    match_case,
+    needs_space,
+    normalize,
+    split_partial,
+    tokenize,
+)
+
+SENTENCE_END = frozenset({".", "!", "?", "...", "…"})
+
+
+@dataclass
+class SuggestConfig:
+    """Knobs of the ranking; the editor's preferences and the quality study set them."""
+
+    strip_size: int = 3  # candidates in the strip
+    ghost_threshold: float = 0.35  # show ghost text only when P(top | typed prefix) reaches this
+    ghost_max_words: int = 4  # how far the ghost text may run
+    ghost_enabled: bool = True
+    cache_weight: float = 0.1  # λ: weight of the document-word cache in the mixture
+    learn_document: bool = True  # mix in the document's words at all
+    panel_tokens: int = 30  # recent tokens whose states the panel shows
+
+
+@dataclass(frozen=True)
+class Candidate:
+    text: str  # what gets inserted for the whole word, capitalisation applied
+    norm: str  # the model-side form
+    prob: float  # mixed probability (not renormalised by the prefix)
+    source: str  # "model" or "document"
+
+
+@dataclass
+class Suggestions:
+    prefix: str = ""  # the part of the current word already typed
+    candidates: list[Candidate] = field(default_factory=list)  # best first
+    ghost: list[str] = field(default_factory=list)  # pieces: rest of the word, then " word", "\n"...
+    confidence: float = 0.0  # P(best | prefix)
+    # What the panel draws, from the same run that ranked the words.
+    context_tokens: list[str] = field(default_factory=list)  # surfaces of the fed tokens, recent last
+    top_tokens: list[tuple[str, float]] = field(default_factory=list)  # LSTM's top-10 next tokens
+    entropy: float = 0.0  # of the LSTM's next-token distribution, in bits
+    h_seq: np.ndarray | None = None  # [N, L, H] for the last N fed tokens
+    c_seq: np.ndarray | None = None
+    gates: np.ndarray | None = None  # [N, L, 4, H]
+
+    @property
+    def ghost_text(self) -> str:
+        return "".join(self.ghost)
+
+    @property
+    def words(self) -> list[str]:
+        return [c.text for c in self.candidates]
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits.astype(np.float64) - float(np.max(logits))
+    e = np.exp(z)
+    return e / e.sum()
+
+
+class Suggester:
+    """Keeps the LSTM context for one document and ranks what comes next."""
+
+    def __init__(self, model: LanguageModel, config: SuggestConfig | None = None) -> None:
+        self.model = model
+        self.config = config or SuggestConfig()
+        self.tracker = ContextTracker(model)
+        vocab = model.info.vocab
+        self.is_word = np.array([is_word_norm(t) for t in vocab], dtype=bool)
+        self._sorted = sorted((t, i) for i, t in enumerate(vocab) if self.is_word[i])
+        self._sorted_keys = [t for t, _ in self._sorted]
+        self.blocked: set[str] = set()  # norms never to suggest
+        self.extra_words: Counter[str] = Counter()  # e.g. the user dictionary
+        self._surface = model.info.surface
+        self._context_surfaces: list[str] = []
+
+    # -- the public entry point -------------------------------------------------------------
+    def suggest(self, text_before: str, *, at_doc_start: bool = True, text_after: str = "") -> Suggestions:
+        """Rank what follows `text_before` (the window of text before the cursor)."""
+        context, prefix = split_partial(text_before)
+        tokens = tokenize(context)
+        ids = ([self.model.doc_id] if at_doc_start else []) + self.model.encode([t.norm for t in tokens])
+        if not ids:  # a window that starts mid-document with nothing in it yet
+            ids = [self.model.doc_id]
+            surfaces = [DOC]
+        else:
+            surfaces = ([DOC] if at_doc_start else []) + [t.text for t in tokens]
+        logits = self.tracker.update(ids)
+        p_lstm = softmax(logits)
+        doc_counts, doc_surface = self._document_words(tokens)
+
+        out = Suggestions(prefix=prefix)
+        self._fill_panel(out, p_lstm, surfaces)
+        if text_after[:1].isalnum():
+            return out  # the cursor is inside a word: nothing sensible to add
+        case = _CaseRule(tokens, prefix)
+        out.candidates, out.confidence = self._rank(p_lstm, prefix, doc_counts, doc_surface, case)
+        if self.config.ghost_enabled and out.candidates and out.confidence >= self.config.ghost_threshold:
+            out.ghost = self._ghost(out.candidates[0], prefix, text_before, tokens, doc_counts)
+        return out
+
+    # -- ranking ---------------------------------------------------------------------------
+    def _document_words(self, tokens: list[Token]) -> tuple[Counter[str], dict[str, str]]:
+        counts: Counter[str] = Counter()
+        surface: dict[str, str] = {}
+        if not self.config.learn_document:
+            return counts, surface
+        prev: list[str] = []
+        for t in tokens:
+            if t.kind == "word":
+                counts[t.norm] += 1
+                # A capital at a sentence start says nothing about the word's own case.
+                if not is_sentence_start(prev) or t.norm not in surface:
+                    surface[t.norm] = t.text if not is_sentence_start(prev) else t.norm
+            prev.append(t.text)
+            if len(prev) > 4:
+                del prev[0]
+        counts.update(self.extra_words)
+        return counts, surface
+
+    def _mixed(self, p_lstm: np.ndarray, doc_counts: Counter[str]) -> tuple[np.ndarray, dict[str, float]]:
+        """Mixed probabilities for vocabulary ids, and for document words the model lacks."""
+        total = sum(doc_counts.values())
+        lam = self.config.cache_weight if total else 0.0
+        p = (1.0 - lam) * p_lstm
+        unknown: dict[str, float] = {}
+        if total:
+            ids = self.model.ids
+            unk_counts = {w: n for w, n in doc_counts.items() if w not in ids}
+            unk_total = sum(unk_counts.values())
+            p_unk = (1.0 - lam) * p_lstm[self.model.unk_id]
+            for w, n in doc_counts.items():
+                share = lam * n / total
+                if w in ids:
+                    p[ids[w]] += share
+                else:
+                    unknown[w] = share + p_unk * n / unk_total
+        return p, unknown
+
+    def _rank(self, p_lstm: np.ndarray, prefix: str, doc_counts: Counter[str],
+              doc_surface: dict[str, str], case: _CaseRule) -> tuple[list[Candidate], float]:
+        p, unknown = self._mixed(p_lstm, doc_counts)
+        k = self.config.strip_size
+        blocked = self.blocked
+        pool: list[tuple[float, str, str]] = []  # (prob, norm, source)
+        if prefix:
+            key = normalize(prefix)
+            lo = bisect.bisect_left(self._sorted_keys, key)
+            hi = bisect.bisect_left(self._sorted_keys, key + "\U0010ffff")
+            pool += [(float(p[i]), t, "model") for t, i in self._sorted[lo:hi]]
+            pool += [(q, w, "document") for w, q in unknown.items() if w.startswith(key)]
+            denom = sum(q for q, _, _ in pool) + (1.0 - self.config.cache_weight) * float(
+                p_lstm[self.model.unk_id]) * (0.0 if unknown else 1.0)
+        else:
+            masked = np.where(self.is_word, p, -1.0)
+            n = min(len(masked), k + len(blocked) + 1)
+            top = np.argpartition(-masked, n - 1)[:n] if n < len(masked) else np.arange(len(masked))
+            vocab = self.model.info.vocab
+            pool += [(float(p[i]), vocab[i], "model") for i in top if masked[i] >= 0]
+            pool += [(q, w, "document") for w, q in unknown.items()]
+            denom = 1.0
+        pool = [x for x in pool if x[1] not in blocked]
+        pool.sort(key=lambda x: (-x[0], x[1]))
+        best = pool[:k]
+        confidence = best[0][0] / denom if best and denom > 0 else 0.0
+        cands = [
+            Candidate(case.apply(self._written(norm, doc_surface)), norm, prob, source)
+            for prob, norm, source in best
+        ]
+        return cands, min(confidence, 1.0)
+
+    def _written(self, norm: str, doc_surface: dict[str, str]) -> str:
+        """How a word is written when nothing forces its case: as the user or the corpus wrote it."""
+        if norm in doc_surface:
+            return doc_surface[norm]
+        i = self.model.ids.get(norm)
+        if i is not None and normalize(self._surface[i]) == norm:
+            return self._surface[i]
+        return norm
+
+    # -- ghost text --------------------------------------------------------------------------
+    def _ghost(self, best: Candidate, prefix: str, text_before: str, tokens: list[Token],
+               doc_counts: Counter[str]) -> list[str]:
+        typed = len(prefix)
+        if best.norm == normalize(prefix):
+            return []  # the word is already complete; the writer may still be extending it
+        first = best.text[typed:] if normalize(best.text[:typed]) == normalize(prefix) else ""
+        if not first:
+            return []
+        if not prefix and text_before and not text_before[-1].isspace():
+            last = tokens[-1].text if tokens else ""
+            if needs_space(last, best.text):
+                first = " " + first
+        pieces = [first]
+        surfaces = [t.text for t in tokens] + [best.text]
+        h, c = self.tracker.state_at(len(self.tracker.ids))
+        next_id = self.model.ids.get(best.norm, self.model.unk_id)
+        shouting = _CaseRule(tokens, prefix).shouting
+        lam = self.config.cache_weight if doc_counts else 0.0
+        total = sum(doc_counts.values()) or 1
+        words = 1
+        vocab = self.model.info.vocab
+        skip = {self.model.unk_id, self.model.doc_id}
+        while surfaces[-1] != NEWLINE and surfaces[-1] not in SENTENCE_END:
+            out = self.model.run([next_id], h, c)
+            h, c = out.h, out.c
+            p = (1.0 - lam) * softmax(out.logits[-1])
+            for w, n in doc_counts.items():
+                i = self.model.ids.get(w)
+                if i is not None:
+                    p[i] += lam * n / total
+            for i in skip:
+                p[i] = 0.0
+            i = int(np.argmax(p))
+            if p[i] < self.config.ghost_threshold or vocab[i] in self.blocked:
+                break
+            norm = vocab[i]
+            if is_word_norm(norm) and words >= self.config.ghost_max_words:
+                break  # past the word budget only a closing line break or punctuation may follow
+            if norm == NEWLINE:
+                pieces.append("\n")
+                break
+            word = self._written(norm, {})
+            if is_word_norm(norm):
+                word = match_case(word, sentence_start=is_sentence_start(surfaces), shouting=shouting)
+                words += 1
+            pieces.append((" " if needs_space(surfaces[-1], word) else "") + word)
+            surfaces.append(word)
+            next_id = i
+        return pieces
+
+    # -- panel ---------------------------------------------------------------------------------
+    def _fill_panel(self, out: Suggestions, p_lstm: np.ndarray, surfaces: list[str]) -> None:
+        n = min(self.config.panel_tokens, len(self.tracker.ids))
+        out.context_tokens = surfaces[-n:] if n else []
+        out.h_seq = self.tracker.h_seq.view()[-n:].copy()
+        out.c_seq = self.tracker.c_seq.view()[-n:].copy()
+        out.gates = self.tracker.gates.view()[-n:].copy()
+        top = np.argsort(-p_lstm)[:10]
+        vocab = self.model.info.vocab
+        out.top_tokens = [(vocab[i], float(p_lstm[i])) for i in top]
+        nz = p_lstm[p_lstm > 0]
+        out.entropy = float(-(nz * np.log2(nz)).sum())
+
+
+class _CaseRule:
+    """Capitalisation that follows the user: sentence starts, ALL CAPS, a capitalised prefix."""
+
+    def __init__(self, tokens: list[Token], prefix: str) -> None:
+        self.prefix = prefix
+        self.sentence_start = is_sentence_start([t.text for t in tokens[-4:]]) if tokens else True
+        recent = [t.text for t in tokens if t.kind == "word"][-3:]
+        self.shouting = len(recent) >= 2 and all(w.isupper() and len(w) > 1 for w in recent)
+
+    def apply(self, word: str) -> str:
+        return match_case(word, sentence_start=self.sentence_start, typed_prefix=self.prefix,
+                          shouting=self.shouting)
+
+
+def learn_words(counter: Counter[str], words: Iterable[str]) -> None:
+    """Add written words to a counter of norms (used for the user dictionary)."""
+    for w in words:
+        n = normalize(w)
+        if is_word_norm(n) and n not in (UNK, DOC):
+            counter[n] += 1

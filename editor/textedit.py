@@ -1,0 +1,151 @@
+"""The text area: a QPlainTextEdit that zooms, reports dropped files and gives back the
+exact text it holds. Suggestions (ghost text) will paint and take keys here; the decisions
+stay in the window and the suggestion engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QFont,
+    QFontDatabase,
+    QKeyEvent,
+    QTextDocument,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+MIN_POINT_SIZE = 6
+MAX_POINT_SIZE = 72
+TAB_WIDTH = 4  # in spaces
+
+
+def document_text(document: QTextDocument) -> str:
+    """The document's text exactly as typed, with "\\n" between paragraphs.
+
+    QTextDocument.toPlainText() turns no-break spaces into plain spaces and U+2028 into
+    "\\n", which would silently change a file on save; the raw text keeps both.
+    """
+    return document.toRawText().replace("\u2029", "\n")
+
+
+def _local_files(event: QDropEvent | QDragEnterEvent | QDragMoveEvent) -> list[Path]:
+    mime = event.mimeData()
+    if not mime.hasUrls():
+        return []
+    return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+
+
+class CaminhoTextEdit(QPlainTextEdit):
+    """Plain-text editing area with zoom steps and file drops forwarded as a signal."""
+
+    zoom_changed = Signal(int)  # zoom steps away from the base font size
+    files_dropped = Signal(list)  # list[Path]
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        # Prose reads better a bit larger than the terminal default.
+        font.setPointSizeF(max(font.pointSizeF(), 11.0))
+        self._base_point_size = font.pointSizeF()
+        self._zoom = 0
+        self.setFont(font)
+        self.setTabChangesFocus(False)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self._update_tab_stop()
+
+    # --- text --------------------------------------------------------------------------
+
+    def text(self) -> str:
+        """The exact text (see `document_text`); use this, not toPlainText(), to save."""
+        return document_text(self.document())
+
+    def set_text(self, text: str) -> None:
+        """Replace everything, forget undo history and mark the document unmodified."""
+        self.setPlainText(text)
+        self.document().setModified(False)
+
+    def cursor_line_column(self) -> tuple[int, int]:
+        """1-based line (paragraph) and column of the text cursor."""
+        cursor = self.textCursor()
+        return cursor.blockNumber() + 1, cursor.positionInBlock() + 1
+
+    # --- zoom --------------------------------------------------------------------------
+
+    @property
+    def base_point_size(self) -> float:
+        return self._base_point_size
+
+    def zoom(self) -> int:
+        return self._zoom
+
+    def set_zoom(self, steps: int) -> None:
+        """Show the text `steps` points larger (or smaller) than the base font."""
+        low = int(MIN_POINT_SIZE - self._base_point_size)
+        high = int(MAX_POINT_SIZE - self._base_point_size)
+        steps = max(low, min(high, int(steps)))
+        if steps == self._zoom and self.font().pointSizeF() == self._base_point_size + steps:
+            return
+        self._zoom = steps
+        font = QFont(self.font())
+        font.setPointSizeF(self._base_point_size + steps)
+        self.setFont(font)
+        self._update_tab_stop()
+        self.zoom_changed.emit(steps)
+
+    def zoom_in(self) -> None:
+        self.set_zoom(self._zoom + 1)
+
+    def zoom_out(self) -> None:
+        self.set_zoom(self._zoom - 1)
+
+    def reset_zoom(self) -> None:
+        self.set_zoom(0)
+
+    def _update_tab_stop(self) -> None:
+        self.setTabStopDistance(self.fontMetrics().horizontalAdvance(" ") * TAB_WIDTH)
+
+    # --- events ------------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        # Ghost-text keys (accept / dismiss a suggestion) go here, before the default
+        # handling; everything else, Tab included, must reach QPlainTextEdit unchanged.
+        super().keyPressEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt override)
+        # QPlainTextEdit zooms on Ctrl+wheel by itself, behind our back: the step would not
+        # be counted, persisted or reset by Ctrl+0.
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            delta = event.angleDelta().y()
+            if delta > 0:
+                self.zoom_in()
+            elif delta < 0:
+                self.zoom_out()
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
+        if _local_files(event):
+            event.acceptProposedAction()
+            return
+        super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 (Qt override)
+        if _local_files(event):
+            event.acceptProposedAction()
+            return
+        super().dragMoveEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt override)
+        # A dropped file is to be opened, not its path pasted into the text.
+        files = _local_files(event)
+        if files:
+            event.acceptProposedAction()
+            self.files_dropped.emit(files)
+            return
+        super().dropEvent(event)

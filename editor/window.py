@@ -1,0 +1,801 @@
+"""The main window: menus, files, the find bar and the status bar around the text area.
+
+Collaborators come in through the constructor (the settings now, the suggestion service
+later), so tests drive a real window with settings in a temporary folder. Every question
+to the user goes through `ask_user` and every file dialog through a `choose_*` method:
+tests replace those few methods instead of clicking modal dialogs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QTextCursor,
+)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from editor import fileio
+from editor.controller import SuggestionController
+from editor.fileio import DEFAULT_FORMAT, FileError, FileFormat
+from editor.find import FindBar, find_text
+from editor.resources import bundled_model_path
+from editor.service import ModelStatus
+from editor.settings import Settings
+from editor.strip import SuggestionStrip
+from editor.textedit import CaminhoTextEdit
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "Caminho"
+UNTITLED = "Untitled"
+STATUS_TIMEOUT_MS = 8000
+# Programs that save in several steps fire several change events; look once they settle.
+DISK_CHECK_DELAY_MS = 150
+
+_STANDARD_BUTTONS = {
+    "save": QMessageBox.StandardButton.Save,
+    "discard": QMessageBox.StandardButton.Discard,
+    "cancel": QMessageBox.StandardButton.Cancel,
+    "ok": QMessageBox.StandardButton.Ok,
+    "yes": QMessageBox.StandardButton.Yes,
+    "no": QMessageBox.StandardButton.No,
+}
+
+DiskStamp = tuple[int, int, int]
+
+
+def _disk_stamp(path: Path) -> DiskStamp | None:
+    """What identifies one version of a file on disk; None when it is gone."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size, info.st_ino
+
+
+def _key_sequences(
+    keys: Sequence[QKeySequence | QKeySequence.StandardKey | str],
+) -> list[QKeySequence]:
+    """Platform bindings plus our extras, each once: an action holding the same sequence
+    twice makes Qt report an ambiguous shortcut and trigger neither."""
+    sequences: list[QKeySequence] = []
+    for key in keys:
+        if isinstance(key, QKeySequence.StandardKey):
+            candidates = QKeySequence.keyBindings(key)
+        else:
+            candidates = [QKeySequence(key)]
+        for sequence in candidates:
+            if not sequence.isEmpty() and sequence not in sequences:
+                sequences.append(sequence)
+    return sequences
+
+
+def _dropped_files(event: QDropEvent | QDragEnterEvent) -> list[Path]:
+    mime = event.mimeData()
+    if not mime.hasUrls():
+        return []
+    return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+
+
+class MainWindow(QMainWindow):
+    """One document in one window."""
+
+    # Path of the model to load, or None for the bundled one. Nothing is loaded here: the
+    # suggestion engine listens and calls `set_model_name` once the model is ready.
+    model_requested = Signal(object)
+    document_loaded = Signal(object)  # Path | None: opened, reloaded, created or new
+    document_saved = Signal(object)  # Path
+    error_shown = Signal(str, str)  # title, message
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self._path: Path | None = None
+        self._format: FileFormat = DEFAULT_FORMAT
+        self._disk_stamp: DiskStamp | None = None
+        self._requested_model: Path | None = None
+        self.last_error: tuple[str, str] | None = None
+        self._message_box: QMessageBox | None = None
+
+        self.editor = CaminhoTextEdit(self)
+        self.strip = SuggestionStrip(self)
+        self.suggestions: SuggestionController | None = None
+        self.find_bar = FindBar(self)
+        self.find_bar.hide()
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.strip)
+        layout.addWidget(self.editor, 1)
+        layout.addWidget(self.find_bar)
+        self.setCentralWidget(central)
+
+        self._watcher = QFileSystemWatcher(self)
+        self._disk_timer = QTimer(self)
+        self._disk_timer.setSingleShot(True)
+        self._disk_timer.setInterval(DISK_CHECK_DELAY_MS)
+
+        self._create_actions()
+        self._create_menus()
+        self._create_status_bar()
+        self._connect()
+
+        self.setAcceptDrops(True)
+        self.editor.set_zoom(self.settings.get("zoom"))
+        geometry = self.settings.get("window_geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(900, 650)
+        self._show_format()
+        self._update_title()
+        self._update_position()
+        self.editor.setFocus()
+
+    # --- construction ------------------------------------------------------------------
+
+    def _action(
+        self,
+        text: str,
+        slot,
+        shortcuts: Sequence[QKeySequence | QKeySequence.StandardKey | str] = (),
+        tip: str = "",
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcuts:
+            action.setShortcuts(_key_sequences(shortcuts))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        # Actions live on the window, so shortcuts work while the find field has focus.
+        self.addAction(action)
+        return action
+
+    def _create_actions(self) -> None:
+        key = QKeySequence.StandardKey
+        self.new_action = self._action(self.tr("&New"), self.new_file, [key.New])
+        self.open_action = self._action(self.tr("&Open…"), lambda: self.open_file(), [key.Open])
+        self.save_action = self._action(self.tr("&Save"), self.save, [key.Save])
+        self.save_as_action = self._action(
+            self.tr("Save &As…"), lambda: self.save_as(), [key.SaveAs, "Ctrl+Shift+S"]
+        )
+        self.quit_action = self._action(self.tr("&Quit"), self.close, [key.Quit, "Ctrl+Q"])
+
+        self.undo_action = self._action(self.tr("&Undo"), self.editor.undo, [key.Undo])
+        self.redo_action = self._action(self.tr("&Redo"), self.editor.redo, [key.Redo])
+        self.cut_action = self._action(self.tr("Cu&t"), self.editor.cut, [key.Cut])
+        self.copy_action = self._action(self.tr("&Copy"), self.editor.copy, [key.Copy])
+        self.paste_action = self._action(self.tr("&Paste"), self.editor.paste, [key.Paste])
+        self.select_all_action = self._action(
+            self.tr("Select &All"), self.editor.selectAll, [key.SelectAll]
+        )
+        self.find_action = self._action(self.tr("&Find…"), self.show_find_bar, [key.Find])
+        self.find_next_action = self._action(
+            self.tr("Find &Next"), lambda: self.find_next(), [key.FindNext, "F3"]
+        )
+        self.find_previous_action = self._action(
+            self.tr("Find Pre&vious"),
+            lambda: self.find_next(backward=True),
+            [key.FindPrevious, "Shift+F3"],
+        )
+        for action in (self.undo_action, self.redo_action, self.cut_action, self.copy_action):
+            action.setEnabled(False)
+
+        # Ctrl+= as well: on most layouts "+" needs Shift, and people press Ctrl and "=".
+        self.zoom_in_action = self._action(
+            self.tr("Zoom &In"), self.editor.zoom_in, [key.ZoomIn, "Ctrl+="]
+        )
+        self.zoom_out_action = self._action(
+            self.tr("Zoom &Out"), self.editor.zoom_out, [key.ZoomOut, "Ctrl+-"]
+        )
+        self.zoom_reset_action = self._action(
+            self.tr("&Reset Zoom"), self.editor.reset_zoom, ["Ctrl+0"]
+        )
+
+        self.load_model_action = self._action(
+            self.tr("&Load Model…"),
+            self._choose_and_load_model,
+            tip=self.tr("Suggest with a model file (.onnx) of your own"),
+        )
+        self.bundled_model_action = self._action(
+            self.tr("Use &Bundled Model"),
+            lambda: self.load_model(None),
+            tip=self.tr("Suggest with the model that comes with Caminho"),
+        )
+
+    def _create_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu(self.tr("&File"))
+        file_menu.addAction(self.new_action)
+        file_menu.addAction(self.open_action)
+        self.recent_menu = QMenu(self.tr("Open &Recent"), self)
+        self.recent_menu.aboutToShow.connect(self._rebuild_recent_menu)
+        file_menu.addMenu(self.recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.save_action)
+        file_menu.addAction(self.save_as_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        edit_menu = bar.addMenu(self.tr("&Edit"))
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.cut_action)
+        edit_menu.addAction(self.copy_action)
+        edit_menu.addAction(self.paste_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.select_all_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.find_action)
+        edit_menu.addAction(self.find_next_action)
+        edit_menu.addAction(self.find_previous_action)
+
+        self.view_menu = bar.addMenu(self.tr("&View"))
+        self.view_menu.addAction(self.zoom_in_action)
+        self.view_menu.addAction(self.zoom_out_action)
+        self.view_menu.addAction(self.zoom_reset_action)
+
+        self.model_menu = bar.addMenu(self.tr("&Model"))
+        self.model_menu.addAction(self.load_model_action)
+        self.model_menu.addAction(self.bundled_model_action)
+        self._rebuild_recent_menu()
+
+    def _create_status_bar(self) -> None:
+        status = self.statusBar()
+        self.latency_label = QLabel(self)
+        self.latency_label.setToolTip(self.tr("How long the last suggestion took"))
+        self.position_label = QLabel(self)
+        self.encoding_label = QLabel(self)
+        self.encoding_label.setToolTip(self.tr("Encoding and line endings used when saving"))
+        self.model_label = QLabel(self.tr("No model"), self)
+        for label in (
+            self.latency_label,
+            self.position_label,
+            self.encoding_label,
+            self.model_label,
+        ):
+            label.setContentsMargins(6, 0, 6, 0)
+            status.addPermanentWidget(label)
+
+    def _connect(self) -> None:
+        document = self.editor.document()
+        document.modificationChanged.connect(self.setWindowModified)
+        self.editor.undoAvailable.connect(self.undo_action.setEnabled)
+        self.editor.redoAvailable.connect(self.redo_action.setEnabled)
+        self.editor.copyAvailable.connect(self.cut_action.setEnabled)
+        self.editor.copyAvailable.connect(self.copy_action.setEnabled)
+        self.editor.cursorPositionChanged.connect(self._update_position)
+        self.editor.zoom_changed.connect(lambda steps: self.settings.set("zoom", steps))
+        self.editor.files_dropped.connect(self._open_dropped)
+        self.find_bar.find_requested.connect(self._on_find_requested)
+        self.find_bar.closed.connect(self.editor.setFocus)
+        self._watcher.fileChanged.connect(self._disk_timer.start)
+        # The folder too: a program that saves by replacing the file (or deleting and
+        # re-creating it) makes Qt drop the watch on the file itself.
+        self._watcher.directoryChanged.connect(self._disk_timer.start)
+        self._disk_timer.timeout.connect(self.check_disk)
+        self.settings.changed.connect(self._on_setting_changed)
+
+    # --- document state ----------------------------------------------------------------
+
+    @property
+    def path(self) -> Path | None:
+        """The file this buffer belongs to (as the user named it, symlinks not resolved)."""
+        return self._path
+
+    @property
+    def file_format(self) -> FileFormat:
+        return self._format
+
+    def is_modified(self) -> bool:
+        return self.editor.document().isModified()
+
+    def display_name(self) -> str:
+        return self._path.name if self._path is not None else self.tr(UNTITLED)
+
+    def _update_title(self) -> None:
+        # "[*]" is where Qt draws the unsaved-changes mark (setWindowModified).
+        self.setWindowTitle(f"{self.display_name()}[*] — {APP_NAME}")
+        self.setWindowFilePath(str(self._path) if self._path else "")
+
+    def _update_position(self) -> None:
+        line, column = self.editor.cursor_line_column()
+        self.position_label.setText(self.tr("Ln {0}, Col {1}").format(line, column))
+
+    def _show_format(self) -> None:
+        self.encoding_label.setText(f"{self._format.label} · {self._format.newline_label}")
+
+    def _set_document(self, path: Path | None, text: str, fmt: FileFormat) -> None:
+        self.editor.set_text(text)
+        self._path = path.absolute() if path is not None else None
+        self._format = fmt
+        self._watch()
+        self._show_format()
+        self._update_title()
+        self._update_position()
+        self.document_loaded.emit(self._path)
+
+    def _watch(self) -> None:
+        """Watch the current file (and its folder) and remember the version on disk."""
+        watched = self._watcher.files() + self._watcher.directories()
+        if watched:
+            self._watcher.removePaths(watched)
+        self._disk_stamp = None
+        if self._path is None:
+            return
+        self._disk_stamp = _disk_stamp(self._path)
+        if self._disk_stamp is not None:
+            self._watcher.addPath(str(self._path))
+        # The link's folder and the target's: a replaced target shows up only in its own.
+        folders = {self._path.parent, Path(os.path.realpath(self._path)).parent}
+        self._watcher.addPaths([str(folder) for folder in folders if folder.is_dir()])
+
+    # --- questions and messages (the seams tests replace) ------------------------------
+
+    def ask_user(
+        self,
+        title: str,
+        text: str,
+        choices: Sequence[tuple[str, str]],
+        *,
+        default: str | None = None,
+        informative: str = "",
+    ) -> str:
+        """Ask a modal question; returns the key of the chosen (key, label) pair.
+
+        Keys "save", "discard", "cancel", "ok", "yes" and "no" get the platform's standard
+        buttons (with the label, if any, as text). Escape and closing the box answer
+        "cancel" when that is a choice.
+        """
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(title)
+        box.setText(text)
+        if informative:
+            box.setInformativeText(informative)
+        buttons = {}
+        for key, label in choices:
+            if key in _STANDARD_BUTTONS:
+                button = box.addButton(_STANDARD_BUTTONS[key])
+                if label:
+                    button.setText(label)
+            else:
+                button = box.addButton(label, QMessageBox.ButtonRole.AcceptRole)
+            buttons[button] = key
+            if key == default:
+                box.setDefaultButton(button)
+        box.exec()
+        return buttons.get(box.clickedButton(), "cancel")
+
+    def choose_open_path(self) -> Path | None:
+        name, _ = QFileDialog.getOpenFileName(
+            self,
+            self.tr("Open"),
+            str(self._dialog_folder()),
+            self.tr("Text files (*.txt *.md *.text);;All files (*)"),
+        )
+        return Path(name) if name else None
+
+    def choose_save_path(self) -> Path | None:
+        start = self._dialog_folder() / (self._path.name if self._path else "untitled.txt")
+        name, _ = QFileDialog.getSaveFileName(
+            self,
+            self.tr("Save As"),
+            str(start),
+            self.tr("Text files (*.txt *.md *.text);;All files (*)"),
+        )
+        return Path(name) if name else None
+
+    def choose_model_path(self) -> Path | None:
+        name, _ = QFileDialog.getOpenFileName(
+            self,
+            self.tr("Load Model"),
+            str(self._dialog_folder()),
+            self.tr("ONNX models (*.onnx);;All files (*)"),
+        )
+        return Path(name) if name else None
+
+    def _dialog_folder(self) -> Path:
+        if self._path is not None:
+            return self._path.parent
+        recent = self.settings.get("recent_files")
+        return Path(recent[0]).parent if recent else Path.home()
+
+    def show_error(self, title: str, message: str) -> None:
+        """Tell the user something failed without blocking (tests, autosaves, timers)."""
+        log.error("%s: %s", title, message)
+        self.last_error = (title, message)
+        self.statusBar().showMessage(f"{title}: {message}", STATUS_TIMEOUT_MS)
+        if self._message_box is not None:
+            self._message_box.close()
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.destroyed.connect(self._forget_message_box)
+        self._message_box = box
+        box.open()  # window-modal sheet, returns at once
+        self.error_shown.emit(title, message)
+
+    def _forget_message_box(self) -> None:
+        self._message_box = None
+
+    def show_status(self, message: str, timeout_ms: int = STATUS_TIMEOUT_MS) -> None:
+        self.statusBar().showMessage(message, timeout_ms)
+
+    def set_model_name(self, name: str | None) -> None:
+        """Show which model suggests (None: none loaded)."""
+        self.model_label.setText(name or self.tr("No model"))
+
+    def set_latency_ms(self, latency_ms: float | None) -> None:
+        """Show how long the last suggestion took (None clears it)."""
+        self.latency_label.setText("" if latency_ms is None else f"{latency_ms:.1f} ms")
+
+    # --- files -------------------------------------------------------------------------
+
+    def maybe_save(self, action: str = "closing") -> bool:
+        """Ask to save unsaved changes; False means the user wants to stay (Cancel)."""
+        if not self.is_modified():
+            return True
+        answer = self.ask_user(
+            self.tr("Unsaved changes"),
+            self.tr("Save the changes to “{0}” before {1}?").format(self.display_name(), action),
+            [("save", ""), ("discard", self.tr("Don't Save")), ("cancel", "")],
+            default="save",
+            informative=self.tr("Your changes will be lost if you don't save them."),
+        )
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    def new_file(self) -> bool:
+        if not self.maybe_save(self.tr("starting a new file")):
+            return False
+        self._set_document(None, "", DEFAULT_FORMAT)
+        return True
+
+    def open_file(self, path: Path | str | None = None) -> bool:
+        """Open `path`, or ask for one; the current text is replaced only on success."""
+        if path is None:
+            if not self.maybe_save(self.tr("opening another file")):
+                return False
+            path = self.choose_open_path()
+            if path is None:
+                return False
+            return self._load(Path(path), ask=False)
+        return self._load(Path(path), ask=True)
+
+    def open_or_create(self, path: Path | str) -> bool:
+        """Open `path`; if there is no such file, start an empty buffer that saves there."""
+        path = Path(path)
+        if os.path.lexists(path):
+            return self.open_file(path)
+        if not self.maybe_save(self.tr("starting a new file")):
+            return False
+        self._set_document(path, "", DEFAULT_FORMAT)
+        self.show_status(self.tr("New file: {0}").format(path.name))
+        return True
+
+    def _load(self, path: Path, *, ask: bool) -> bool:
+        try:
+            text, fmt = fileio.read_text(path)
+        except FileError as exc:
+            if exc.kind == "not_found":
+                self.settings.remove_recent_file(path)
+            self.show_error(
+                self.tr("Could not open {0}").format(path.name),
+                f"{exc.reason[:1].upper()}{exc.reason[1:]}.",
+            )
+            return False
+        if ask and not self.maybe_save(self.tr("opening another file")):
+            return False
+        self._set_document(path, text, fmt)
+        self._remember_recent(path)
+        notices = self._format_notices(fmt)
+        self.show_status(" ".join(notices) if notices else self.tr("Opened {0}").format(path.name))
+        return True
+
+    def _format_notices(self, fmt: FileFormat) -> list[str]:
+        notices = []
+        if fmt.encoding != "utf-8":
+            notices.append(
+                self.tr("Opened as {0} (not UTF-8); it will be saved as {0}.").format(fmt.label)
+            )
+        if fmt.mixed_newlines:
+            notices.append(
+                self.tr("The file mixes line endings; saving will use {0} throughout.").format(
+                    fmt.newline_label
+                )
+            )
+        return notices
+
+    def reload(self) -> bool:
+        """Read the file again, as one undoable edit so the previous text is not lost."""
+        if self._path is None:
+            return False
+        try:
+            text, fmt = fileio.read_text(self._path)
+        except FileError as exc:
+            self.show_error(self.tr("Could not reload {0}").format(self._path.name), exc.reason)
+            return False
+        position = self.editor.textCursor().position()
+        cursor = QTextCursor(self.editor.document())
+        cursor.beginEditBlock()
+        cursor.select(QTextCursor.SelectionType.Document)
+        cursor.insertText(text)
+        cursor.endEditBlock()
+        cursor.setPosition(min(position, len(text)))
+        self.editor.setTextCursor(cursor)
+        self.editor.document().setModified(False)
+        self._format = fmt
+        self._watch()
+        self._show_format()
+        self.document_loaded.emit(self._path)
+        return True
+
+    def save(self) -> bool:
+        if self._path is None:
+            return self.save_as()
+        return self._save_to(self._path)
+
+    def save_as(self, path: Path | str | None = None) -> bool:
+        if path is None:
+            path = self.choose_save_path()
+            if path is None:
+                return False
+        return self._save_to(Path(path))
+
+    def _save_to(self, path: Path) -> bool:
+        path = path.absolute()
+        if path == self._path and self._changed_on_disk():
+            answer = self.ask_user(
+                self.tr("File changed on disk"),
+                self.tr("“{0}” was changed by another program since you opened it.").format(
+                    path.name
+                ),
+                [("overwrite", self.tr("Overwrite")), ("cancel", "")],
+                default="cancel",
+                informative=self.tr("Saving now replaces those changes with your text."),
+            )
+            if answer != "overwrite":
+                return False
+        fmt = self._format
+        text = self.editor.text()
+        try:
+            fileio.write_text(path, text, fmt)
+        except FileError as exc:
+            if exc.kind != "encode":
+                return self._save_failed(path, exc)
+            answer = self.ask_user(
+                self.tr("Can't save as {0}").format(fmt.label),
+                self.tr("Your text can't be stored in {0}: {1}.").format(fmt.label, exc.reason),
+                [("utf8", self.tr("Save as UTF-8")), ("cancel", "")],
+                default="utf8",
+            )
+            if answer != "utf8":
+                return False
+            fmt = fmt.with_encoding("utf-8")
+            try:
+                fileio.write_text(path, text, fmt)
+            except FileError as exc2:
+                return self._save_failed(path, exc2)
+        self._path = path
+        self._format = fmt
+        self.editor.document().setModified(False)
+        self._watch()
+        self._remember_recent(path)
+        self._show_format()
+        self._update_title()
+        self.show_status(self.tr("Saved {0}").format(path.name))
+        self.document_saved.emit(path)
+        return True
+
+    def _save_failed(self, path: Path, exc: FileError) -> bool:
+        # The text stays in the buffer, still marked unsaved; the old file is untouched.
+        message = self.tr("Could not save “{0}”: {1}.").format(path.name, exc.reason)
+        log.error("%s", message)
+        self.last_error = (self.tr("Could not save"), message)
+        self.show_status(message)
+        self.error_shown.emit(self.tr("Could not save"), message)
+        answer = self.ask_user(
+            self.tr("Could not save"),
+            message,
+            [("save_as", self.tr("Save As…")), ("cancel", "")],
+            default="save_as",
+            informative=self.tr("Your text is still here, unsaved. Save it somewhere else?"),
+        )
+        if answer == "save_as":
+            return self.save_as()
+        return False
+
+    def _changed_on_disk(self) -> bool:
+        if self._path is None or self._disk_stamp is None:
+            return False
+        stamp = _disk_stamp(self._path)
+        return stamp is not None and stamp != self._disk_stamp
+
+    def check_disk(self) -> None:
+        """React to another program changing (or deleting) the open file."""
+        if self._path is None:
+            return
+        stamp = _disk_stamp(self._path)
+        if str(self._path) not in self._watcher.files() and stamp is not None:
+            self._watcher.addPath(str(self._path))
+        if stamp == self._disk_stamp:
+            return  # our own save, or a change that was already handled
+        if stamp is None:
+            # Keep the text and mark it unsaved, so closing asks instead of losing it.
+            self._disk_stamp = None
+            self.editor.document().setModified(True)
+            self.show_status(
+                self.tr("“{0}” was deleted on disk; saving will create it again.").format(
+                    self._path.name
+                )
+            )
+            return
+        if not self.is_modified():
+            if self.reload():
+                self.show_status(
+                    self.tr("Reloaded “{0}”: it was changed by another program.").format(
+                        self._path.name
+                    )
+                )
+            return
+        # Remember this version first: the question must not be asked again for it.
+        self._disk_stamp = stamp
+        answer = self.ask_user(
+            self.tr("File changed on disk"),
+            self.tr("“{0}” was changed by another program.").format(self._path.name),
+            [("reload", self.tr("Reload")), ("keep", self.tr("Keep My Version"))],
+            default="keep",
+            informative=self.tr(
+                "Reload loses your unsaved changes (Undo brings them back). "
+                "Keep My Version overwrites the other program's changes when you save."
+            ),
+        )
+        if answer == "reload":
+            self.reload()
+
+    # --- recent files ------------------------------------------------------------------
+
+    def _remember_recent(self, path: Path) -> None:
+        self.settings.add_recent_file(path)
+
+    def _on_setting_changed(self, key: str, value: object) -> None:
+        if key == "recent_files":
+            # Only the enabled state now: rebuilding deletes the actions, and this may run
+            # inside the triggered() of one of them. The menu is rebuilt when it opens.
+            self.recent_menu.setEnabled(bool(value))
+
+    def _rebuild_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self.settings.get("recent_files")
+        for index, name in enumerate(recent, start=1):
+            label = f"&{index % 10} {Path(name).name}"
+            action = self.recent_menu.addAction(label)
+            action.setData(name)
+            action.setToolTip(name)
+            action.setStatusTip(name)
+            action.triggered.connect(lambda _checked=False, name=name: self.open_file(name))
+        if recent:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction(self.tr("&Clear Menu"), self._clear_recent)
+        self.recent_menu.setEnabled(bool(recent))
+
+    def _clear_recent(self) -> None:
+        self.settings.set("recent_files", [])
+
+    # --- find --------------------------------------------------------------------------
+
+    def show_find_bar(self) -> None:
+        selected = self.editor.textCursor().selectedText()
+        # A selection across paragraphs contains U+2029 and can't be a search term.
+        self.find_bar.open_bar(selected if "\u2029" not in selected else "")
+
+    def find_next(self, *, backward: bool = False) -> bool:
+        if not self.find_bar.text():
+            self.show_find_bar()
+            return False
+        return self._on_find_requested(
+            self.find_bar.text(), backward, self.find_bar.case_sensitive(), False
+        )
+
+    def _on_find_requested(
+        self, text: str, backward: bool, case_sensitive: bool, incremental: bool
+    ) -> bool:
+        found = find_text(
+            self.editor,
+            text,
+            backward=backward,
+            case_sensitive=case_sensitive,
+            from_start_of_selection=incremental,
+        )
+        self.find_bar.show_result(found)
+        return found
+
+    # --- model -------------------------------------------------------------------------
+
+    @property
+    def requested_model(self) -> Path | None:
+        return self._requested_model
+
+    def load_model(self, path: Path | str | None, *, remember: bool = True) -> None:
+        """Ask for the model at `path` (None: the bundled one) and, if `remember`, keep the
+        choice for the next start. Listeners of `model_requested` do the loading."""
+        self._requested_model = Path(path) if path is not None else None
+        if remember:
+            self.settings.set("model_path", str(path) if path is not None else None)
+        self.model_requested.emit(self._requested_model)
+
+    def attach_suggestions(self, controller: SuggestionController) -> None:
+        """Wire the suggestion engine in: model requests out, model status and latency back."""
+        self.suggestions = controller
+        self.model_requested.connect(
+            lambda path: controller.load_model(path if path is not None else bundled_model_path())
+        )
+        controller.model_status.connect(self._on_model_status)
+        controller.shown.connect(lambda _s: self.set_latency_ms(controller.last_latency_ms))
+
+    def _on_model_status(self, status: ModelStatus) -> None:
+        self.set_model_name(status.message if status.ok else None)
+        if status.ok:
+            self.show_status(self.tr("Model loaded: {0}").format(status.message))
+        elif status.path is not None:
+            # The editor keeps working without suggestions; say why there are none.
+            self.show_error(self.tr("Model not loaded"), status.message)
+
+    def _choose_and_load_model(self) -> None:
+        path = self.choose_model_path()
+        if path is not None:
+            self.load_model(path)
+
+    # --- window events -----------------------------------------------------------------
+
+    def _open_dropped(self, paths: list[Path]) -> None:
+        if not paths:
+            return
+        if self.open_file(paths[0]) and len(paths) > 1:
+            self.show_status(self.tr("Opened only the first of {0} files.").format(len(paths)))
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
+        if _dropped_files(event):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt override)
+        files = _dropped_files(event)
+        if files:
+            event.acceptProposedAction()
+            self._open_dropped(files)
+        else:
+            super().dropEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        if not self.maybe_save(self.tr("closing")):
+            event.ignore()
+            return
+        self.settings.set("window_geometry", bytes(self.saveGeometry().data()))
+        self.settings.sync()
+        self._disk_timer.stop()
+        if self.suggestions is not None:
+            self.suggestions.shutdown()
+        event.accept()

@@ -1,0 +1,44 @@
+"""The headless probe starts the real program in a subprocess, types and reports."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def run_caminho(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CAMINHO_CONFIG_DIR=str(tmp_path / "cfg"))
+    return subprocess.run([sys.executable, "-m", "editor", *args], capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+@pytest.mark.slow
+def test_probe_types_and_reports_suggestions(tmp_path):
+    shot = tmp_path / "shot.png"
+    proc = run_caminho(tmp_path, "--type", "No meio do ", "--json", "--screenshot", str(shot))
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["strip_slots"][1] == "caminho"
+    assert report["ghost"].startswith("caminho")
+    assert report["model"] == "no-meio-do-caminho.onnx"
+    assert shot.stat().st_size > 1000 and shot.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.slow
+def test_probe_tab_accepts(tmp_path):
+    proc = run_caminho(tmp_path, "--type", r"No meio do cam\t", "--json")
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["text"].startswith("No meio do caminho")
+
+
+@pytest.mark.slow
+def test_probe_with_a_broken_model_reports_the_error(tmp_path):
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"")
+    proc = run_caminho(tmp_path, "--model", str(bad), "--type", "abc", "--json")
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["text"] == "abc"
+    assert "empty" in report["error"]
+    assert proc.returncode == 1
