@@ -48,6 +48,7 @@ class SuggestionController(QObject):
         self.current = Suggestions()  # what is on screen
         self._shown_revision = -1  # revision of the last full result on screen
         self._ghost_revision = -1  # revision the ghost text on screen is right for
+        self._final_revision = -1  # revision whose last result (ghost run on) has arrived
         self._dismissed_revision = -1
         self._carry: str | None = None  # ghost text left after the user typed its first letters
         self._carry_pieces: list[str] = []
@@ -149,12 +150,16 @@ class SuggestionController(QObject):
         sug = result.suggestions
         self.current = sug
         self._shown_revision = self._ghost_revision = result.revision
+        if result.final:
+            self._final_revision = result.revision
         self.strip.set_words(sug.words)
         ghost = sug.ghost_text if self._ghost_allowed() else ""
         if self._dismissed_revision == self.revision:
             ghost = ""
         self.ghost.set_text(ghost)
-        self.last_latency_ms = (time.perf_counter() - self._key_time) * 1e3 if self._key_time else None
+        if not result.extension:
+            self.last_latency_ms = (
+                (time.perf_counter() - self._key_time) * 1e3 if self._key_time else None)
         self.shown.emit(sug)
 
     def _ghost_allowed(self) -> bool:
@@ -171,8 +176,8 @@ class SuggestionController(QObject):
 
     # -- accepting -------------------------------------------------------------------------------
     def is_fresh(self) -> bool:
-        """Whether what is on screen was made for the text as it is now."""
-        return self._shown_revision == self.revision
+        """Whether what is on screen was made for the text as it is now, and is complete."""
+        return self._shown_revision == self._final_revision == self.revision
 
     def ghost_visible(self) -> bool:
         return bool(self.ghost.text()) and self._ghost_revision == self.revision

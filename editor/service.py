@@ -13,7 +13,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from editor.lm import LanguageModel, ModelError
@@ -35,6 +35,8 @@ class Result:
     suggestions: Suggestions
     compute_ms: float  # time spent ranking on the worker
     latency_ms: float  # from the request being posted to the result being ready
+    extension: bool = False  # a second result for the same text: the ghost ran on
+    final: bool = True  # no further result follows for this revision
 
 
 @dataclass
@@ -132,11 +134,28 @@ class SuggestionService:
         start = time.perf_counter()
         try:
             sug = self._suggester.suggest(req.text_before, at_doc_start=req.at_doc_start,
-                                          text_after=req.text_after)
+                                          text_after=req.text_after, extend=False)
         except Exception:
             # Keep serving later requests; show nothing for this one.
             traceback.print_exc()
             sug = Suggestions()
         done = time.perf_counter()
         posted = req.posted or start
-        self._on_result(Result(req.revision, sug, (done - start) * 1e3, (done - posted) * 1e3))
+        will_extend = sug._continuation is not None
+        self._on_result(Result(req.revision, sug, (done - start) * 1e3, (done - posted) * 1e3,
+                               final=not will_extend))
+        if not will_extend:
+            return
+        # The strip is out; now run the ghost text on, unless the writer has already moved on.
+        with self._cond:
+            superseded = self._pending is not None
+        if superseded:
+            return
+        # A copy: the GUI thread already holds `sug` and must never see it change under it.
+        sug = replace(sug, ghost=list(sug.ghost))
+        try:
+            self._suggester.extend_ghost(sug)
+        except Exception:
+            traceback.print_exc()
+        self._on_result(Result(req.revision, sug, (time.perf_counter() - start) * 1e3,
+                               (done - posted) * 1e3, extension=True))

@@ -71,6 +71,7 @@ class Suggestions:
     h_seq: np.ndarray | None = None  # [N, L, H] for the last N fed tokens
     c_seq: np.ndarray | None = None
     gates: np.ndarray | None = None  # [N, L, 4, H]
+    _continuation: _Continuation | None = field(default=None, repr=False)
 
     @property
     def ghost_text(self) -> str:
@@ -79,6 +80,20 @@ class Suggestions:
     @property
     def words(self) -> list[str]:
         return [c.text for c in self.candidates]
+
+
+@dataclass
+class _Continuation:
+    """Where the ghost text's greedy run picks up after its first word."""
+
+    surfaces: list[str]
+    h: np.ndarray
+    c: np.ndarray
+    next_id: int
+    shouting: bool
+    lam: float
+    cache_ids: np.ndarray  # vocabulary ids of the document's known words
+    cache_p: np.ndarray  # their λ-weighted cache probabilities
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -104,8 +119,13 @@ class Suggester:
         self._context_surfaces: list[str] = []
 
     # -- the public entry point -------------------------------------------------------------
-    def suggest(self, text_before: str, *, at_doc_start: bool = True, text_after: str = "") -> Suggestions:
-        """Rank what follows `text_before` (the window of text before the cursor)."""
+    def suggest(self, text_before: str, *, at_doc_start: bool = True, text_after: str = "",
+                extend: bool = True) -> Suggestions:
+        """Rank what follows `text_before` (the window of text before the cursor).
+
+        With `extend=False` the ghost text stops at the end of the current word; call
+        `extend_ghost` to run it on.
+        """
         context, prefix = split_partial(text_before)
         tokens = tokenize(context)
         ids = ([self.model.doc_id] if at_doc_start else []) + self.model.encode([t.norm for t in tokens])
@@ -125,7 +145,10 @@ class Suggester:
         case = _CaseRule(tokens, prefix)
         out.candidates, out.confidence = self._rank(p_lstm, prefix, doc_counts, doc_surface, case)
         if self.config.ghost_enabled and out.candidates and out.confidence >= self.config.ghost_threshold:
-            out.ghost = self._ghost(out.candidates[0], prefix, text_before, tokens, doc_counts)
+            out.ghost, out._continuation = self._ghost(out.candidates[0], prefix, text_before,
+                                                       tokens, doc_counts)
+            if extend:
+                self.extend_ghost(out)
         return out
 
     # -- ranking ---------------------------------------------------------------------------
@@ -209,54 +232,70 @@ class Suggester:
 
     # -- ghost text --------------------------------------------------------------------------
     def _ghost(self, best: Candidate, prefix: str, text_before: str, tokens: list[Token],
-               doc_counts: Counter[str]) -> list[str]:
+               doc_counts: Counter[str]) -> tuple[list[str], _Continuation | None]:
+        """The ghost's first piece (the rest of the current word), and how to run it on."""
         typed = len(prefix)
         if best.norm == normalize(prefix):
-            return []  # the word is already complete; the writer may still be extending it
+            return [], None  # the word is already complete; the writer may still be extending it
         first = best.text[typed:] if normalize(best.text[:typed]) == normalize(prefix) else ""
         if not first:
-            return []
+            return [], None
         if not prefix and text_before and not text_before[-1].isspace():
             last = tokens[-1].text if tokens else ""
             if needs_space(last, best.text):
                 first = " " + first
-        pieces = [first]
-        surfaces = [t.text for t in tokens] + [best.text]
+        total = sum(doc_counts.values())
+        lam = self.config.cache_weight if total else 0.0
+        known = [(self.model.ids[w], n) for w, n in doc_counts.items() if w in self.model.ids]
+        cache_ids = np.array([i for i, _ in known], dtype=np.int64)
+        cache_p = np.array([lam * n / total for _, n in known], dtype=np.float64)
         h, c = self.tracker.state_at(len(self.tracker.ids))
-        next_id = self.model.ids.get(best.norm, self.model.unk_id)
-        shouting = _CaseRule(tokens, prefix).shouting
-        lam = self.config.cache_weight if doc_counts else 0.0
-        total = sum(doc_counts.values()) or 1
-        words = 1
+        cont = _Continuation(
+            surfaces=[t.text for t in tokens] + [best.text],
+            h=h, c=c, next_id=self.model.ids.get(best.norm, self.model.unk_id),
+            shouting=_CaseRule(tokens, prefix).shouting, lam=lam,
+            cache_ids=cache_ids, cache_p=cache_p,
+        )
+        return [first], cont
+
+    def extend_ghost(self, sug: Suggestions) -> bool:
+        """Run the ghost text on past the current word, greedily, while the model is confident.
+
+        Separate from `suggest` so the editor can show the strip first and the longer ghost a
+        moment later; returns whether anything was added.
+        """
+        cont = sug._continuation
+        if cont is None or not sug.ghost:
+            return False
+        sug._continuation = None
+        surfaces, h, c, next_id = cont.surfaces, cont.h, cont.c, cont.next_id
         vocab = self.model.info.vocab
-        skip = {self.model.unk_id, self.model.doc_id}
+        words, added = 1, False
         while surfaces[-1] != NEWLINE and surfaces[-1] not in SENTENCE_END:
             out = self.model.run([next_id], h, c)
             h, c = out.h, out.c
-            p = (1.0 - lam) * softmax(out.logits[-1])
-            for w, n in doc_counts.items():
-                i = self.model.ids.get(w)
-                if i is not None:
-                    p[i] += lam * n / total
-            for i in skip:
-                p[i] = 0.0
+            p = (1.0 - cont.lam) * softmax(out.logits[-1])
+            p[cont.cache_ids] += cont.cache_p
+            p[self.model.unk_id] = p[self.model.doc_id] = 0.0
             i = int(np.argmax(p))
-            if p[i] < self.config.ghost_threshold or vocab[i] in self.blocked:
-                break
             norm = vocab[i]
+            if p[i] < self.config.ghost_threshold or norm in self.blocked:
+                break
             if is_word_norm(norm) and words >= self.config.ghost_max_words:
                 break  # past the word budget only a closing line break or punctuation may follow
+            added = True
             if norm == NEWLINE:
-                pieces.append("\n")
+                sug.ghost.append("\n")
                 break
             word = self._written(norm, {})
             if is_word_norm(norm):
-                word = match_case(word, sentence_start=is_sentence_start(surfaces), shouting=shouting)
+                word = match_case(word, sentence_start=is_sentence_start(surfaces),
+                                  shouting=cont.shouting)
                 words += 1
-            pieces.append((" " if needs_space(surfaces[-1], word) else "") + word)
+            sug.ghost.append((" " if needs_space(surfaces[-1], word) else "") + word)
             surfaces.append(word)
             next_id = i
-        return pieces
+        return added
 
     # -- panel ---------------------------------------------------------------------------------
     def _fill_panel(self, out: Suggestions, p_lstm: np.ndarray, surfaces: list[str]) -> None:

@@ -1,0 +1,187 @@
+"""Typing speed: model step, keystroke → suggestions shown, and CPU spent per keystroke.
+
+    .venv/bin/python benchmarks/keystroke.py [--keys 120] [--gap-ms 100]
+
+Three tables, each measured side by side in one run:
+1. one model step (one token, state in and out): onnxruntime vs the same weights in PyTorch eager;
+2. keystroke → strip and ghost text updated, in the real window (offscreen), typing a passage;
+3. CPU time per keystroke (all threads, idle gaps between keys included), with Caminho's
+   session options (one intra-op thread, no spinning) vs onnxruntime's defaults.
+Models: the bundled poem model and a large random-weight model (vocab 12k, hidden 512).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+
+PASSAGE = ("No meio do caminho tinha uma pedra tinha uma pedra no meio do caminho "
+           "tinha uma pedra no meio do caminho tinha uma pedra. Nunca me esquecerei desse "
+           "acontecimento na vida de minhas retinas tão fatigadas.")
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+def row(name: str, values: list[float], unit: str = "ms") -> str:
+    return (f"| {name:<44} | {statistics.median(values):8.3f} | {pct(values, 99):8.3f} | "
+            f"{len(values):5d} | {unit} |")
+
+
+def header(title: str) -> None:
+    print(f"\n{title}\n")
+    print(f"| {'what':<44} | {'median':>8} | {'p99':>8} | {'n':>5} | unit |")
+    print(f"|{'-' * 46}|{'-' * 10}|{'-' * 10}|{'-' * 7}|------|")
+
+
+def make_models(tmp: Path) -> dict[str, tuple[Path, object]]:
+    """The poem model (ONNX + rebuilt torch weights) and a large random model."""
+    import torch
+
+    from training.config import ModelConfig
+    from training.export import export_model, random_vocab
+    from training.model import LanguageModel as TorchLM
+
+    models: dict[str, tuple[Path, object]] = {}
+    from editor.resources import bundled_model_path
+
+    models["poem"] = (bundled_model_path(), None)
+    torch.manual_seed(0)
+    vocab = random_vocab(12000)
+    config = ModelConfig(vocab_size=len(vocab), embedding=256, hidden=512, layers=1)
+    big = TorchLM(config).eval()
+    path = tmp / "large.onnx"
+    export_model(big, path, vocab=vocab, training={"corpus": [], "random": True}, check=False)
+    models["large (V=12k, H=512)"] = (path, big)
+    # A poem-sized torch model with the same shapes as the bundled one, for the step table.
+    from editor.lm import LanguageModel
+
+    info = LanguageModel.load(bundled_model_path()).info
+    small = TorchLM(ModelConfig(vocab_size=info.vocab_size, embedding=info.embedding or 64,
+                                hidden=info.hidden, layers=info.layers)).eval()
+    spath = tmp / "small.onnx"
+    export_model(small, spath, vocab=info.vocab, training={"corpus": [], "random": True},
+                 check=False)
+    models["poem-sized"] = (spath, small)
+    return models
+
+
+def bench_step(models: dict[str, tuple[Path, object]], n: int = 2000) -> None:
+    import torch
+
+    from editor.lm import LanguageModel
+
+    torch.set_num_threads(1)
+    header("Model step: one token, state in and out (onnxruntime vs PyTorch eager, same weights)")
+    for name, (path, tmodel) in models.items():
+        if tmodel is None:
+            continue
+        lm = LanguageModel.load(path)
+        h, c = lm.zero_state()
+        ort_times, torch_times = [], []
+        th, tc = (torch.from_numpy(h), torch.from_numpy(c))
+        tok = torch.tensor([[5]])
+        with torch.inference_mode():
+            for i in range(n):
+                t0 = time.perf_counter()
+                out = lm.run([2 + i % (lm.info.vocab_size - 2)], h, c)
+                t1 = time.perf_counter()
+                h, c = out.h, out.c
+                _, (th, tc) = tmodel(tok, (th, tc))
+                t2 = time.perf_counter()
+                ort_times.append((t1 - t0) * 1e3)
+                torch_times.append((t2 - t1) * 1e3)
+        print(row(f"{name}: onnxruntime", ort_times))
+        print(row(f"{name}: PyTorch eager", torch_times))
+        print(f"| {name}: ratio of medians (torch / ort){'':<10} | "
+              f"{statistics.median(torch_times) / statistics.median(ort_times):8.2f} |")
+
+
+def type_passage(path: Path, keys: int, gap_ms: float) -> tuple[list[float], list[float], list[float]]:
+    """Latency per key (ms), CPU per key (ms) and compute per key (ms) in the real window."""
+    from PySide6.QtCore import QCoreApplication
+
+    from editor.app import build_parser, build_window, create_application
+    from editor.probe import parse_keys, press, wait_for_fresh_suggestions, wait_until
+    from editor.settings import Settings
+
+    create_application()
+    args = build_parser().parse_args(["--model", str(path)])
+    window = build_window(args, Settings(Path(tempfile.mkdtemp()) / "b.ini"))
+    window.show()
+    ctl = window.suggestions
+    wait_until(lambda: ctl.model_name is not None, 60)
+    computes: list[float] = []
+    forward = ctl.service._on_result
+
+    def spy(result):  # runs on the worker: records the inference part of each keystroke
+        computes.append(result.compute_ms)
+        forward(result)
+
+    ctl.service._on_result = spy  # type: ignore[method-assign]
+    text = (PASSAGE * 10)[:keys]
+    latencies, cpu, compute = [], [], []
+    for key, mods, ch in parse_keys(text):
+        QCoreApplication.processEvents()
+        computes.clear()
+        c0 = time.process_time()
+        press(window.editor, key, mods, ch)
+        wait_for_fresh_suggestions(window, 5)
+        latencies.append(ctl.last_latency_ms or 0.0)
+        # Idle between keys as a typist does: a spinning thread pool burns CPU here.
+        deadline = time.perf_counter() + gap_ms / 1e3
+        while time.perf_counter() < deadline:
+            QCoreApplication.processEvents()
+            time.sleep(0.002)
+        cpu.append((time.process_time() - c0) * 1e3)
+        compute.append(sum(computes))
+    window.editor.document().setModified(False)
+    window.close()
+    ctl.shutdown()
+    return latencies, cpu, compute
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keys", type=int, default=120, help="keystrokes typed per model")
+    parser.add_argument("--gap-ms", type=float, default=100.0, help="pause between keystrokes")
+    args = parser.parse_args()
+    import editor.lm as lm_module
+
+    with tempfile.TemporaryDirectory() as tmpdir:
+        models = make_models(Path(tmpdir))
+        bench_step(models)
+        header(f"Keystroke → strip and ghost text updated, real window offscreen ({args.keys} keys)")
+        results = {}
+        for name in ("poem", "large (V=12k, H=512)"):
+            lat, cpu, comp = type_passage(models[name][0], args.keys, args.gap_ms)
+            results[name] = (cpu, comp)
+            print(row(f"{name}: latency", lat))
+        header(f"CPU time per keystroke, all threads, {args.gap_ms:.0f} ms idle gap included")
+        for name, (cpu, comp) in results.items():
+            print(row(f"{name}: CPU per key (1 thread, no spin)", cpu))
+            print(row(f"{name}: of which inference", comp))
+            print(row(f"{name}: beyond inference", [a - b for a, b in zip(cpu, comp, strict=True)]))
+        # onnxruntime's default session options, for comparison: its pool spins between calls.
+        import onnxruntime as ort
+
+        lm_module.session_options = ort.SessionOptions  # type: ignore[assignment]
+        for name in ("poem", "large (V=12k, H=512)"):
+            _, cpu, _comp = type_passage(models[name][0], max(30, args.keys // 4), args.gap_ms)
+            print(row(f"{name}: CPU per key (ORT defaults)", cpu))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
