@@ -105,7 +105,10 @@ def build_window(args: argparse.Namespace, settings: Settings | None = None) -> 
         ghost_threshold=settings.get("ghost_threshold"),
         ghost_max_words=settings.get("ghost_max_words"),
     )
-    window.attach_suggestions(SuggestionController(window.editor, window.strip, config, window))
+    controller = SuggestionController(window.editor, window.strip, config, window)
+    controller.set_accept_key(settings.get("accept_key"))
+    settings.changed.connect(controller.apply_setting)
+    window.attach_suggestions(controller)
     if args.file is not None:
         window.open_or_create(args.file)
     model = startup_model(args, settings)

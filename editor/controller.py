@@ -74,6 +74,20 @@ class SuggestionController(QObject):
         edit.cursorPositionChanged.connect(self._on_cursor_moved)
         strip.chosen.connect(self.accept_candidate)
 
+    ACCEPT_KEYS = {"Tab": Qt.Key.Key_Tab, "Right": Qt.Key.Key_Right, "End": Qt.Key.Key_End}
+
+    def set_accept_key(self, name: str) -> None:
+        """Which key accepts the whole ghost text: Tab, Right or End."""
+        self.accept_keys = {self.ACCEPT_KEYS.get(name, Qt.Key.Key_Tab)}
+
+    def apply_setting(self, key: str, value: object) -> None:
+        """Follow a changed user setting at once, without a restart."""
+        if key == "accept_key":
+            self.set_accept_key(str(value))
+        elif key in ("ghost_enabled", "ghost_threshold", "ghost_max_words"):
+            self.service.update_config(**{key: value})
+            self.refresh()
+
     # -- model -----------------------------------------------------------------------------------
     def load_model(self, path: Path | str | None) -> None:
         self.service.load_model(path)

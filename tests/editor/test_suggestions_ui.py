@@ -239,3 +239,22 @@ def test_editor_works_without_a_model(qtbot, app_window):
     qtbot.keyClick(w.editor, Qt.Key.Key_Tab)
     assert w.editor.text() == "abc \t"
     assert w.model_label.text() == "No model"
+
+
+def test_accept_key_setting_is_followed_at_once(qtbot, win, settings):
+    settings.set("accept_key", "End")
+    type_and_wait(qtbot, win, "No meio do ")
+    ghost = win.suggestions.ghost.text()
+    qtbot.keyClick(win.editor, Qt.Key.Key_Tab)  # now an ordinary tab
+    assert win.editor.text() == "No meio do \t"
+    qtbot.keyClick(win.editor, Qt.Key.Key_Backspace)
+    wait_fresh(qtbot, win)
+    qtbot.keyClick(win.editor, Qt.Key.Key_End)
+    assert win.editor.text() == "No meio do " + ghost
+
+
+def test_ghost_can_be_switched_off(qtbot, win, settings):
+    settings.set("ghost_enabled", False)
+    type_and_wait(qtbot, win, "No meio do ")
+    assert win.strip.slot_words()[1] == "caminho"
+    assert win.suggestions.ghost.text() == ""
