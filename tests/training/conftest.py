@@ -1,0 +1,35 @@
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+POEM = ROOT / "resources" / "corpus" / "no-meio-do-caminho.txt"
+BUNDLED = ROOT / "resources" / "models" / "no-meio-do-caminho.onnx"
+
+
+@pytest.fixture(scope="session")
+def poem_path() -> Path:
+    return POEM
+
+
+@pytest.fixture(scope="session")
+def bundled_model() -> Path:
+    return BUNDLED
+
+
+@pytest.fixture
+def cli() -> Callable[..., subprocess.CompletedProcess]:
+    """Run `python -m training ARGS...` as a user would, from the repository root."""
+
+    def run(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+        env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8")
+        return subprocess.run(
+            [sys.executable, "-m", "training", *map(str, args)],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
+        )
+
+    return run

@@ -1,0 +1,112 @@
+"""Model and training settings: the one home of every default (CLI, API and GUI read them here).
+
+Kept free of torch so the CLI can show defaults and the onnxruntime-only commands stay light.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Everything needed to rebuild the network; the defaults are the CLI's defaults."""
+
+    vocab_size: int = 0  # V: set from the corpus' vocabulary (ids 0 <unk>, 1 <doc>)
+    embedding: int = 64  # E: size of a word vector
+    hidden: int = 128  # H: LSTM units per layer (the state the editor visualises)
+    layers: int = 1  # L: stacked LSTM layers
+    # One rate for the three places dropout helps a word LSTM: on the embeddings, between
+    # layers and on the LSTM output. 0 for tiny corpora such as the poem, which must be memorised.
+    dropout: float = 0.0
+    # Share the embedding matrix with the decoder (fewer parameters, often better perplexity).
+    # When E != H a linear projection H -> E sits before the tied decoder.
+    tie: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("embedding", "hidden", "layers"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+
+    @property
+    def projected(self) -> bool:
+        return self.tie and self.embedding != self.hidden
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train; the defaults are the CLI's defaults and memorise the poem."""
+
+    epochs: int = 400  # the most epochs; early stopping or a solved corpus usually ends sooner
+    lr: float = 3e-3  # AdamW learning rate
+    weight_decay: float = 0.0  # AdamW decoupled weight decay
+    batch_size: int = 32  # parallel contiguous streams (fewer when the corpus is short)
+    bptt: int = 128  # tokens per truncated-BPTT chunk
+    clip: float = 1.0  # max global gradient norm
+    seed: int = 1928  # for weights, dropout and everything else random
+    min_count: int = 1  # rarer tokens become <unk>
+    max_vocab: int = 20000  # at most this many entries, specials included (0: no limit)
+    # Held-out share for early stopping; None: 10% when the corpus has at least
+    # `tiny_tokens` tokens, none below (a poem must be learnt whole, not validated).
+    val_fraction: float | None = None
+    tiny_tokens: int = 2000
+    patience: int = 3  # epochs without validation improvement before stopping
+    lr_decay: float = 0.5  # learning rate factor after each epoch without improvement
+    # Without validation: stop once accuracy has been 100% for `solved_epochs` epochs and the
+    # loss is down to `solved_loss` (confident predictions: the editor's ghost text needs them).
+    solved_epochs: int = 3
+    solved_loss: float = 0.05
+    doc_separator: str | None = None  # a line holding exactly this splits a file into documents
+    threads: int = 0  # torch CPU threads; 0: automatic (see effective_threads)
+
+    def __post_init__(self) -> None:
+        positive = ("epochs", "batch_size", "bptt", "patience", "solved_epochs", "min_count")
+        for name in positive:
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.lr <= 0:
+            raise ValueError(f"lr must be positive, got {self.lr}")
+        if self.val_fraction is not None and not 0 <= self.val_fraction < 1:
+            raise ValueError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def effective_val_fraction(self, tokens: int) -> float:
+        if self.val_fraction is not None:
+            return self.val_fraction
+        return 0.1 if tokens >= self.tiny_tokens else 0.0
+
+    def effective_threads(self, hidden: int) -> int:
+        """Threads for torch's CPU kernels.
+
+        Small matrices gain nothing from more threads, and on shared cores an extra thread waits
+        for its turn: training the poem took 0.6 s on one thread and up to 7 s on two while
+        other processes ran. Only big layers get one thread per core (at most 4).
+        """
+        if self.threads > 0:
+            return self.threads
+        return 1 if hidden < 256 else max(1, min(4, os.cpu_count() or 1))
+
+
+# Settings that do not change what is computed, so a resumed run may change them.
+RESUMABLE = ("epochs", "threads")
+
+

@@ -1,0 +1,291 @@
+"""PyTorch model -> the self-describing ONNX file of docs/MODEL_FORMAT.md, checked with onnxruntime."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import logging
+import time
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from editor.tokenizer import DOC, NEWLINE, TOKENIZER_VERSION, UNK
+from training.checkpoint import atomic_write, load_checkpoint
+from training.errors import CheckpointError, ExportError
+from training.model import ExportableLSTM, LanguageModel, ModelConfig
+
+FORMAT_VERSION = "1"
+OPSET = 18
+INPUT_NAMES = ("tokens", "h0", "c0")
+OUTPUT_NAMES = ("logits", "h", "c", "h_seq", "c_seq", "gates")
+TOLERANCE = 1e-4  # max abs difference allowed between onnxruntime and PyTorch
+PARITY_LENGTHS = (1, 5, 37)
+TOKENIZER = {
+    "name": "caminho-words",
+    "version": TOKENIZER_VERSION,
+    "lowercase": True,
+    "normalization": "NFC",
+    "newline": NEWLINE,
+    "unk": UNK,
+    "doc": DOC,
+}
+
+
+@dataclass
+class ExportReport:
+    path: Path
+    bytes: int
+    seconds: float
+    parity: dict[str, float] = field(default_factory=dict)  # output -> max abs diff (worst case)
+
+    @property
+    def max_diff(self) -> float:
+        return max(self.parity.values(), default=0.0)
+
+
+def metadata(vocab: Sequence[str], surface: Sequence[str], config: ModelConfig,
+             training: dict[str, Any]) -> dict[str, str]:
+    """The `metadata_props` of docs/MODEL_FORMAT.md (all values strings, JSON where noted)."""
+    if len(vocab) != config.vocab_size or len(surface) != len(vocab):
+        raise ExportError(
+            f"vocabulary of {len(vocab)} entries, {len(surface)} surface forms and a model for "
+            f"{config.vocab_size} tokens do not agree"
+        )
+    if list(vocab[:2]) != [UNK, DOC]:
+        raise ExportError(f"vocabulary must start with {UNK!r}, {DOC!r}")
+
+    def dump(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    return {
+        "caminho_format": FORMAT_VERSION,
+        "vocab": dump(list(vocab)),
+        "surface": dump(list(surface)),
+        "tokenizer": dump(TOKENIZER),
+        "sizes": dump({
+            "vocab": config.vocab_size,
+            "embedding": config.embedding,
+            "hidden": config.hidden,
+            "layers": config.layers,
+        }),
+        "training": dump(training),
+    }
+
+
+@contextlib.contextmanager
+def _quiet_exporter() -> Iterator[None]:
+    """The dynamo exporter logs warnings about unrelated libraries (torchvision ops); hush them."""
+    logger = logging.getLogger("torch.onnx")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+def to_onnx(model: LanguageModel, opset: int = OPSET) -> Any:
+    """Trace the scan-based twin of `model` into an ONNX ModelProto with dynamic B and T."""
+    # A copy without gradients: tracing `scan` with autograd on fails in torch 2.13
+    # ("'SymInt' object has no attribute 'unsqueeze'"), and the caller's model stays trainable.
+    frozen = copy.deepcopy(model).eval().requires_grad_(False)
+    module = ExportableLSTM(frozen).eval()
+    cfg = model.config
+    # Example sizes other than 1, so the exporter cannot specialise B or T to a constant.
+    tokens = torch.zeros((2, 3), dtype=torch.long)
+    h0 = torch.zeros((cfg.layers, 2, cfg.hidden))
+    c0 = torch.zeros((cfg.layers, 2, cfg.hidden))
+    batch = torch.export.Dim("B", min=1, max=1 << 16)
+    steps = torch.export.Dim("T", min=1, max=1 << 24)
+    with _quiet_exporter():
+        program = torch.onnx.export(
+            module,
+            (tokens, h0, c0),
+            None,
+            dynamo=True,
+            opset_version=opset,
+            input_names=list(INPUT_NAMES),
+            output_names=list(OUTPUT_NAMES),
+            dynamic_shapes={"tokens": {0: batch, 1: steps}, "h0": {1: batch}, "c0": {1: batch}},
+            verbose=False,
+        )
+    return program.model_proto
+
+
+def export_model(model: LanguageModel, path: str | Path, *, vocab: Sequence[str],
+                 surface: Sequence[str] | None = None, training: dict[str, Any] | None = None,
+                 check: bool = True, lengths: Sequence[int] = PARITY_LENGTHS) -> ExportReport:
+    """Write `model` as a Caminho ONNX file (atomically) and, with `check`, prove parity."""
+    started = time.monotonic()
+    path = Path(path)
+    proto = to_onnx(model)
+    meta = metadata(vocab, surface if surface is not None else vocab, model.config, training or {})
+    del proto.metadata_props[:]
+    for key, value in meta.items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
+    proto.producer_name = "caminho-train"
+    blob = proto.SerializeToString()
+
+    def write(tmp: str) -> None:
+        Path(tmp).write_bytes(blob)
+        if check:
+            # Checked before it replaces anything: a wrong file never lands at `path`.
+            report.parity = check_parity(model, tmp, lengths=lengths)
+
+    report = ExportReport(path, len(blob), 0.0)
+    atomic_write(path, write)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def session(path: str | Path) -> Any:
+    """An onnxruntime session on one thread, as the editor runs it."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    opts.inter_op_num_threads = 1
+    opts.log_severity_level = 3
+    return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+
+
+def check_parity(model: LanguageModel, onnx_path: str | Path, *,
+                 lengths: Sequence[int] = PARITY_LENGTHS, batch: int = 2, seed: int = 0,
+                 tolerance: float = TOLERANCE) -> dict[str, float]:
+    """Max abs difference per output between onnxruntime and PyTorch; ExportError if too big.
+
+    Every length is run whole from a random state and one token at a time from a zero state
+    with the state carried; PyTorch's side is the scan twin, itself checked against nn.LSTM.
+    """
+    sess = session(onnx_path)
+    cfg = model.config
+    reference = ExportableLSTM(copy.deepcopy(model).eval()).eval()
+    fused = copy.deepcopy(model).eval()
+    gen = torch.Generator().manual_seed(seed)
+    worst = {name: 0.0 for name in OUTPUT_NAMES}
+    worst["nn.LSTM"] = 0.0
+
+    def note(name: str, a: np.ndarray, b: np.ndarray) -> None:
+        if a.shape != b.shape:
+            raise ExportError(f"ONNX output {name} has shape {a.shape}, PyTorch {b.shape}")
+        worst[name] = max(worst[name], float(np.max(np.abs(a - b))) if a.size else 0.0)
+
+    shape = (cfg.layers, batch, cfg.hidden)
+    for length in lengths:
+        tokens = torch.randint(0, cfg.vocab_size, (batch, length), generator=gen)
+        h0 = torch.randn(shape, generator=gen) * 0.5
+        c0 = torch.randn(shape, generator=gen) * 0.5
+        with torch.no_grad():
+            ref = [t.numpy() for t in reference(tokens, h0, c0)]
+            logits, (h, c) = fused(tokens, (h0, c0))
+        note("nn.LSTM", ref[0], logits.numpy())
+        note("nn.LSTM", ref[1], h.numpy())
+        note("nn.LSTM", ref[2], c.numpy())
+        whole = sess.run(list(OUTPUT_NAMES), {"tokens": tokens.numpy(), "h0": h0.numpy(),
+                                              "c0": c0.numpy()})
+        for name, got, want in zip(OUTPUT_NAMES, whole, ref, strict=True):
+            note(name, got, want)
+        # One token at a time from a zero state, as the editor feeds keystrokes.
+        zero = torch.zeros(shape)
+        with torch.no_grad():
+            ref = [t.numpy() for t in reference(tokens, zero, zero)]
+        h_np, c_np = zero.numpy(), zero.numpy()
+        steps: list[list[np.ndarray]] = []
+        for t in range(length):
+            out = sess.run(list(OUTPUT_NAMES), {"tokens": tokens[:, t : t + 1].numpy(),
+                                                "h0": h_np, "c0": c_np})
+            h_np, c_np = out[1], out[2]
+            steps.append(out)
+        for k, name in enumerate(OUTPUT_NAMES):
+            if name in ("h", "c"):
+                note(name, steps[-1][k], ref[k])
+            else:
+                note(name, np.concatenate([s[k] for s in steps], axis=1), ref[k])
+    bad = {k: v for k, v in worst.items() if not v <= tolerance}
+    if bad:
+        detail = ", ".join(f"{k} {v:.2e}" for k, v in bad.items())
+        raise ExportError(f"the ONNX model differs from PyTorch by more than {tolerance}: {detail}")
+    return worst
+
+
+def model_from_checkpoint(data: dict[str, Any]) -> LanguageModel:
+    config = ModelConfig.from_dict(data["model_config"])
+    model = LanguageModel(config)
+    weights = data.get("best_model") or data["model"]
+    try:
+        model.load_state_dict(weights)
+    except (RuntimeError, KeyError) as exc:
+        raise CheckpointError(f"the checkpoint's weights do not fit its settings ({exc})") from None
+    return model.eval()
+
+
+def export_checkpoint(checkpoint: str | Path, out: str | Path, *, check: bool = True
+                      ) -> ExportReport:
+    """`caminho-train export`: a checkpoint (finished or not) -> ONNX file."""
+    from training.train import TrainConfig, training_facts
+
+    data = load_checkpoint(checkpoint)
+    model = model_from_checkpoint(data)
+    history = data.get("history") or []
+    last = history[-1] if history else {}
+    metrics = {k: last[k] for k in ("loss", "accuracy", "val_loss", "val_accuracy")
+               if last.get(k) is not None}
+    facts = training_facts(
+        corpus=list(data.get("corpus", [])), tokens=int(data.get("tokens", 0)),
+        epochs=int(data["epoch"]), seconds=float(data.get("seconds", 0.0)),
+        model_config=model.config, train_config=TrainConfig.from_dict(data["train_config"]),
+        metrics={f"last_epoch_{k}": v for k, v in metrics.items()},
+        stopped=str(data.get("stopped", "")) or "exported from a checkpoint",
+    )
+    return export_model(model, out, vocab=data["vocab"], surface=data["surface"],
+                        training=facts, check=check)
+
+
+def random_vocab(size: int) -> list[str]:
+    """Specials, a line break, punctuation, then made-up words, `size` entries in all."""
+    base = [UNK, DOC, NEWLINE, ".", ",", "o", "a", "de", "que", "e"]
+    if size < 3:
+        raise ValueError("a vocabulary needs at least <unk>, <doc> and one token")
+    words = [f"palavra{k}" for k in range(max(0, size - len(base)))]
+    return (base + words)[:size]
+
+
+def random_model(vocab_size: int, *, embedding: int = 64, hidden: int = 128, layers: int = 1,
+                 seed: int = 0, tie: bool = False) -> LanguageModel:
+    """Random weights, the same for the same arguments (what `export_random_model` exports)."""
+    torch.manual_seed(seed)
+    config = ModelConfig(vocab_size=vocab_size, embedding=embedding, hidden=hidden,
+                         layers=layers, tie=tie)
+    model = LanguageModel(config).eval()
+    with torch.no_grad():  # livelier than the init: a visualisation gets something to show
+        for p in model.lstm.parameters():
+            p.mul_(3.0)
+    return model
+
+
+def export_random_model(path: str | Path, vocab: int | Sequence[str] = 200, *,
+                        embedding: int = 64, hidden: int = 128, layers: int = 1,
+                        seed: int = 0, tie: bool = False, check: bool = False) -> Path:
+    """A valid Caminho model file with random weights: a fixture for editor tests and benchmarks.
+
+    `vocab` is a size (made-up words) or the entries themselves (ids 0 and 1 must be
+    "<unk>" and "<doc>"). Large sizes (vocab 10k+, hidden 512+) export in a few seconds.
+    """
+    tokens = random_vocab(vocab) if isinstance(vocab, int) else list(vocab)
+    model = random_model(len(tokens), embedding=embedding, hidden=hidden, layers=layers,
+                         seed=seed, tie=tie)
+    facts = {"corpus": [], "tokens": 0, "epochs": 0, "seconds": 0.0, "seed": seed,
+             "created": "", "metrics": {}, "hyperparameters": model.config.to_dict(),
+             "random": True}
+    export_model(model, path, vocab=tokens, training=facts, check=check)
+    return Path(path)

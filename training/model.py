@@ -1,0 +1,162 @@
+"""The word-level LSTM language model, in two forms that share one set of weights.
+
+`LanguageModel` trains fast: it runs PyTorch's fused `nn.LSTM`.
+`ExportableLSTM` computes the same function with a handwritten cell stepped by `scan`, so the
+ONNX graph can output what the editor shows (every step's h, c and gates, docs/MODEL_FORMAT.md);
+the exported ONNX `LSTM` op only gives h. It reads `nn.LSTM`'s own parameters, so nothing is copied
+and the two can never drift apart.
+
+Shapes: B batch, T time, V vocabulary, E embedding, H hidden, L layers.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from training.config import ModelConfig
+
+__all__ = ["ExportableLSTM", "LanguageModel", "ModelConfig", "count_parameters"]
+
+
+class LanguageModel(nn.Module):
+    """embedding -> LSTM -> (projection) -> decoder, for training."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        if config.vocab_size < 2:
+            raise ValueError("vocab_size must hold at least <unk> and <doc>")
+        self.config = config
+        self.embed = nn.Embedding(config.vocab_size, config.embedding)
+        self.drop_in = nn.Dropout(config.dropout)
+        self.lstm = nn.LSTM(
+            config.embedding,
+            config.hidden,
+            num_layers=config.layers,
+            batch_first=True,
+            dropout=config.dropout if config.layers > 1 else 0.0,
+        )
+        self.drop_out = nn.Dropout(config.dropout)
+        self.proj = nn.Linear(config.hidden, config.embedding) if config.projected else None
+        decoder_in = config.embedding if config.tie else config.hidden
+        self.decoder = nn.Linear(decoder_in, config.vocab_size)
+        if config.tie:
+            self.decoder.weight = self.embed.weight
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        # Small embeddings: N(0, 1) vectors (PyTorch's default) swamp the LSTM's inputs and,
+        # when tied, the logits.
+        nn.init.uniform_(self.embed.weight, -0.1, 0.1)
+        nn.init.zeros_(self.decoder.bias)
+        if not self.config.tie:
+            nn.init.uniform_(self.decoder.weight, -0.1, 0.1)
+        h = self.config.hidden
+        for k in range(self.config.layers):
+            # Forget-gate bias 1 (Jozefowicz et al. 2015): the cell starts out remembering,
+            # which is what carrying context across a whole document needs.
+            bias = getattr(self.lstm, f"bias_ih_l{k}")
+            with torch.no_grad():
+                bias[h : 2 * h].fill_(1.0)
+                getattr(self.lstm, f"bias_hh_l{k}")[h : 2 * h].zero_()
+
+    def zero_state(self, batch: int) -> tuple[Tensor, Tensor]:
+        shape = (self.config.layers, batch, self.config.hidden)
+        device = self.embed.weight.device
+        return torch.zeros(shape, device=device), torch.zeros(shape, device=device)
+
+    def head(self, top: Tensor) -> Tensor:
+        """Top-layer hidden states [..., H] -> logits [..., V]."""
+        if self.proj is not None:
+            top = self.proj(top)
+        return self.decoder(top)
+
+    def forward(self, tokens: Tensor, state: tuple[Tensor, Tensor] | None = None
+                ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        """tokens [B, T] -> logits [B, T, V], (h [L, B, H], c [L, B, H])."""
+        if state is None:
+            state = self.zero_state(tokens.shape[0])
+        x = self.drop_in(self.embed(tokens))  # [B, T, E]
+        out, (h, c) = self.lstm(x, state)  # out [B, T, H] (top layer)
+        return self.head(self.drop_out(out)), (h, c)
+
+    def lstm_weights(self, layer: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """nn.LSTM's parameters of one layer: W_ih [4H, in], W_hh [4H, H], b_ih [4H], b_hh [4H]."""
+        return (
+            getattr(self.lstm, f"weight_ih_l{layer}"),
+            getattr(self.lstm, f"weight_hh_l{layer}"),
+            getattr(self.lstm, f"bias_ih_l{layer}"),
+            getattr(self.lstm, f"bias_hh_l{layer}"),
+        )
+
+
+class ExportableLSTM(nn.Module):
+    """The trained model as the ONNX graph computes it (inference only: no dropout).
+
+    forward(tokens [B, T] int64, h0 [L, B, H], c0 [L, B, H]) returns
+    logits [B, T, V], h [L, B, H], c [L, B, H], h_seq [B, T, L, H], c_seq [B, T, L, H],
+    gates [B, T, L, 4, H] with the gates in PyTorch's order i, f, g, o.
+    """
+
+    def __init__(self, model: LanguageModel) -> None:
+        super().__init__()
+        self.model = model  # a submodule, so its parameters are this module's parameters
+        self.layers = model.config.layers
+        self.hidden = model.config.hidden
+
+    def forward(self, tokens: Tensor, h0: Tensor, c0: Tensor
+                ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+        from torch._higher_order_ops.scan import scan
+
+        m = self.model
+        n_layers, n_hidden = self.layers, self.hidden
+        w_ih0, _, b_ih0, b_hh0 = m.lstm_weights(0)
+        x = m.embed(tokens)  # [B, T, E]
+        # The first layer's input projection needs no recurrence: one matmul for all steps.
+        xw0 = (x @ w_ih0.t() + (b_ih0 + b_hh0)).transpose(0, 1)  # [T, B, 4H]
+        weights = [m.lstm_weights(k) for k in range(n_layers)]
+
+        def step(carry: tuple[Tensor, Tensor], xw: Tensor
+                 ) -> tuple[tuple[Tensor, Tensor], tuple[Tensor, Tensor, Tensor]]:
+            h_prev, c_prev = carry  # [L, B, H] each
+            hs, cs, gs = [], [], []
+            pre = xw  # [B, 4H]: the layer's input projection plus both biases
+            for k in range(n_layers):
+                w_ih, w_hh, b_ih, b_hh = weights[k]
+                if k > 0:
+                    pre = hs[-1] @ w_ih.t() + (b_ih + b_hh)
+                z = pre + h_prev[k] @ w_hh.t()  # [B, 4H]
+                i, f, g, o = z.split(n_hidden, dim=-1)
+                i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+                c = f * c_prev[k] + i * g
+                h = o * torch.tanh(c)
+                hs.append(h)
+                cs.append(c)
+                gs.append(torch.stack((i, f, g, o), dim=1))  # [B, 4, H]
+            h_new, c_new = torch.stack(hs), torch.stack(cs)  # [L, B, H]
+            # scan forbids outputs aliasing the carry: the per-step outputs are copies.
+            return (h_new, c_new), (h_new.clone(), c_new.clone(), torch.stack(gs, dim=1))
+
+        if torch.compiler.is_exporting():
+            # Traced as one ONNX Scan whose length is the input's: T stays dynamic.
+            (h_last, c_last), (h_steps, c_steps, g_steps) = scan(step, (h0, c0), xw0)
+        else:
+            # Eager `scan` compiles itself for every new length (seconds); the same `step` in
+            # a loop computes the same numbers at once (parity checks and tests run this).
+            carry, ys = (h0, c0), []
+            for t in range(xw0.shape[0]):
+                carry, y = step(carry, xw0[t])
+                ys.append(y)
+            (h_last, c_last) = carry
+            h_steps, c_steps, g_steps = (torch.stack(parts) for parts in zip(*ys, strict=True))
+        # h_steps [T, L, B, H], g_steps [T, B, L, 4, H]
+        h_seq = h_steps.permute(2, 0, 1, 3)  # [B, T, L, H]
+        c_seq = c_steps.permute(2, 0, 1, 3)
+        gates = g_steps.transpose(0, 1)  # [B, T, L, 4, H]
+        logits = m.head(h_seq[:, :, n_layers - 1])  # [B, T, V]
+        return logits, h_last, c_last, h_seq, c_seq, gates
+
+
+def count_parameters(model: nn.Module) -> int:
+    # Tied weights appear once in parameters(), so this counts them once.
+    return sum(p.numel() for p in model.parameters())

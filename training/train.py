@@ -1,0 +1,437 @@
+"""Training: truncated BPTT through the whole token stream, state carried across batches.
+
+The stream (every document from its `<doc>`, closed by a final `<doc>`) is cut into `batch_size`
+contiguous streams that are read side by side, `bptt` tokens at a time. The LSTM state at the end
+of one chunk is the start of the next (detached: gradients stop at the chunk edge, memory does not),
+so the model learns to use context from far back in a document, as the editor feeds it. Every epoch
+starts from a zero state at the stream's first `<doc>`, again as the editor does.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from training.checkpoint import load_checkpoint, save_checkpoint
+from training.config import RESUMABLE, ModelConfig, TrainConfig
+from training.data import (
+    IGNORE,
+    Document,
+    Split,
+    Stream,
+    Vocabulary,
+    document_ids,
+    load_documents,
+    split_corpus,
+)
+from training.errors import CheckpointError, CorpusError
+from training.model import LanguageModel
+from training.progress import EpochReport
+
+
+@dataclass
+class Corpus:
+    """Tokenized documents, their vocabulary and the train/validation streams."""
+
+    names: list[str]  # corpus file names, for the model's metadata
+    documents: list[Document]
+    vocab: Vocabulary
+    split: Split
+
+    @property
+    def tokens(self) -> int:
+        return sum(len(d.tokens) for d in self.documents)
+
+
+def load_corpus(paths: Sequence[str | Path], config: TrainConfig,
+                vocab: Vocabulary | None = None,
+                documents: list[Document] | None = None) -> Corpus:
+    """Read (unless given), tokenize, build (or reuse, when resuming) the vocabulary and split."""
+    if documents is None:
+        documents = load_documents(paths, separator=config.doc_separator)
+    if vocab is None:
+        vocab = Vocabulary.build(documents, min_count=config.min_count, max_vocab=config.max_vocab)
+    tokens = sum(len(d.tokens) for d in documents)
+    split = split_corpus(document_ids(documents, vocab), config.effective_val_fraction(tokens))
+    return Corpus([Path(p).name for p in paths], documents, vocab, split)
+
+
+@dataclass
+class TrainResult:
+    model: LanguageModel
+    model_config: ModelConfig
+    train_config: TrainConfig
+    vocab: Vocabulary
+    corpus_names: list[str]
+    tokens: int
+    epochs: int  # epochs completed, earlier sessions included
+    seconds: float  # training time, earlier sessions included
+    stopped: str  # why training ended
+    metrics: dict[str, float]
+    history: list[dict[str, Any]] = field(default_factory=list)
+    solved_at: int | None = None  # first epoch of the final run of 100% epochs (no validation)
+    validation: str = "none"  # how the validation set was held out: none, tails or documents
+
+    def facts(self) -> dict[str, Any]:
+        """The `training` metadata of the exported model (docs/MODEL_FORMAT.md)."""
+        return training_facts(
+            corpus=self.corpus_names, tokens=self.tokens, epochs=self.epochs,
+            seconds=self.seconds, model_config=self.model_config,
+            train_config=self.train_config, metrics=self.metrics, stopped=self.stopped,
+            validation=self.validation,
+        )
+
+
+def training_facts(*, corpus: list[str], tokens: int, epochs: int, seconds: float,
+                   model_config: ModelConfig, train_config: TrainConfig,
+                   metrics: dict[str, float], stopped: str = "",
+                   validation: str = "") -> dict[str, Any]:
+    hyper = {k: v for k, v in model_config.to_dict().items() if k != "vocab_size"}
+    hyper.update({k: v for k, v in train_config.to_dict().items() if k != "threads"})
+    return {
+        "corpus": list(corpus),
+        "tokens": tokens,
+        "epochs": epochs,
+        "seconds": round(seconds, 2),
+        "seed": train_config.seed,
+        "created": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "metrics": metrics,
+        "hyperparameters": hyper,
+        "validation": validation,
+        "stopped": stopped,
+    }
+
+
+def batchify(stream: Stream, batch_size: int) -> tuple[Tensor, Tensor]:
+    """One long stream -> [B, N] inputs and targets: B contiguous pieces read side by side.
+
+    Up to B - 1 tokens at the very end are dropped so the pieces have one length.
+    """
+    n = len(stream) // batch_size
+    inputs = torch.tensor(stream.inputs[: n * batch_size], dtype=torch.long)
+    targets = torch.tensor(stream.targets[: n * batch_size], dtype=torch.long)
+    return inputs.view(batch_size, n), targets.view(batch_size, n)
+
+
+def streams_for(length: int, batch_size: int, bptt: int) -> int:
+    """Parallel streams for a corpus: never so many that a stream is shorter than one chunk.
+
+    A short corpus (the poem) then stays one stream read from its `<doc>`, as in the editor.
+    """
+    return max(1, min(batch_size, length // bptt))
+
+
+@dataclass
+class Measure:
+    loss: float = 0.0  # summed cross-entropy
+    correct: int = 0
+    count: int = 0
+
+    def add(self, logits: Tensor, targets: Tensor) -> Tensor:
+        """Score one chunk; returns the mean loss (for backward) over its scored targets."""
+        flat = logits.reshape(-1, logits.shape[-1])
+        y = targets.reshape(-1)
+        loss_sum = F.cross_entropy(flat, y, ignore_index=IGNORE, reduction="sum")
+        mask = y != IGNORE
+        n = int(mask.sum())
+        self.loss += float(loss_sum.detach())
+        self.correct += int((flat.detach().argmax(-1) == y)[mask].sum())
+        self.count += n
+        return loss_sum / max(1, n)
+
+    @property
+    def mean_loss(self) -> float:
+        return self.loss / self.count if self.count else float("nan")
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.count if self.count else float("nan")
+
+
+@torch.no_grad()
+def evaluate_stream(model: LanguageModel, stream: Stream, batch_size: int,
+                    chunk: int = 1024) -> Measure:
+    """Loss and top-1 accuracy over a stream, state carried, dropout off."""
+    was_training = model.training
+    model.eval()
+    b = streams_for(len(stream), batch_size, chunk)
+    inputs, targets = batchify(stream, b)
+    state = model.zero_state(b)
+    measure = Measure()
+    for t in range(0, inputs.shape[1], chunk):
+        logits, state = model(inputs[:, t : t + chunk], state)
+        measure.add(logits, targets[:, t : t + chunk])
+    model.train(was_training)
+    return measure
+
+
+def state_copy(model: LanguageModel) -> dict[str, Tensor]:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+class Trainer:
+    """One training run: build or resume, then `run()` epoch by epoch."""
+
+    def __init__(self, corpus: Corpus, model_config: ModelConfig, config: TrainConfig, *,
+                 checkpoint_path: str | Path | None = None,
+                 resume: dict[str, Any] | None = None,
+                 checkpoint_every: float = 5.0) -> None:
+        self.corpus = corpus
+        self.config = config
+        self.checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
+        self.checkpoint_every = checkpoint_every
+        torch.set_num_threads(config.effective_threads(model_config.hidden))
+        # CPU kernels are deterministic already; this turns any that are not into warnings.
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.manual_seed(config.seed)
+        self.model_config = replace(model_config, vocab_size=len(corpus.vocab))
+        self.model = LanguageModel(self.model_config)
+        self.optimizer = torch.optim.AdamW(
+            self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay
+        )
+        self.epoch = 0
+        self.seconds = 0.0
+        self.history: list[dict[str, Any]] = []
+        self.best_val = math.inf
+        self.best_state: dict[str, Tensor] | None = None
+        self.bad_epochs = 0
+        self.streak = 0
+        self.stopped = ""
+        if resume is not None:
+            self._restore(resume)
+
+    # -- checkpoints -------------------------------------------------------------------------
+
+    def checkpoint_data(self) -> dict[str, Any]:
+        return {
+            "model_config": self.model_config.to_dict(),
+            "train_config": self.config.to_dict(),
+            "vocab": list(self.corpus.vocab.tokens),
+            "surface": list(self.corpus.vocab.surface),
+            "counts": list(self.corpus.vocab.counts),
+            "corpus": list(self.corpus.names),
+            "tokens": self.corpus.tokens,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "best_model": self.best_state,
+            "best_val": self.best_val,
+            "bad_epochs": self.bad_epochs,
+            "streak": self.streak,
+            "epoch": self.epoch,
+            "seconds": self.seconds,
+            "history": self.history,
+            "stopped": self.stopped,
+            "rng": torch.get_rng_state(),
+        }
+
+    def save(self) -> None:
+        if self.checkpoint_path is not None:
+            save_checkpoint(self.checkpoint_path, self.checkpoint_data())
+
+    def _restore(self, data: dict[str, Any]) -> None:
+        if data["tokens"] != self.corpus.tokens:
+            raise CheckpointError(
+                f"the checkpoint was trained on {data['tokens']} tokens of "
+                f"{', '.join(data.get('corpus', []))}, this corpus has {self.corpus.tokens}: "
+                "resume with the same corpus files"
+            )
+        try:
+            self.model.load_state_dict(data["model"])
+            self.optimizer.load_state_dict(data["optimizer"])
+        except (RuntimeError, ValueError, KeyError) as exc:
+            raise CheckpointError(f"the checkpoint's weights do not fit its settings ({exc})") from None
+        self.best_state = data.get("best_model")
+        self.best_val = float(data.get("best_val", math.inf))
+        self.bad_epochs = int(data.get("bad_epochs", 0))
+        self.streak = int(data.get("streak", 0))
+        self.epoch = int(data["epoch"])
+        self.seconds = float(data.get("seconds", 0.0))
+        self.history = list(data.get("history", []))
+        if isinstance(data.get("rng"), Tensor):
+            torch.set_rng_state(data["rng"])
+
+    # -- training ----------------------------------------------------------------------------
+
+    def train_epoch(self, epoch: int,
+                    on_batch: Callable[[int, float], None] | None = None) -> Measure:
+        cfg = self.config
+        model = self.model
+        model.train()
+        b = streams_for(len(self.corpus.split.train), cfg.batch_size, cfg.bptt)
+        inputs, targets = batchify(self.corpus.split.train, b)
+        state = model.zero_state(b)
+        measure = Measure()
+        steps = inputs.shape[1]
+        for t in range(0, steps, cfg.bptt):
+            logits, state = model(inputs[:, t : t + cfg.bptt], state)
+            state = (state[0].detach(), state[1].detach())
+            loss = measure.add(logits, targets[:, t : t + cfg.bptt])
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+            self.optimizer.step()
+            if on_batch is not None:
+                on_batch(epoch, min(1.0, (t + cfg.bptt) / steps))
+        return measure
+
+    def run(self, *, progress: Callable[[EpochReport], None] | None = None,
+            on_batch: Callable[[int, float], None] | None = None,
+            should_stop: Callable[[], bool] | None = None) -> TrainResult:
+        """Train until solved, early-stopped, `epochs` done or `should_stop()` says so.
+
+        `progress` gets an EpochReport after every epoch (a GUI hook), `on_batch(epoch, fraction)`
+        is called within epochs.
+        """
+        cfg = self.config
+        split = self.corpus.split
+        session_start = time.monotonic()
+        session_epochs = 0
+        last_save = time.monotonic()
+        while self.epoch < cfg.epochs and not self.stopped:
+            started = time.monotonic()
+            epoch = self.epoch + 1
+            fit = self.train_epoch(epoch, on_batch)
+            val: Measure | None = None
+            if split.val is not None:
+                val = evaluate_stream(self.model, split.val, cfg.batch_size)
+                self._early_stopping(val.mean_loss)
+            else:
+                # The exported model is what must be right: measure it as it stands now.
+                fit = evaluate_stream(self.model, split.train, cfg.batch_size)
+                self.streak = self.streak + 1 if fit.correct == fit.count else 0
+                if self.streak >= cfg.solved_epochs and fit.mean_loss <= cfg.solved_loss:
+                    self.stopped = (f"solved: 100% accuracy for {self.streak} epochs, "
+                                    f"loss {fit.mean_loss:.4f}")
+            self.epoch = epoch
+            self.seconds += time.monotonic() - started
+            session_epochs += 1
+            per_epoch = (time.monotonic() - session_start) / session_epochs
+            report = EpochReport(
+                epoch=epoch, epochs=cfg.epochs, loss=fit.mean_loss, accuracy=fit.accuracy,
+                val_loss=val.mean_loss if val else None, val_accuracy=val.accuracy if val else None,
+                seconds=self.seconds,
+                eta=0.0 if self.stopped else per_epoch * (cfg.epochs - epoch),
+            )
+            self.history.append(asdict(report))
+            if should_stop is not None and not self.stopped and should_stop():
+                self.stopped = f"stopped on request after epoch {epoch}"
+            if self.epoch >= cfg.epochs and not self.stopped:
+                self.stopped = f"reached {cfg.epochs} epochs"
+            if self.stopped or time.monotonic() - last_save >= self.checkpoint_every:
+                self.save()
+                last_save = time.monotonic()
+            if progress is not None:
+                progress(report)
+        if not self.stopped:  # resumed a run that had already done all its epochs
+            self.stopped = f"reached {cfg.epochs} epochs"
+        return self.result()
+
+    def _early_stopping(self, val_loss: float) -> None:
+        if val_loss < self.best_val - 1e-4:
+            self.best_val = val_loss
+            self.best_state = state_copy(self.model)
+            self.bad_epochs = 0
+            return
+        self.bad_epochs += 1
+        for group in self.optimizer.param_groups:
+            group["lr"] *= self.config.lr_decay
+        if self.bad_epochs >= self.config.patience:
+            self.stopped = (
+                f"early stopping: validation loss did not improve for {self.bad_epochs} epochs"
+            )
+
+    def final_model(self) -> LanguageModel:
+        """The weights to export: the best on validation when there is a validation split."""
+        model = self.model
+        if self.best_state is not None:
+            model = copy.deepcopy(self.model)
+            model.load_state_dict(self.best_state)
+        return model.eval()
+
+    def result(self) -> TrainResult:
+        model = self.final_model()
+        split = self.corpus.split
+        fit = evaluate_stream(model, split.train, self.config.batch_size)
+        metrics: dict[str, float] = {
+            "train_loss": round(fit.mean_loss, 6),
+            "train_accuracy": round(fit.accuracy, 6),
+            "train_perplexity": round(math.exp(min(fit.mean_loss, 50.0)), 4),
+            "train_tokens": fit.count,
+        }
+        if split.val is not None:
+            val = evaluate_stream(model, split.val, self.config.batch_size)
+            metrics.update({
+                "val_loss": round(val.mean_loss, 6),
+                "val_accuracy": round(val.accuracy, 6),
+                "val_perplexity": round(math.exp(min(val.mean_loss, 50.0)), 4),
+                "val_tokens": val.count,
+            })
+        solved_at = None
+        if split.val is None and self.streak:
+            solved_at = self.epoch - self.streak + 1
+        return TrainResult(
+            model=model, model_config=self.model_config, train_config=self.config,
+            vocab=self.corpus.vocab, corpus_names=self.corpus.names, tokens=self.corpus.tokens,
+            epochs=self.epoch, seconds=self.seconds, stopped=self.stopped, metrics=metrics,
+            history=self.history, solved_at=solved_at, validation=split.how,
+        )
+
+
+def resume_configs(data: dict[str, Any],
+                   explicit: dict[str, Any]) -> tuple[ModelConfig, TrainConfig]:
+    """The checkpoint's settings, with `epochs`/`threads` from the command line.
+
+    Any other explicitly given setting must agree with the checkpoint: silently ignoring it would
+    hide that the resumed run is not the run asked for.
+    """
+    saved_model = ModelConfig.from_dict(data["model_config"])
+    saved_train = TrainConfig.from_dict(data["train_config"])
+    for name, value in explicit.items():
+        if name in RESUMABLE or value is None:
+            continue
+        saved = data["model_config"].get(name, data["train_config"].get(name, value))
+        if saved != value:
+            raise CheckpointError(
+                f"--{name.replace('_', '-')} {value} differs from the checkpoint's {saved}; "
+                "a resumed run keeps the checkpoint's settings (only --epochs may change)"
+            )
+    overrides = {k: explicit[k] for k in RESUMABLE if explicit.get(k) is not None}
+    return saved_model, replace(saved_train, **overrides)
+
+
+def train(paths: Sequence[str | Path], model_config: ModelConfig | None = None,
+          train_config: TrainConfig | None = None, *,
+          checkpoint: str | Path | None = None, resume: str | Path | None = None,
+          progress: Callable[[EpochReport], None] | None = None,
+          on_batch: Callable[[int, float], None] | None = None,
+          should_stop: Callable[[], bool] | None = None,
+          explicit: dict[str, Any] | None = None,
+          documents: list[Document] | None = None) -> TrainResult:
+    """Train on corpus files (the API behind `caminho-train train`).
+
+    `explicit`: the settings the user gave (resuming checks them against the checkpoint);
+    `documents`: the files already read with `load_documents` (not with `resume`).
+    """
+    model_config = model_config or ModelConfig()
+    train_config = train_config or TrainConfig()
+    data = None
+    vocab = None
+    if resume is not None:
+        data = load_checkpoint(resume)
+        model_config, train_config = resume_configs(data, explicit or {})
+        vocab = Vocabulary(list(data["vocab"]), list(data["surface"]), list(data.get("counts", [])))
+    corpus = load_corpus(paths, train_config, vocab, None if resume is not None else documents)
+    if len(corpus.split.train) < 2:
+        raise CorpusError("corpus too small: nothing left to train on after the validation split")
+    trainer = Trainer(corpus, model_config, train_config, checkpoint_path=checkpoint, resume=data)
+    return trainer.run(progress=progress, on_batch=on_batch, should_stop=should_stop)
