@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -76,8 +76,19 @@ def startup_model(args: argparse.Namespace, settings: Settings) -> Path | None:
     return bundled if bundled.is_file() else None
 
 
+# Harmless notices some platform plugins print on every window; they bury real warnings.
+_QUIET_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",)
+
+
+def _qt_message(mode: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    if message in _QUIET_QT_MESSAGES:
+        return
+    print(message, file=sys.stderr)
+
+
 def create_application(argv: Sequence[str] | None = None) -> QApplication:
     """The QApplication, named so QSettings and the desktop find our files and icon."""
+    qInstallMessageHandler(_qt_message)
     app = QApplication.instance()
     if app is None:
         app = QApplication([sys.argv[0] if sys.argv else "caminho", *(argv or [])])
