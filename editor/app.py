@@ -14,6 +14,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from editor.controller import SuggestionController
+from editor.panel import VIEWS, InsightPanel
 from editor.probe import run_probe
 from editor.resources import bundled_model_path, resource_path
 from editor.settings import APPLICATION, ORGANIZATION, Settings
@@ -59,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
                             r"\r Ctrl+Right, \1-\3 Alt+1-3), wait for suggestions, report, exit")
     probe.add_argument("--screenshot", type=Path, metavar="PNG", help="with --type: save the window")
     probe.add_argument("--json", action="store_true", help="with --type: print the state as JSON")
+    probe.add_argument("--panel-view", choices=VIEWS,
+                       help="with --screenshot: show this insight panel view")
+    probe.add_argument("--size", metavar="WxH", help="with --type: window size, e.g. 1280x720")
     return parser
 
 
@@ -120,6 +124,11 @@ def build_window(args: argparse.Namespace, settings: Settings | None = None) -> 
     controller.set_accept_key(settings.get("accept_key"))
     settings.changed.connect(controller.apply_setting)
     window.attach_suggestions(controller)
+    panel = InsightPanel(window)
+    controller.shown.connect(panel.show_suggestions)
+    controller.model_status.connect(lambda st: panel.set_model(st.model if st.ok else None))
+    panel.attach_editor(window.editor)
+    window.attach_panel(panel)
     if args.file is not None:
         window.open_or_create(args.file)
     model = startup_model(args, settings)
@@ -138,10 +147,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
     app = create_application()
     window = build_window(args)
+    if args.size:
+        width, _, height = args.size.partition("x")
+        window.resize(int(width), int(height))
     window.show()
     if args.type_text is not None:
         code = run_probe(window, args.type_text, screenshot=args.screenshot, as_json=args.json,
-                         model_expected=window.requested_model is not None or not args.no_model)
+                         model_expected=window.requested_model is not None or not args.no_model,
+                         panel_view=args.panel_view)
         window.editor.document().setModified(False)  # a probe never asks to save
         window.close()
         return code

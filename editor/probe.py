@@ -93,8 +93,21 @@ def state(window: MainWindow) -> dict[str, Any]:
     }
 
 
+def settle_panel(window: MainWindow, view: str | None) -> None:
+    """Bring the insight panel up to date (it redraws at most once per frame, analyses later)."""
+    panel = getattr(window, "panel", None)
+    if panel is None:
+        return
+    if view:
+        panel.show()
+        panel.set_view(view)
+    panel.wait_for_analysis()
+    QCoreApplication.processEvents()
+    panel.flush(force=True)
+
+
 def run_probe(window: MainWindow, text: str, *, screenshot: Path | None, as_json: bool,
-              model_expected: bool, timeout_s: float = 20.0) -> int:
+              model_expected: bool, timeout_s: float = 20.0, panel_view: str | None = None) -> int:
     """Type `text`, wait, report; returns the process exit code."""
     ctl = window.suggestions
     if model_expected and ctl is not None:
@@ -107,6 +120,7 @@ def run_probe(window: MainWindow, text: str, *, screenshot: Path | None, as_json
     ok = wait_for_fresh_suggestions(window, timeout_s) if model_expected else True
     QCoreApplication.processEvents()
     if screenshot is not None:
+        settle_panel(window, panel_view)
         window.grab().save(str(screenshot))
     report = state(window)
     report["ok"] = ok

@@ -23,6 +23,7 @@ from PySide6.QtGui import (
     QTextCursor,
 )
 from PySide6.QtWidgets import (
+    QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -118,6 +119,7 @@ class MainWindow(QMainWindow):
         self.editor = CaminhoTextEdit(self)
         self.strip = SuggestionStrip(self)
         self.suggestions: SuggestionController | None = None
+        self.panel: QDockWidget | None = None
         self.find_bar = FindBar(self)
         self.find_bar.hide()
         central = QWidget(self)
@@ -754,6 +756,20 @@ class MainWindow(QMainWindow):
         controller.model_status.connect(self._on_model_status)
         controller.shown.connect(lambda _s: self.set_latency_ms(controller.last_latency_ms))
 
+    def attach_panel(self, panel: QDockWidget) -> None:
+        """Dock the insight panel on the right, toggled from View (F8); remember if it is shown."""
+        self.panel = panel
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, panel)
+        self.resizeDocks([panel], [440], Qt.Orientation.Horizontal)
+        toggle = panel.toggleViewAction()
+        toggle.setText(self.tr("&Insight Panel"))
+        toggle.setShortcut(QKeySequence(Qt.Key.Key_F8))
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(toggle)
+        panel.setVisible(bool(self.settings.get("panel_visible")))
+        # visibilityChanged also fires when the window itself hides; only the user's toggle counts.
+        toggle.toggled.connect(lambda shown: self.settings.set("panel_visible", shown))
+
     def _on_model_status(self, status: ModelStatus) -> None:
         self.set_model_name(status.message if status.ok else None)
         if status.ok:
@@ -796,6 +812,8 @@ class MainWindow(QMainWindow):
         self.settings.set("window_geometry", bytes(self.saveGeometry().data()))
         self.settings.sync()
         self._disk_timer.stop()
+        if self.panel is not None:
+            self.panel.shutdown()
         if self.suggestions is not None:
             self.suggestions.shutdown()
         event.accept()

@@ -258,3 +258,17 @@ def test_ghost_can_be_switched_off(qtbot, win, settings):
     type_and_wait(qtbot, win, "No meio do ")
     assert win.strip.slot_words()[1] == "caminho"
     assert win.suggestions.ghost.text() == ""
+
+
+def test_insight_panel_follows_typing_and_toggles_with_f8(qtbot, win, settings):
+    panel = win.panel
+    assert panel is not None and panel.isVisible()
+    type_and_wait(qtbot, win, "No meio do ")
+    panel.flush(force=True)
+    # The columns are the words just typed, from the same run that ranked the strip.
+    assert panel.column_labels()[-3:] == ["No", "meio", "do"]
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow)
+    qtbot.keyClick(win, Qt.Key.Key_F8)
+    assert not panel.isVisible()
+    assert settings.get("panel_visible") is False

@@ -449,7 +449,7 @@ def test_dropping_a_file_opens_it(window: MainWindow, tmp_path: Path) -> None:
     path.write_text("solto", encoding="utf-8")
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    where = QPoint(10, 10).toPointF()
+    where = QPoint(10, 10)  # QDragEnterEvent takes a QPoint, QDropEvent a QPointF
     action = Qt.DropAction.CopyAction
     buttons, modifiers = Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
     # Qt delivers a drop only to the widget that accepted the drag's enter event.
@@ -457,7 +457,8 @@ def test_dropping_a_file_opens_it(window: MainWindow, tmp_path: Path) -> None:
     QApplication.sendEvent(window.editor.viewport(), enter)
     assert enter.isAccepted()
     QApplication.sendEvent(
-        window.editor.viewport(), QDropEvent(where, action, mime, buttons, modifiers)
+        window.editor.viewport(),
+        QDropEvent(where.toPointF(), action, mime, buttons, modifiers),
     )
     assert window.editor.text() == "solto"  # opened, not the file's URL pasted as text
     assert window.path == path
