@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Regenerates the README's screenshots with the headless probe (real window, real key events).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export QT_QPA_PLATFORM=offscreen
+CAMINHO_CONFIG_DIR=$(mktemp -d)
+export CAMINHO_CONFIG_DIR
+trap 'rm -rf "$CAMINHO_CONFIG_DIR"' EXIT
+# The poem up to its second "Nunca me esquecerei ", where only long memory predicts "que".
+text=$(python3 - <<'PY'
+poem = open("resources/corpus/no-meio-do-caminho.txt", encoding="utf-8").read()
+cut = poem.index("Nunca me esquecerei ", poem.index("Nunca me esquecerei ") + 1)
+print((poem[:cut] + "Nunca me esquecerei ").replace("\\", "\\\\").replace("\n", "\\n"), end="")
+PY
+)
+for view in state memory; do
+  .venv/bin/python -m editor --type "$text" --size 1280x640 --panel-view "$view" \
+    --screenshot "docs/images/panel-$view.png" --json
+done
