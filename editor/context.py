@@ -28,14 +28,23 @@ def context_window(cursor: int, *, window: int = WINDOW, chunk: int = CHUNK) -> 
 
 
 class _Grow:
-    """A numpy array that grows along axis 0 without reallocating on every append."""
+    """Rows along axis 0 that grow without reallocating on every append.
+
+    `n` rows are current; rows up to `stored` stay valid after `truncate`, so moving the cursor
+    back and forth over text already read costs nothing.
+    """
 
     def __init__(self, row_shape: tuple[int, ...]) -> None:
         self.data = np.zeros((64, *row_shape), np.float32)
         self.n = 0
+        self.stored = 0
 
     def truncate(self, n: int) -> None:
         self.n = min(self.n, n)
+
+    def resume(self, n: int) -> None:
+        """Make `n` stored rows current again."""
+        self.n = min(n, self.stored)
 
     def extend(self, rows: np.ndarray) -> None:
         need = self.n + len(rows)
@@ -44,7 +53,7 @@ class _Grow:
             bigger[: self.n] = self.data[: self.n]
             self.data = bigger
         self.data[self.n : need] = rows
-        self.n = need
+        self.n = self.stored = need
 
     def view(self) -> np.ndarray:
         return self.data[: self.n]
@@ -64,7 +73,8 @@ class ContextTracker:
     def __init__(self, model: LanguageModel) -> None:
         self.model = model
         layers, hidden = model.info.layers, model.info.hidden
-        self.ids: list[int] = []
+        self.ids: list[int] = []  # the current sequence (ends at the cursor)
+        self._stored: list[int] = []  # may run past the cursor: states kept for moving back
         self.h_seq = _Grow((layers, hidden))
         self.c_seq = _Grow((layers, hidden))
         self.gates = _Grow((layers, 4, hidden))
@@ -83,19 +93,31 @@ class ContextTracker:
         """Make the tracked sequence equal `ids` and return the logits after its last token."""
         if not ids:
             raise ValueError("the context needs at least one token (start with <doc>)")
+        if ids == self.ids and self.logits is not None:
+            self.stats = StepStats(reused=len(ids), computed=0)
+            return self.logits
         keep = 0
-        limit = min(len(ids), len(self.ids))
-        while keep < limit and ids[keep] == self.ids[keep]:
+        limit = min(len(ids), len(self._stored))
+        while keep < limit and ids[keep] == self._stored[keep]:
             keep += 1
-        if keep == len(ids) == len(self.ids) and self.logits is not None:
-            self.stats = StepStats(reused=keep, computed=0)
+        bufs = (self.h_seq, self.c_seq, self.gates)
+        if keep == len(ids):
+            # Back over text already read (the cursor moved left, or text after it was cut):
+            # every state is stored; only the last token's logits need one step.
+            for buf in bufs:
+                buf.resume(keep)
+            out = self.model.run(ids[-1:], *self.state_at(keep - 1))
+            self.ids = list(ids)
+            self.logits = out.logits[-1]
+            self.stats = StepStats(reused=keep - 1, computed=1)
             return self.logits
         # Logits are kept only for the last position, so re-run at least one token.
         keep = min(keep, len(ids) - 1)
         fresh = ids[keep:]
         out = self.model.run(fresh, *self.state_at(keep))
         self.ids = list(ids)
-        for buf, rows in ((self.h_seq, out.h_seq), (self.c_seq, out.c_seq), (self.gates, out.gates)):
+        self._stored = list(ids)
+        for buf, rows in zip(bufs, (out.h_seq, out.c_seq, out.gates), strict=True):
             buf.truncate(keep)
             buf.extend(rows)
         self.logits = out.logits[-1]
@@ -104,6 +126,7 @@ class ContextTracker:
 
     def reset(self) -> None:
         self.ids = []
+        self._stored = []
         for buf in (self.h_seq, self.c_seq, self.gates):
-            buf.truncate(0)
+            buf.n = buf.stored = 0
         self.logits = None

@@ -120,6 +120,20 @@ def test_incremental_state_matches_a_fresh_run(model):
     assert np.allclose(tracker.logits, again.logits[-1], atol=1e-5)
 
 
+def test_moving_the_cursor_back_and_forth_reuses_stored_states(model):
+    tracker = ContextTracker(model)
+    ids = [model.doc_id, *model.encode([t.norm for t in tokenize(POEM)])]
+    tracker.update(ids)
+    tracker.update(ids[:20])  # cursor jumps back to the first lines
+    assert tracker.stats.computed == 1
+    assert np.allclose(tracker.logits, model.run(ids[:20], *model.zero_state()).logits[-1],
+                       atol=1e-5)
+    assert len(tracker.h_seq.view()) == 20
+    tracker.update(ids)  # and forward again: nothing was lost
+    assert tracker.stats.computed == 1
+    assert np.allclose(tracker.logits, model.run(ids, *model.zero_state()).logits[-1], atol=1e-5)
+
+
 def test_context_window_start_is_stable():
     assert context_window(10) == 0
     starts = {context_window(p) for p in range(WINDOW + 1, WINDOW + CHUNK)}
