@@ -16,8 +16,8 @@ from editor.lm import LanguageModel
 
 # The window's start snaps to multiples of CHUNK characters, so it moves once per CHUNK typed,
 # not on every keystroke; the model then sees between WINDOW - CHUNK and WINDOW characters.
-WINDOW = 3000
-CHUNK = 1000
+WINDOW = 2000
+CHUNK = 500
 
 
 def context_window(cursor: int, *, window: int = WINDOW, chunk: int = CHUNK) -> int:
