@@ -110,24 +110,28 @@ class SuggestionController(QObject):
             self._post_timer.start()
 
     def _on_contents_change(self, _pos: int, _removed: int, _added: int) -> None:
-        self._invalidate()
+        # Edits that leave the cursor in place (Delete) only come here: post on the next turn.
+        self._invalidate(post_now=False)
 
     def _on_cursor_moved(self) -> None:
-        self._invalidate()
+        # Typing moves the cursor after the text changed: post at once, so the worker ranks
+        # while this thread paints the keystroke, instead of after it.
+        self._invalidate(post_now=True)
 
-    def _invalidate(self) -> None:
+    def _invalidate(self, *, post_now: bool) -> None:
+        self.revision += 1
         if self._carry is not None:
-            # Both contentsChange and cursorPositionChanged come for one typed key; the carried
-            # ghost stays until the request for the new text is posted.
+            # The carried ghost stays until the request for the new text is posted.
             self.ghost.set_text(self._carry)
             self.current.ghost = list(self._carry_pieces)
-            self.revision += 1
             self._ghost_revision = self.revision  # the trimmed ghost is right for the new text
-            if not self._post_timer.isActive():
-                self._post_timer.start()
-            return
-        self.ghost.set_text("")
-        self.refresh()
+        else:
+            self.ghost.set_text("")
+        if post_now:
+            self._post_timer.stop()
+            self._post()
+        elif not self._post_timer.isActive():
+            self._post_timer.start()
 
     def _post(self) -> None:
         self._carry = None
