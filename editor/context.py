@@ -118,7 +118,9 @@ class ContextTracker:
         self.ids = list(ids)
         self._stored = list(ids)
         for buf, rows in zip(bufs, (out.h_seq, out.c_seq, out.gates), strict=True):
-            buf.truncate(keep)
+            # resume, not truncate: after a move back `n` is below `keep`, yet rows up to
+            # `keep` are stored and must stay current, or the new rows land too early.
+            buf.resume(keep)
             buf.extend(rows)
         self.logits = out.logits[-1]
         self.stats = StepStats(reused=keep, computed=len(fresh))

@@ -19,7 +19,7 @@ from editor.ghost import GhostOverlay
 from editor.service import ModelStatus, Request, Result, SuggestionService
 from editor.strip import SuggestionStrip
 from editor.suggest import SuggestConfig, Suggestions
-from editor.tokenizer import needs_space, split_partial, tokenize
+from editor.tokenizer import needs_space, normalize, split_partial, tokenize
 
 _DEAD_KEYS = range(0x01001250, 0x01001300)  # Qt.Key_Dead_Grave ... Qt.Key_Dead_* block
 _PUNCT_HUGGING_LEFT = frozenset(".,;:!?)")
@@ -110,6 +110,10 @@ class SuggestionController(QObject):
             self._post_timer.start()
 
     def _on_contents_change(self, _pos: int, _removed: int, _added: int) -> None:
+        # Any edit after an accept (undo, an input method, a paste) voids the space it added:
+        # punctuation typed at that position later must not delete what is there now.
+        # (`_insert` sets it again after its own edit.)
+        self._auto_space_at = -1
         # Edits that leave the cursor in place (Delete) only come here: post on the next turn.
         self._invalidate(post_now=False)
 
@@ -184,7 +188,10 @@ class SuggestionController(QObject):
         if self._composing or self._dead_key:
             return False
         cursor = self.edit.textCursor()
-        rest = cursor.block().text()[cursor.positionInBlock():]
+        # positionInBlock() counts UTF-16 units, so it can't index the block's Python text
+        # (emoji earlier on the line shifted it past the end); read the rest of the line itself.
+        block = cursor.block()
+        rest = self._text_between(cursor.position(), block.position() + block.length() - 1)
         return not rest.strip()  # ghost text only where nothing follows on the line
 
     def _clear(self) -> None:
@@ -226,6 +233,10 @@ class SuggestionController(QObject):
         pos = self.edit.textCursor().position()
         before = self._text_between(max(0, pos - 200), pos)
         context, prefix = split_partial(before)
+        if not normalize(word).startswith(normalize(prefix)):
+            # The strip still shows words for earlier text: never replace typed letters with a
+            # word that does not complete them.
+            return False
         lead = ""
         if not prefix and context and not context[-1].isspace():
             toks = tokenize(context[-50:])

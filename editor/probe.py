@@ -107,17 +107,24 @@ def settle_panel(window: MainWindow, view: str | None) -> None:
 
 
 def run_probe(window: MainWindow, text: str, *, screenshot: Path | None, as_json: bool,
-              model_expected: bool, timeout_s: float = 20.0, panel_view: str | None = None) -> int:
-    """Type `text`, wait, report; returns the process exit code."""
+              model_expected: bool, timeout_s: float = 20.0, panel_view: str | None = None,
+              key_delay_s: float = 0.0, report: bool = True) -> int:
+    """Type `text` (pausing `key_delay_s` after each key), wait, report unless `report` is
+    False; returns the process exit code."""
     ctl = window.suggestions
     if model_expected and ctl is not None:
         wait_until(lambda: ctl.model_name is not None or window.last_error is not None, timeout_s)
     window.activateWindow()
     window.editor.setFocus()
     for key, mods, ch in parse_keys(text):
+        next_key = time.monotonic() + key_delay_s
         press(window.editor, key, mods, ch)
         wait_for_fresh_suggestions(window, 2.0)
+        if key_delay_s > 0:
+            wait_until(lambda due=next_key: time.monotonic() >= due, key_delay_s + 1.0)
     ok = wait_for_fresh_suggestions(window, timeout_s) if model_expected else True
+    if not report:
+        return 0 if ok else 1
     QCoreApplication.processEvents()
     if screenshot is not None:
         settle_panel(window, panel_view)

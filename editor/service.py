@@ -12,7 +12,8 @@ from __future__ import annotations
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -61,6 +62,7 @@ class SuggestionService:
         self._stop = False
         self._suggester: Suggester | None = None
         self._blocked: set[str] = set()
+        self._extra_words: Counter[str] = Counter()
         self._thread = threading.Thread(target=self._loop, name="caminho-suggest", daemon=True)
         self._thread.start()
 
@@ -86,6 +88,14 @@ class SuggestionService:
             self._blocked = set(words)
             if self._suggester is not None:
                 self._suggester.blocked = set(words)
+
+    def set_extra_words(self, words: Mapping[str, int]) -> None:
+        """Words (norms) to suggest as if they were in the document, e.g. the user dictionary."""
+        with self._cond:
+            # A new Counter, never mutated: the worker may be iterating the old one.
+            self._extra_words = Counter(words)
+            if self._suggester is not None:
+                self._suggester.extra_words = self._extra_words
 
     def shutdown(self, timeout: float = 2.0) -> None:
         with self._cond:
@@ -127,6 +137,7 @@ class SuggestionService:
             return
         self._suggester = Suggester(model, self.config)
         self._suggester.blocked = set(self._blocked)
+        self._suggester.extra_words = self._extra_words
         self._on_model(ModelStatus(True, path, model.info.name, model))
 
     def _serve(self, req: Request) -> None:

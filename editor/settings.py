@@ -31,6 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "ghost_max_words": 4,
     "accept_key": "Tab",
     "panel_visible": True,
+    "user_dictionary": True,  # remember words the user types often (editor/userwords.py)
     "window_geometry": None,  # bytes from QWidget.saveGeometry()
 }
 

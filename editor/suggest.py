@@ -4,17 +4,26 @@ Qt-free. The strip and the ghost text in the editor, the evaluator's keystroke-s
 simulation and the insight panel all read the same `Suggestions` made here.
 
 The word distribution mixes the LSTM with a cache of the document's own words (a unigram
-"cache model", Kuhn & De Mori 1990): P(w) = (1 - λ)·P_lstm(w) + λ·P_doc(w). Words the model
-does not know share the LSTM's <unk> mass by their count in the document, so names and new
-words become completable once typed.
+"cache model", Kuhn & De Mori 1990): P(w) = (1 - λ)·P_model(w) + λ·P_doc(w). Words the model
+does not know get a share of the model's <unk> mass by their count in the document, so names
+and new words become completable once typed.
+
+P_model is the LSTM, or, when the model file carries an n-gram model (metadata `ngram`, written
+by `caminho-train train` for corpora large enough to tune it), the interpolation
+β·P_lstm + (1 - β)·P_kn with an interpolated Kneser-Ney trigram (Chen & Goodman 1998) and β
+tuned on held-out text. On small corpora the trigram's exact counts rank frequent phrases
+better than the LSTM, and the mixture beats both (docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations
 
+import base64
 import bisect
-from collections import Counter
-from collections.abc import Iterable
+import io
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -45,8 +54,16 @@ class SuggestConfig:
     ghost_threshold: float = 0.35  # show ghost text only when P(top | typed prefix) reaches this
     ghost_max_words: int = 4  # how far the ghost text may run
     ghost_enabled: bool = True
-    cache_weight: float = 0.1  # λ: weight of the document-word cache in the mixture
+    # λ: weight of the document-word cache in the mixture. Small: a unigram cache adds words
+    # the model already ranks well, so a large weight costs next-word accuracy; 0.02 kept it
+    # and added keystroke savings on the study's validation text (docs/BENCHMARKS.md).
+    cache_weight: float = 0.02
     learn_document: bool = True  # mix in the document's words at all
+    # Share of the model's <unk> mass that goes to unknown words already in the document: most
+    # unknown words are new ones; in fortunes-br only ~5% repeat an unknown word of their text.
+    unknown_repeat: float = 0.05
+    # β: the LSTM's weight against the model file's n-gram; None: the weight stored with it.
+    ngram_weight: float | None = None
     panel_tokens: int = 30  # recent tokens whose states the panel shows
 
 
@@ -87,6 +104,7 @@ class _Continuation:
     """Where the ghost text's greedy run picks up after its first word."""
 
     surfaces: list[str]
+    ids: list[int]  # the last token ids, the best word's last (the n-gram's context)
     h: np.ndarray
     c: np.ndarray
     next_id: int
@@ -100,6 +118,115 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     z = logits.astype(np.float64) - float(np.max(logits))
     e = np.exp(z)
     return e / e.sum()
+
+
+def prefix_confidence(p_best: float, p_prefix_words: float, p_unknown: float,
+                      unknown_prefix_share: float) -> float:
+    """P(best | what is typed so far), the ghost text's test.
+
+    The typed prefix may also start a word the model does not know: of the unknown-word mass
+    `p_unknown`, only the share that starts with the prefix counts, estimated by the share of
+    vocabulary words that do (`unknown_prefix_share`).
+    """
+    denom = p_prefix_words + p_unknown * unknown_prefix_share
+    return min(1.0, p_best / denom) if denom > 0 else 0.0
+
+
+NGRAM_KEY = "ngram"  # metadata key of the n-gram model in the model file
+
+
+@dataclass
+class NgramRows:
+    """One order of an n-gram model: rows of next-word probabilities, one per seen context."""
+
+    keys: np.ndarray  # sorted int64 context keys (bigram: w; trigram: u * V + w)
+    offsets: np.ndarray  # row r spans words[offsets[r]:offsets[r + 1]]
+    words: np.ndarray  # next-token ids
+    mass: np.ndarray  # their discounted probabilities
+    gamma: np.ndarray  # per row: the probability handed down to the lower order
+
+    def apply(self, key: int, lower: np.ndarray) -> np.ndarray:
+        """This order's distribution for `key` on top of the lower order's (never modified)."""
+        r = int(np.searchsorted(self.keys, key))
+        if r == len(self.keys) or self.keys[r] != key:
+            return lower  # an unseen context: the lower order alone
+        lo, hi = self.offsets[r], self.offsets[r + 1]
+        p = self.gamma[r] * lower  # a new array
+        p[self.words[lo:hi]] += self.mass[lo:hi]
+        return p
+
+
+@dataclass
+class NgramModel:
+    """An interpolated trigram over the model's vocabulary, stored in the model file.
+
+    `training/kneser_ney.py` estimates it; the editor only looks it up, with numpy.
+    """
+
+    unigram: np.ndarray  # [V], sums to 1
+    bigram: NgramRows
+    trigram: NgramRows
+    weight: float = 1.0  # β, the LSTM's share when the engine mixes the two
+    doc_id: int = 1
+    _cache: OrderedDict[tuple[int, int], np.ndarray] = field(
+        default_factory=OrderedDict, repr=False, compare=False)
+
+    FIELDS = ("keys", "offsets", "words", "mass", "gamma")
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.unigram)
+
+    def next_distribution(self, context: Sequence[int]) -> np.ndarray:
+        """P(next token | the last two ids of `context`), read-only. A document starts after
+        two `<doc>`s of history, as in training."""
+        u, w = ([self.doc_id, self.doc_id] + [int(i) for i in context[-2:]])[-2:]
+        if w == self.doc_id:
+            u = w  # nothing before a document's start counts
+        key = (u, w)
+        hit = self._cache.get(key)
+        if hit is None:
+            p = self.trigram.apply(u * self.vocab_size + w, self.bigram.apply(w, self.unigram))
+            p.flags.writeable = False
+            hit = self._cache[key] = p
+            if len(self._cache) > 256:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        return hit
+
+    def to_text(self) -> str:
+        """The metadata value: a compressed numpy archive in base64."""
+        arrays: dict[str, Any] = {"unigram": self.unigram.astype(np.float64),
+                                  "weight": np.array(self.weight), "doc_id": np.array(self.doc_id)}
+        for name, rows in (("bi", self.bigram), ("tri", self.trigram)):
+            for f in self.FIELDS:
+                arrays[f"{name}_{f}"] = getattr(rows, f)
+        buf = io.BytesIO()
+        np.savez_compressed(buf, **arrays)
+        return base64.b64encode(buf.getvalue()).decode("ascii")
+
+    @classmethod
+    def from_text(cls, text: str) -> NgramModel:
+        with np.load(io.BytesIO(base64.b64decode(text)), allow_pickle=False) as data:
+            levels = [NgramRows(*(data[f"{name}_{f}"] for f in cls.FIELDS))
+                      for name in ("bi", "tri")]
+            return cls(data["unigram"], levels[0], levels[1], float(data["weight"]),
+                       int(data["doc_id"]))
+
+    @classmethod
+    def from_model(cls, model: LanguageModel) -> NgramModel | None:
+        """The model file's n-gram, if it has a usable one (else the LSTM works alone)."""
+        try:
+            text = model.session.get_modelmeta().custom_metadata_map.get(NGRAM_KEY)
+            if not text:
+                return None
+            ngram = cls.from_text(text)
+        except Exception:  # a damaged optional extra must not cost the suggestions
+            return None
+        if ngram.vocab_size != model.info.vocab_size:
+            return None
+        return ngram
 
 
 class Suggester:
@@ -117,6 +244,24 @@ class Suggester:
         self.extra_words: Counter[str] = Counter()  # e.g. the user dictionary
         self._surface = model.info.surface
         self._context_surfaces: list[str] = []
+        self.ngram = NgramModel.from_model(model)
+
+    @property
+    def ngram_weight(self) -> float:
+        """β, the LSTM's share in the model distribution (1: the LSTM alone)."""
+        if self.ngram is None:
+            return 1.0
+        w = self.config.ngram_weight
+        return self.ngram.weight if w is None else w
+
+    def model_distribution(self, ids: Sequence[int], logits: np.ndarray) -> np.ndarray:
+        """P(next token) after `ids`, given the LSTM's `logits` there: what the ranking uses
+        before the document cache (the LSTM, mixed with the n-gram when the file has one)."""
+        p = softmax(logits)
+        beta = self.ngram_weight
+        if self.ngram is None or beta >= 1.0:
+            return p
+        return beta * p + (1.0 - beta) * self.ngram.next_distribution(ids)
 
     # -- the public entry point -------------------------------------------------------------
     def suggest(self, text_before: str, *, at_doc_start: bool = True, text_after: str = "",
@@ -139,14 +284,15 @@ class Suggester:
         doc_counts, doc_surface = self._document_words(tokens)
 
         out = Suggestions(prefix=prefix)
-        self._fill_panel(out, p_lstm, surfaces)
+        self._fill_panel(out, p_lstm, surfaces)  # the panel shows the LSTM itself
         if text_after[:1].isalnum():
             return out  # the cursor is inside a word: nothing sensible to add
         case = _CaseRule(tokens, prefix)
-        out.candidates, out.confidence = self._rank(p_lstm, prefix, doc_counts, doc_surface, case)
+        p_model = self.model_distribution(ids, logits)
+        out.candidates, out.confidence = self._rank(p_model, prefix, doc_counts, doc_surface, case)
         if self.config.ghost_enabled and out.candidates and out.confidence >= self.config.ghost_threshold:
             out.ghost, out._continuation = self._ghost(out.candidates[0], prefix, text_before,
-                                                       tokens, doc_counts)
+                                                       tokens, doc_counts, ids)
             if extend:
                 self.extend_ghost(out)
         return out
@@ -170,28 +316,32 @@ class Suggester:
         counts.update(self.extra_words)
         return counts, surface
 
-    def _mixed(self, p_lstm: np.ndarray, doc_counts: Counter[str]) -> tuple[np.ndarray, dict[str, float]]:
-        """Mixed probabilities for vocabulary ids, and for document words the model lacks."""
+    def _mixed(self, p_model: np.ndarray, doc_counts: Counter[str]
+               ) -> tuple[np.ndarray, dict[str, float], float]:
+        """Mixed probabilities for vocabulary ids and for document words the model lacks, and
+        the unknown-word mass left for words not in the document."""
         total = sum(doc_counts.values())
         lam = self.config.cache_weight if total else 0.0
-        p = (1.0 - lam) * p_lstm
+        p = (1.0 - lam) * p_model
         unknown: dict[str, float] = {}
-        if total:
-            ids = self.model.ids
-            unk_counts = {w: n for w, n in doc_counts.items() if w not in ids}
-            unk_total = sum(unk_counts.values())
-            p_unk = (1.0 - lam) * p_lstm[self.model.unk_id]
-            for w, n in doc_counts.items():
-                share = lam * n / total
-                if w in ids:
-                    p[ids[w]] += share
-                else:
-                    unknown[w] = share + p_unk * n / unk_total
-        return p, unknown
+        p_unk = (1.0 - lam) * float(p_model[self.model.unk_id])
+        if not total:
+            return p, unknown, p_unk
+        ids = self.model.ids
+        unk_counts = {w: n for w, n in doc_counts.items() if w not in ids}
+        unk_total = sum(unk_counts.values())
+        repeat = self.config.unknown_repeat if unk_total else 0.0
+        for w, n in doc_counts.items():
+            share = lam * n / total
+            if w in ids:
+                p[ids[w]] += share
+            else:
+                unknown[w] = share + repeat * p_unk * n / unk_total
+        return p, unknown, (1.0 - repeat) * p_unk
 
-    def _rank(self, p_lstm: np.ndarray, prefix: str, doc_counts: Counter[str],
+    def _rank(self, p_model: np.ndarray, prefix: str, doc_counts: Counter[str],
               doc_surface: dict[str, str], case: _CaseRule) -> tuple[list[Candidate], float]:
-        p, unknown = self._mixed(p_lstm, doc_counts)
+        p, unknown, p_unk = self._mixed(p_model, doc_counts)
         k = self.config.strip_size
         blocked = self.blocked
         pool: list[tuple[float, str, str]] = []  # (prob, norm, source)
@@ -201,8 +351,8 @@ class Suggester:
             hi = bisect.bisect_left(self._sorted_keys, key + "\U0010ffff")
             pool += [(float(p[i]), t, "model") for t, i in self._sorted[lo:hi]]
             pool += [(q, w, "document") for w, q in unknown.items() if w.startswith(key)]
-            denom = sum(q for q, _, _ in pool) + (1.0 - self.config.cache_weight) * float(
-                p_lstm[self.model.unk_id]) * (0.0 if unknown else 1.0)
+            p_prefix = sum(q for q, _, _ in pool)
+            unknown_prefix_share = (hi - lo) / max(1, len(self._sorted_keys))
         else:
             masked = np.where(self.is_word, p, -1.0)
             n = min(len(masked), k + len(blocked) + 1)
@@ -210,16 +360,17 @@ class Suggester:
             vocab = self.model.info.vocab
             pool += [(float(p[i]), vocab[i], "model") for i in top if masked[i] >= 0]
             pool += [(q, w, "document") for w, q in unknown.items()]
-            denom = 1.0
+            p_prefix, p_unk, unknown_prefix_share = 1.0, 0.0, 0.0  # over every next token
         pool = [x for x in pool if x[1] not in blocked]
         pool.sort(key=lambda x: (-x[0], x[1]))
         best = pool[:k]
-        confidence = best[0][0] / denom if best and denom > 0 else 0.0
+        confidence = (prefix_confidence(best[0][0], p_prefix, p_unk, unknown_prefix_share)
+                      if best else 0.0)
         cands = [
             Candidate(case.apply(self._written(norm, doc_surface)), norm, prob, source)
             for prob, norm, source in best
         ]
-        return cands, min(confidence, 1.0)
+        return cands, confidence
 
     def _written(self, norm: str, doc_surface: dict[str, str]) -> str:
         """How a word is written when nothing forces its case: as the user or the corpus wrote it."""
@@ -232,7 +383,7 @@ class Suggester:
 
     # -- ghost text --------------------------------------------------------------------------
     def _ghost(self, best: Candidate, prefix: str, text_before: str, tokens: list[Token],
-               doc_counts: Counter[str]) -> tuple[list[str], _Continuation | None]:
+               doc_counts: Counter[str], ids: list[int]) -> tuple[list[str], _Continuation | None]:
         """The ghost's first piece (the rest of the current word), and how to run it on."""
         typed = len(prefix)
         if best.norm == normalize(prefix):
@@ -250,9 +401,11 @@ class Suggester:
         cache_ids = np.array([i for i, _ in known], dtype=np.int64)
         cache_p = np.array([lam * n / total for _, n in known], dtype=np.float64)
         h, c = self.tracker.state_at(len(self.tracker.ids))
+        next_id = self.model.ids.get(best.norm, self.model.unk_id)
         cont = _Continuation(
             surfaces=[t.text for t in tokens] + [best.text],
-            h=h, c=c, next_id=self.model.ids.get(best.norm, self.model.unk_id),
+            ids=list(ids[-2:]) + [next_id],
+            h=h, c=c, next_id=next_id,
             shouting=_CaseRule(tokens, prefix).shouting, lam=lam,
             cache_ids=cache_ids, cache_p=cache_p,
         )
@@ -274,7 +427,7 @@ class Suggester:
         while surfaces[-1] != NEWLINE and surfaces[-1] not in SENTENCE_END:
             out = self.model.run([next_id], h, c)
             h, c = out.h, out.c
-            p = (1.0 - cont.lam) * softmax(out.logits[-1])
+            p = (1.0 - cont.lam) * self.model_distribution(cont.ids, out.logits[-1])
             p[cont.cache_ids] += cont.cache_p
             p[self.model.unk_id] = p[self.model.doc_id] = 0.0
             i = int(np.argmax(p))
@@ -295,6 +448,7 @@ class Suggester:
             sug.ghost.append((" " if needs_space(surfaces[-1], word) else "") + word)
             surfaces.append(word)
             next_id = i
+            cont.ids = cont.ids[-1:] + [i]
         return added
 
     # -- panel ---------------------------------------------------------------------------------

@@ -40,6 +40,10 @@ _TOKEN_RE = re.compile(
     re.VERBOSE,
 )
 _PARTIAL_WORD_RE = re.compile(rf"(?:{_ALNUM}+(?:{_JOINER}{_ALNUM}+)*{_JOINER}?)\Z")
+_PARTIAL_CHAR_RE = re.compile(rf"[^\W_]|{_MARK}|{_JOINER}")  # any character of such a word
+# A word being typed longer than this is cut to its last MAX_PARTIAL characters; no word a
+# model suggests is anywhere near as long.
+MAX_PARTIAL = 256
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2010": "-", "\u2011": "-"})
 
@@ -97,7 +101,14 @@ def split_partial(text_before_cursor: str) -> tuple[str, str]:
 
     The word being typed is empty at a word boundary (after a space, punctuation or line break).
     """
-    m = _PARTIAL_WORD_RE.search(text_before_cursor)
+    # Search only from where the trailing run of word characters starts, and at most
+    # MAX_PARTIAL characters back: from position 0 the regex is quadratic in a long run of
+    # letters (0.3 s for 2,000 letters and a space, on every keystroke, holding the GIL).
+    start = len(text_before_cursor)
+    floor = max(0, start - MAX_PARTIAL)
+    while start > floor and _PARTIAL_CHAR_RE.match(text_before_cursor, start - 1):
+        start -= 1
+    m = _PARTIAL_WORD_RE.search(text_before_cursor, start)
     if not m:
         return text_before_cursor, ""
     return text_before_cursor[: m.start()], m.group()

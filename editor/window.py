@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
     document_loaded = Signal(object)  # Path | None: opened, reloaded, created or new
     document_saved = Signal(object)  # Path
     error_shown = Signal(str, str)  # title, message
+    closed = Signal()  # the window closed, its text saved or knowingly discarded
 
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -783,6 +784,16 @@ class MainWindow(QMainWindow):
         if path is not None:
             self.load_model(path)
 
+    # --- crash recovery (editor/recovery.py) -------------------------------------------
+
+    def restore_document(self, path: Path | None, text: str, fmt: FileFormat) -> None:
+        """Show text recovered after a crash: it belongs to `path`, but is unsaved until the
+        writer saves it, so closing asks instead of losing it again."""
+        self._set_document(path, text, fmt)
+        self.editor.document().setModified(True)
+        self.show_status(self.tr("Recovered unsaved text of {0}; save it to keep it.").format(
+            self.display_name()))
+
     # --- window events -----------------------------------------------------------------
 
     def _open_dropped(self, paths: list[Path]) -> None:
@@ -817,3 +828,4 @@ class MainWindow(QMainWindow):
         if self.suggestions is not None:
             self.suggestions.shutdown()
         event.accept()
+        self.closed.emit()

@@ -44,7 +44,31 @@ TRAIN_OPTIONS = {
     "doc_separator": (str, "a line holding exactly TEXT separates documents in a file "
                            "(e.g. %%); default: one document per file"),
     "threads": (int, "torch CPU threads (0: 1 for hidden < 256, else one per core up to 4)"),
+    "weight_drop": (float, "DropConnect on the LSTM's hidden-to-hidden weights"),
+    "embed_drop": (float, "share of word types dropped from the embedding per batch"),
+    "rare_below": (int, "words seen fewer times are learnt as <unk> and exported sharing its "
+                        "vector (1: off)"),
 }
+# Switches: --name / --no-name; None when not given, so corpus-size defaults can apply.
+MODEL_SWITCHES = {"tie": "tie the decoder to the embedding (adds a projection if sizes differ)"}
+TRAIN_SWITCHES = {
+    "variable_bptt": "vary the BPTT length around --bptt from chunk to chunk",
+    "ngram": "store a Kneser-Ney trigram in the model, mixed in with the weight that does best "
+             "on the validation split",
+}
+
+
+def _default_text(name: str, default: Any) -> str:
+    """'(default X)', plus the corpus-size default where the study set one."""
+    from training.config import CORPUS_DEFAULTS, TrainConfig
+
+    def show(v: Any) -> str:
+        return ("on" if v else "off") if isinstance(v, bool) else str(v)
+
+    text = f"default {show(default)}"
+    if name in CORPUS_DEFAULTS:
+        text += f"; {show(CORPUS_DEFAULTS[name])} from {TrainConfig().tiny_tokens} tokens on"
+    return f" ({text})"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,14 +88,18 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (kind, text) in MODEL_OPTIONS.items():
         default = getattr(model_defaults, name)
         p.add_argument(f"--{name.replace('_', '-')}", type=kind, default=None,
-                       metavar=metavars[kind], help=f"{text} (default {default})")
-    p.add_argument("--tie", action="store_true", default=None,
-                   help="tie the decoder to the embedding (adds a projection if sizes differ)")
+                       metavar=metavars[kind], help=text + _default_text(name, default))
+    for name, text in MODEL_SWITCHES.items():
+        p.add_argument(f"--{name.replace('_', '-')}", action=argparse.BooleanOptionalAction,
+                       default=None, help=text + _default_text(name, getattr(model_defaults, name)))
     for name, (kind, text) in TRAIN_OPTIONS.items():
         default = getattr(train_defaults, name)
-        shown = "" if "default" in text or default is None else f" (default {default})"
+        shown = "" if "default" in text or default is None else _default_text(name, default)
         p.add_argument(f"--{name.replace('_', '-')}", type=kind, default=None,
                        metavar=metavars[kind], help=text + shown)
+    for name, text in TRAIN_SWITCHES.items():
+        p.add_argument(f"--{name.replace('_', '-')}", action=argparse.BooleanOptionalAction,
+                       default=None, help=text + _default_text(name, getattr(train_defaults, name)))
     p.add_argument("--checkpoint", metavar="PATH", help="save a resumable checkpoint here")
     p.add_argument("--resume", metavar="PATH", help="continue the run saved in this checkpoint")
     p.add_argument("--progress-json", action="store_true",
@@ -85,11 +113,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="MODEL.onnx")
     p.add_argument("--no-check", action="store_true", help="skip the parity check")
 
-    p = sub.add_parser("evaluate", help="next-token accuracy and perplexity on a text "
-                                        "(onnxruntime)")
+    p = sub.add_parser(
+        "evaluate", help="keystroke savings, next-word accuracy and perplexity on a text",
+        description="Measure a model through the editor's suggestion engine (onnxruntime): "
+                    "keystroke savings with the strip and with the ghost text, in-document "
+                    "learning on and off, next-word accuracy and perplexity. With --train, "
+                    "also a Kneser-Ney trigram and the seed's per-line LSTM trained on that "
+                    "text, as baselines.")
     p.add_argument("model", metavar="MODEL")
-    p.add_argument("text", metavar="TEXT", help="UTF-8 text file")
+    p.add_argument("text", metavar="TEXT", help="UTF-8 text file (held out from training)")
     p.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    p.add_argument("--doc-separator", metavar="TEXT", default=None,
+                   help="a line holding exactly TEXT separates documents (e.g. %%); each "
+                        "document is typed from its start")
+    p.add_argument("--train", nargs="+", metavar="CORPUS", default=None,
+                   help="the model's training text: adds the Kneser-Ney and seed baselines")
+    p.add_argument("--no-seed", action="store_true",
+                   help="with --train, leave out the seed baseline (it trains for minutes)")
+    p.add_argument("--seed-model", metavar="PATH", default=None,
+                   help="keep the trained seed baseline here and reuse it when it matches")
+    p.add_argument("--seed-epochs", type=int, default=None, metavar="N",
+                   help="epochs for the seed baseline (default 200, as the seed trained)")
+    p.add_argument("--learning", choices=("both", "on", "off"), default="both",
+                   help="in-document learning of the engine (default: both)")
+    p.add_argument("--cache-weight", type=float, default=None, metavar="X",
+                   help="weight of the document-word cache (default: the editor's)")
+    p.add_argument("--unknown-repeat", type=float, default=None, metavar="X",
+                   help="share of the <unk> mass for unknown words already in the document "
+                        "(default: the editor's)")
+    p.add_argument("--ngram-weight", type=float, default=None, metavar="X",
+                   help="the LSTM's weight against the model file's n-gram (default: the "
+                        "weight stored with it; 1: the LSTM alone)")
+    p.add_argument("--limit", type=int, default=None, metavar="N",
+                   help="only the first N documents (for a quick look)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
 
     p = sub.add_parser("recite", help="greedy generation from <doc> (and a prompt)")
     p.add_argument("model", metavar="MODEL")
@@ -106,8 +163,8 @@ def _explicit(args: argparse.Namespace, names: dict[str, Any]) -> dict[str, Any]
 def cmd_train(args: argparse.Namespace) -> int:
     from training.data import load_documents
 
-    model_opts = _explicit(args, {**MODEL_OPTIONS, "tie": None})
-    train_opts = _explicit(args, TRAIN_OPTIONS)
+    model_opts = _explicit(args, {**MODEL_OPTIONS, **MODEL_SWITCHES})
+    train_opts = _explicit(args, {**TRAIN_OPTIONS, **TRAIN_SWITCHES})
     try:
         model_config = replace(ModelConfig(), **model_opts)
         train_config = replace(TrainConfig(), **train_opts)
@@ -157,6 +214,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     report = export_model(result.model, out, vocab=result.vocab.tokens,
                           surface=result.vocab.surface, training=result.facts(),
                           check=not args.no_check)
+    if result.ngram is not None:
+        from training.kneser_ney import attach
+
+        attach(out, result.ngram)
     m = result.metrics
     summary = (f"{result.stopped}. {result.epochs} epochs, {result.seconds:.1f} s; "
                f"training accuracy {m['train_accuracy']:.1%}")
@@ -200,24 +261,84 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from training.data import read_text
-    from training.evaluate import OnnxModel, evaluate_text
+    from editor.suggest import SuggestConfig
+    from training.data import load_documents, read_text, split_documents
+    from training.evaluate import OnnxModel, ProgressPrinter, compare, dumps, format_table
 
     model = OnnxModel.load(args.model)
-    text = read_text(args.text)
-    result = evaluate_text(model, text)
+    documents = split_documents(read_text(args.text), args.doc_separator)
+    if args.limit is not None:
+        documents = documents[: max(0, args.limit)]
+    if not documents:
+        raise TrainError(f"{args.text} holds no text to evaluate on")
+    config = SuggestConfig()
+    if args.cache_weight is not None:
+        if not 0 <= args.cache_weight < 1:
+            raise TrainError("--cache-weight must be in [0, 1)")
+        config.cache_weight = args.cache_weight
+    for name in ("unknown_repeat", "ngram_weight"):
+        value = getattr(args, name)
+        if value is not None:
+            if not 0 <= value <= 1:
+                raise TrainError(f"--{name.replace('_', '-')} must be in [0, 1]")
+            setattr(config, name, value)
+    learning = {"both": (True, False), "on": (True,), "off": (False,)}[args.learning]
+    train_tokens = None
+    seed_model = None
+    progress = None if args.quiet else ProgressPrinter(sys.stderr)
+    if args.train:
+        train_docs = load_documents(args.train, separator=args.doc_separator)
+        train_tokens = [d.tokens for d in train_docs]
+        if not args.no_seed:
+            seed_model = _seed_baseline(model, train_tokens, args, quiet=args.quiet)
+    result = compare(model, documents, config=config, learning=learning,
+                     train_documents=train_tokens, seed_model=seed_model,
+                     model_name=Path(args.model).name, text_name=Path(args.text).name,
+                     progress=progress)
     if args.json:
-        print(json.dumps(result.to_dict()))
+        print(dumps(result))
         return 0
-    print(f"model        {Path(args.model).name} ({len(model.vocab)} tokens, "
-          f"{model.layers}x{model.hidden} LSTM)")
-    print(f"text         {Path(args.text).name}: {result.tokens} targets, {result.words} words, "
-          f"{result.unknown} unknown")
-    print(f"top-1        {result.top1:.1%}")
-    print(f"top-3        {result.top3:.1%}")
-    print(f"next word    {result.word_top1:.1%} top-1, {result.word_top3:.1%} top-3")
-    print(f"perplexity   {result.perplexity:.2f}")
+    weight = result.settings.get("ngram_weight")
+    mixed = f" + trigram, LSTM weight {weight:g}" if weight is not None and weight < 1 else ""
+    print(f"model   {Path(args.model).name} ({len(model.vocab)} tokens, "
+          f"{model.layers}x{model.hidden} LSTM{mixed})")
+    print(format_table(result))
     return 0
+
+
+def _seed_baseline(model: Any, train_tokens: list[Any], args: argparse.Namespace,
+                   quiet: bool) -> Any:
+    """The seed's per-line LSTM on the training text: reused from --seed-model if it matches."""
+    from training.seed_baseline import SeedConfig, SeedModel, cache_key, train_seed, training_lines
+
+    config = SeedConfig()
+    if args.seed_epochs is not None:
+        if args.seed_epochs < 1:
+            raise TrainError("--seed-epochs must be at least 1")
+        config = replace(config, epochs=args.seed_epochs)
+    lines = training_lines(train_tokens, model.lm.encode)
+    key = cache_key(lines, len(model.vocab), config)
+    path = Path(args.seed_model) if args.seed_model else None
+    if path is not None and path.is_file():
+        try:
+            cached = SeedModel.load(path)
+        except (OSError, ValueError, KeyError):
+            cached = None
+        if cached is not None and cached.key == key:
+            return cached
+    _need_torch()
+
+    def progress(epoch: int, loss: float, seconds: float) -> None:
+        if not quiet:
+            print(f"\rseed baseline: epoch {epoch}/{config.epochs}, loss {loss:.3f}, "
+                  f"{seconds:.0f} s", end="\n" if epoch == config.epochs else "",
+                  file=sys.stderr, flush=True)
+
+    seed = train_seed(lines, len(model.vocab), config, progress=progress)
+    seed.key = key
+    if path is not None:
+        seed.save(path)
+    return seed
 
 
 def cmd_recite(args: argparse.Namespace) -> int:

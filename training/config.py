@@ -6,7 +6,8 @@ Kept free of torch so the CLI can show defaults and the onnxruntime-only command
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 
@@ -70,9 +71,24 @@ class TrainConfig:
     solved_loss: float = 0.05
     doc_separator: str | None = None  # a line holding exactly this splits a file into documents
     threads: int = 0  # torch CPU threads; 0: automatic (see effective_threads)
+    # Regularisation for text that must generalise rather than be memorised (ideas from AWD-LSTM,
+    # Merity et al. 2017): DropConnect on the hidden-to-hidden weights, and whole word types
+    # dropped from the embedding, both drawn afresh for every batch.
+    weight_drop: float = 0.0
+    embed_drop: float = 0.0
+    variable_bptt: bool = False  # chunk lengths vary around `bptt`: chunk edges move every epoch
+    # Words seen fewer times than this are learnt together as <unk>, then exported as entries
+    # of their own that share its vector, each with a Good-Turing share of its probability: the
+    # network does not spend itself on words it saw once, and the editor still completes them.
+    # 1: off (every word is learnt on its own).
+    rare_below: int = 1
+    # Store an interpolated Kneser-Ney trigram in the model file; the editor mixes it with the
+    # LSTM, with the weight that does best on the validation split (needs one).
+    ngram: bool = False
 
     def __post_init__(self) -> None:
-        positive = ("epochs", "batch_size", "bptt", "patience", "solved_epochs", "min_count")
+        positive = ("epochs", "batch_size", "bptt", "patience", "solved_epochs", "min_count",
+                    "rare_below")
         for name in positive:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
@@ -80,6 +96,9 @@ class TrainConfig:
             raise ValueError(f"lr must be positive, got {self.lr}")
         if self.val_fraction is not None and not 0 <= self.val_fraction < 1:
             raise ValueError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
+        for name in ("weight_drop", "embed_drop"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -108,5 +127,41 @@ class TrainConfig:
 
 # Settings that do not change what is computed, so a resumed run may change them.
 RESUMABLE = ("epochs", "threads")
+
+# The defaults for corpora of `tiny_tokens` tokens or more, picked by the quality study on
+# fortunes-br (about 50 000 tokens; docs/BENCHMARKS.md). Smaller corpora keep the dataclass
+# defaults above, which learn the poem by heart.
+CORPUS_DEFAULTS: dict[str, Any] = {
+    "embedding": 256,
+    "hidden": 256,
+    "dropout": 0.4,
+    "tie": True,
+    "bptt": 35,
+    "lr": 2e-3,
+    "weight_drop": 0.5,
+    "embed_drop": 0.1,
+    "variable_bptt": True,
+    "rare_below": 2,
+    "ngram": True,
+}
+
+
+def fit_to_corpus(tokens: int, model: ModelConfig, train: TrainConfig,
+                  explicit: Iterable[str] | None = None) -> tuple[ModelConfig, TrainConfig]:
+    """The settings for a corpus of `tokens` tokens.
+
+    From `tiny_tokens` tokens on, every setting in CORPUS_DEFAULTS that was neither given
+    explicitly nor changed from its dataclass default takes the study's value.
+    """
+    if tokens < train.tiny_tokens:
+        return model, train
+    given = set(explicit or ())
+    changes: list[dict[str, Any]] = [{}, {}]
+    for k, (cfg, cls) in enumerate(((model, ModelConfig), (train, TrainConfig))):
+        names = {f.name: f.default for f in fields(cls)}
+        for name, value in CORPUS_DEFAULTS.items():
+            if name in names and name not in given and getattr(cfg, name) == names[name]:
+                changes[k][name] = value
+    return replace(model, **changes[0]), replace(train, **changes[1])
 
 

@@ -1,165 +1,523 @@
-"""Evaluate and recite with an exported model through onnxruntime only (no torch).
+"""`caminho-train evaluate`: a model's predictions measured through the editor's own engine.
 
-This is how the editor runs the model, so these numbers are the editor's numbers. The small
-runner here is a stand-in to be replaced by the editor's `editor.lm.LanguageModel`.
+The model file is loaded with `editor.lm.LanguageModel` and suggestions come from
+`editor.suggest.Suggester`, so what is measured is exactly what a writer gets in the editor
+(strip, ghost text, in-document learning, capitalisation rules), with onnxruntime and no torch.
+
+Per document (a file, or the parts between `--doc-separator` lines), from its start:
+
+- keystroke savings (training/ksr.py) for a writer using the strip (top-3) and one using the
+  ghost text (top-1), with the in-document learning on and off;
+- next-word accuracy: at the start of every word (word or number token), is it the strip's
+  first candidate (top-1) or among its candidates (top-3)? Only words are ranked (no
+  punctuation, line break, `<unk>` or `<doc>`); a word outside the vocabulary counts as a miss
+  unless the document-word cache offers it;
+- perplexity over every token (words, numbers, punctuation, line breaks and the closing
+  `<doc>`; anything outside the vocabulary is the token `<unk>`), and word perplexity over the
+  words that are in the vocabulary, each model's distribution renormalised over the
+  vocabulary's words. Both score the model's distribution before the document cache (which
+  only reorders candidates): for Caminho the LSTM, mixed with the trigram stored in the model
+  file when there is one, exactly as `Suggester.model_distribution` computes it.
+
+With `--train`, the same run trains and measures two baselines on the training text, over the
+same vocabulary: an interpolated Kneser-Ney trigram (training/kneser_ney.py) and the seed's
+per-line LSTM (training/seed_baseline.py, needs torch).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+import sys
+import time
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 
+from editor.lm import LanguageModel, ModelError
+from editor.suggest import SuggestConfig, Suggester
 from editor.tokenizer import (
     DOC,
     NEWLINE,
-    TOKENIZER_VERSION,
     UNK,
+    Token,
     detokenize,
     is_sentence_start,
+    is_word_norm,
     match_case,
     tokenize,
 )
 from training.errors import ModelFileError
+from training.ksr import DocumentRun, Offer, Predictor, RankedPredictor, run_document
 
-OUTPUTS = ("logits", "h", "c")
-CHUNK = 512  # tokens per run when scoring long texts: bounds the per-step outputs' memory
+CHUNK = 512  # tokens per model run when scoring long texts: bounds the per-step outputs' memory
+
+
+# -- the model file ---------------------------------------------------------------------------------
 
 
 @dataclass
 class OnnxModel:
-    """An onnxruntime session plus the vocabulary from the file's metadata."""
+    """The editor's `LanguageModel`, with the small interface `recite` and the tests use."""
 
-    session: Any
-    vocab: list[str]
-    surface: list[str]
-    layers: int
-    hidden: int
-    meta: dict[str, Any]
+    lm: LanguageModel
 
     @classmethod
     def load(cls, path: str | Path) -> OnnxModel:
-        path = Path(path)
-        if not path.is_file():
-            raise ModelFileError(f"model file not found: {path}")
-        if path.stat().st_size == 0:
-            raise ModelFileError(f"{path} is empty (0 bytes)")
-        import onnxruntime as ort
+        try:
+            return cls(LanguageModel.load(path))
+        except ModelError as exc:  # the CLI reports TrainErrors as one line
+            raise ModelFileError(str(exc).replace("\n", " ")) from None
 
-        opts = ort.SessionOptions()
-        # One thread and no spinning, as in the editor (docs: the pool burns CPU on 2 cores).
-        opts.intra_op_num_threads = 1
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        try:
-            session = ort.InferenceSession(str(path), sess_options=opts,
-                                           providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises private exception types
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-            raise ModelFileError(f"{path} is not a usable ONNX model ({first})") from None
-        raw = dict(session.get_modelmeta().custom_metadata_map)
-        try:
-            if int(str(raw["caminho_format"]).split(".")[0]) != 1:
-                raise ModelFileError(f"{path}: unsupported model format {raw['caminho_format']}")
-            vocab = json.loads(raw["vocab"])
-            surface = json.loads(raw.get("surface", raw["vocab"]))
-            sizes = json.loads(raw["sizes"])
-            tokenizer = json.loads(raw["tokenizer"])
-        except (KeyError, ValueError) as exc:
-            raise ModelFileError(f"{path} is not a Caminho model (metadata: {exc})") from None
-        if tokenizer.get("version") != TOKENIZER_VERSION:
-            raise ModelFileError(
-                f"{path} uses tokenizer version {tokenizer.get('version')}, "
-                f"this caminho-train has {TOKENIZER_VERSION}"
-            )
-        if vocab[:2] != [UNK, DOC] or len(surface) != len(vocab):
-            raise ModelFileError(f"{path}: malformed vocabulary in the metadata")
-        meta = {k: v for k, v in raw.items() if k not in ("vocab", "surface")}
-        return cls(session, vocab, surface, int(sizes["layers"]), int(sizes["hidden"]), meta)
+    @property
+    def vocab(self) -> list[str]:
+        return self.lm.info.vocab
+
+    @property
+    def surface(self) -> list[str]:
+        return self.lm.info.surface
+
+    @property
+    def layers(self) -> int:
+        return self.lm.info.layers
+
+    @property
+    def hidden(self) -> int:
+        return self.lm.info.hidden
+
+    @property
+    def ids(self) -> dict[str, int]:
+        return self.lm.ids
 
     @cached_property
-    def ids(self) -> dict[str, int]:
-        return {t: i for i, t in enumerate(self.vocab)}
+    def meta(self) -> dict[str, str]:
+        raw = dict(self.lm.session.get_modelmeta().custom_metadata_map)
+        return {k: v for k, v in raw.items() if k not in ("vocab", "surface")}
 
-    def zero_state(self, batch: int = 1) -> tuple[np.ndarray, np.ndarray]:
-        shape = (self.layers, batch, self.hidden)
-        return np.zeros(shape, np.float32), np.zeros(shape, np.float32)
+    def zero_state(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.lm.zero_state()
 
     def run(self, ids: Sequence[int], h: np.ndarray, c: np.ndarray
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """logits [T, V] after each of `ids`, and the state after the last."""
-        tokens = np.asarray(ids, dtype=np.int64).reshape(1, -1)
-        logits, h1, c1 = self.session.run(list(OUTPUTS), {"tokens": tokens, "h0": h, "c0": c})
-        return logits[0], h1, c1
+        out = self.lm.run(list(ids), h, c)
+        return out.logits, out.h, out.c
+
+    def distributions(self, ids: Sequence[int]) -> np.ndarray:
+        """Softmax after each of `ids` (fed from a zero state), [len(ids), V] float64."""
+        h, c = self.zero_state()
+        parts = []
+        for start in range(0, len(ids), CHUNK):
+            logits, h, c = self.run(ids[start : start + CHUNK], h, c)
+            parts.append(logits)
+        return softmax_rows(np.concatenate(parts))
+
+
+def softmax_rows(logits: np.ndarray) -> np.ndarray:
+    z = logits.astype(np.float64)
+    z -= z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+# -- the systems measured ---------------------------------------------------------------------------
+
+
+class EnginePredictor:
+    """The editor's suggestion engine, asked the way the editor asks it."""
+
+    def __init__(self, model: LanguageModel, config: SuggestConfig, name: str) -> None:
+        self.name = name
+        self.suggester = Suggester(model, config)
+
+    def offer(self, text_before: str) -> Offer:
+        # extend=False: the ghost's first word is what a writer accepts with one Tab; the
+        # editor computes the longer run a moment later.
+        s = self.suggester.suggest(text_before, at_doc_start=True, extend=False)
+        words = tuple(c.norm for c in s.candidates)
+        return Offer(words, words[0] if s.ghost else None)
+
+
+@dataclass
+class System:
+    """One row of the comparison: something that offers words and scores tokens."""
+
+    name: str  # "caminho", "kneser-ney", "seed"
+    label: str  # for the table
+    learning: bool | None  # in-document learning (None: the system has none)
+    predictor: Predictor
+    # P(next token) after each id of `[<doc>] + document ids`, [n, V]; None: no perplexity.
+    distributions: Callable[[list[int], list[Token]], np.ndarray] | None
+    all_tokens: bool = True  # whether it models every token (else: words only)
+
+
+@dataclass
+class SystemResult:
+    name: str
+    label: str
+    learning: bool | None
+    run: DocumentRun = field(default_factory=DocumentRun)
+    nll: float = 0.0  # summed over all tokens
+    tokens: int = 0
+    word_nll: float = 0.0  # summed over in-vocabulary word targets, renormalised over words
+    scored_words: int = 0
+    token_top1: int = 0  # next-token accuracy over all tokens (the model alone)
+    token_top3: int = 0
+    has_perplexity: bool = False
+    all_tokens: bool = True
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        r = self.run
+        words = r.hits.words
+        out: dict[str, Any] = {
+            "name": self.name,
+            "label": self.label,
+            "learning": self.learning,
+            "ksr_strip": _num(r.strip.ksr),
+            "ksr_ghost": _num(r.ghost.ksr),
+            "word_top1": _num(r.hits.top1 / words if words else math.nan),
+            "word_top3": _num(r.hits.top3 / words if words else math.nan),
+            "perplexity": None,
+            "word_perplexity": None,
+            "strip": {k: _num(v) for k, v in r.strip.to_dict().items()},
+            "ghost": {k: _num(v) for k, v in r.ghost.to_dict().items()},
+            "words": words,
+            "offers": r.offers,
+            "seconds": round(self.seconds, 2),
+        }
+        if self.has_perplexity:
+            if self.all_tokens and self.tokens:
+                out["perplexity"] = _num(math.exp(self.nll / self.tokens))
+            if self.scored_words:
+                out["word_perplexity"] = _num(math.exp(self.word_nll / self.scored_words))
+        return out
+
+
+def _num(x: float | int) -> float | int | None:
+    if isinstance(x, int):
+        return x
+    return None if not math.isfinite(x) else round(float(x), 6)
+
+
+def engine_systems(model: OnnxModel, config: SuggestConfig,
+                   learning: Sequence[bool] = (True, False)) -> list[System]:
+    systems = []
+    for on in learning:
+        cfg = SuggestConfig(**{**asdict(config), "learn_document": on})
+        label = f"caminho ({'learning on' if on else 'learning off'})"
+        predictor = EnginePredictor(model.lm, cfg, label)
+        # The model distribution is the same with or without the cache: score it once.
+        dist = None if on and False in learning else _engine_distributions(model, predictor)
+        systems.append(System("caminho", label, on, predictor, dist))
+    return systems
+
+
+def _engine_distributions(model: OnnxModel, predictor: EnginePredictor
+                          ) -> Callable[[list[int], list[Token]], np.ndarray]:
+    """What the engine ranks with before its cache: the LSTM, mixed with the file's n-gram."""
+    suggester = predictor.suggester
+
+    def dists(ids: list[int], tokens: list[Token]) -> np.ndarray:
+        if suggester.ngram is None:
+            return model.distributions(ids)
+        h, c = model.zero_state()
+        rows = []
+        for start in range(0, len(ids), CHUNK):
+            logits, h, c = model.run(ids[start : start + CHUNK], h, c)
+            rows += [suggester.model_distribution(ids[: start + k + 1], logits[k])
+                     for k in range(len(logits))]
+        return np.stack(rows)
+
+    return dists
+
+
+def kneser_ney_system(model: OnnxModel, train_documents: Sequence[Sequence[Token]],
+                      config: SuggestConfig) -> System:
+    from training.kneser_ney import KneserNey
+
+    kn = KneserNey(model.vocab, [model.lm.encode([t.norm for t in d]) for d in train_documents],
+                   doc_id=model.lm.doc_id)
+
+    def context_dist(tokens: list[Token]) -> np.ndarray:
+        ids = [model.lm.doc_id] + model.lm.encode([t.norm for t in tokens[-2:]])
+        return kn.model.next_distribution(ids if len(tokens) < 2 else ids[1:])
+
+    def dists(ids: list[int], tokens: list[Token]) -> np.ndarray:
+        return np.stack([kn.model.next_distribution(ids[: k + 1]) for k in range(len(ids))])
+
+    pred = RankedPredictor("kneser-ney", model.vocab, context_dist,
+                           strip_size=config.strip_size, ghost_threshold=config.ghost_threshold)
+    return System("kneser-ney", "Kneser-Ney trigram", None, pred, dists)
+
+
+def seed_system(model: OnnxModel, seed_model: Any, config: SuggestConfig) -> System:
+    from training.seed_baseline import current_line_words
+
+    memo: dict[tuple[int, ...], np.ndarray] = {}
+
+    def context_dist(tokens: list[Token]) -> np.ndarray:
+        return context_dist_ids(model.lm.encode(current_line_words(tokens)))
+
+    def dists(ids: list[int], tokens: list[Token]) -> np.ndarray:
+        # Row k predicts tokens[k] (row 0 follows <doc>). The seed predicts words only, from
+        # the words of their line so far; the other rows stay 0 and are never scored.
+        out = np.zeros((len(ids), len(model.vocab)))
+        line_ids: list[int] = []
+        for pos, t in enumerate(tokens):
+            if t.kind == "newline":
+                line_ids = []
+            elif t.is_word:
+                out[pos] = context_dist_ids(line_ids)
+                line_ids.append(model.lm.ids.get(t.norm, model.lm.unk_id))
+        return out
+
+    def context_dist_ids(line_ids: list[int]) -> np.ndarray:
+        key = tuple(line_ids)
+        hit = memo.get(key)
+        if hit is None:
+            if len(memo) > 4096:  # lines repeat within a document, rarely across documents
+                memo.clear()
+            hit = memo[key] = seed_model.line_distributions(list(key))[-1]
+        return hit
+
+    pred = RankedPredictor("seed", model.vocab, context_dist, strip_size=config.strip_size,
+                           ghost_threshold=config.ghost_threshold)
+    return System("seed", "seed (per-line LSTM)", None, pred, dists, all_tokens=False)
+
+
+# -- the run --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Comparison:
+    """Every system measured on the same documents."""
+
+    model: str
+    text: str
+    documents: int
+    characters: int
+    words: int  # word and number tokens
+    unknown_words: int  # ... outside the model's vocabulary
+    tokens: int  # scored tokens: every token plus each document's closing <doc>
+    unknown: int  # scored tokens outside the vocabulary
+    results: list[SystemResult]
+    settings: dict[str, Any]
+
+    def main(self) -> SystemResult:
+        """The model with the editor's settings (the first row)."""
+        return self.results[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        main = self.main()
+        first = main.to_dict()
+        lstm = next((r for r in self.results if r.name == "caminho" and r.has_perplexity), main)
+        out: dict[str, Any] = {
+            "model": self.model,
+            "text": self.text,
+            "documents": self.documents,
+            "characters": self.characters,
+            "words": self.words,
+            "unknown_words": self.unknown_words,
+            "tokens": self.tokens,
+            "unknown": self.unknown,
+            # The model with the editor's settings, at the top level:
+            "ksr_strip": first["ksr_strip"],
+            "ksr_ghost": first["ksr_ghost"],
+            "word_top1": first["word_top1"],
+            "word_top3": first["word_top3"],
+            # The model's own distribution (no cache): perplexities and next-token accuracy.
+            "perplexity": lstm.to_dict()["perplexity"],
+            "word_perplexity": lstm.to_dict()["word_perplexity"],
+            "top1": _num(lstm.token_top1 / lstm.tokens) if lstm.tokens else None,
+            "top3": _num(lstm.token_top3 / lstm.tokens) if lstm.tokens else None,
+            "settings": self.settings,
+            "results": [r.to_dict() for r in self.results],
+        }
+        return out
+
+
+ProgressFn = Callable[[str, int, int, float], None]  # label, documents done, total, seconds
+
+
+def measure(system: System, documents: Sequence[str], is_word: np.ndarray, unk_id: int,
+            encode: Callable[[list[str]], list[int]], doc_id: int, *, strip_size: int,
+            progress: ProgressFn | None = None) -> SystemResult:
+    """Type every document with the system and score its distribution on every token."""
+    result = SystemResult(system.name, system.label, system.learning,
+                          has_perplexity=system.distributions is not None,
+                          all_tokens=system.all_tokens)
+    started = time.monotonic()
+    for k, text in enumerate(documents):
+        result.run.add(run_document(text, system.predictor, strip_size))
+        if system.distributions is not None:
+            tokens = tokenize(text)
+            ids = [doc_id] + encode([t.norm for t in tokens])
+            targets = np.array(ids[1:] + [doc_id])
+            p = system.distributions(ids, tokens)
+            rows = np.arange(len(targets))
+            if system.all_tokens:
+                result.nll -= float(np.log(np.maximum(p[rows, targets], 1e-300)).sum())
+                result.tokens += len(targets)
+                target_p = p[rows, targets][:, None]
+                rank = (p > target_p).sum(axis=1)
+                result.token_top1 += int((rank == 0).sum())
+                result.token_top3 += int((rank < 3).sum())
+            word_rows = np.array([i for i, t in enumerate(tokens) if t.is_word], dtype=np.int64)
+            if len(word_rows):
+                word_rows = word_rows[targets[word_rows] != unk_id]
+                mass = (p[word_rows] * is_word).sum(axis=1)
+                pw = p[word_rows, targets[word_rows]] / mass
+                result.word_nll -= float(np.log(np.maximum(pw, 1e-300)).sum())
+                result.scored_words += len(word_rows)
+        if progress is not None:
+            progress(system.label, k + 1, len(documents), time.monotonic() - started)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def compare(model: OnnxModel, documents: Sequence[str], *, config: SuggestConfig | None = None,
+            learning: Sequence[bool] = (True, False),
+            train_documents: Sequence[Sequence[Token]] | None = None,
+            seed_model: Any = None, model_name: str = "", text_name: str = "",
+            progress: ProgressFn | None = None) -> Comparison:
+    """Measure the model (and, given training text, the baselines) on `documents`."""
+    config = config or SuggestConfig()
+    documents = [unicodedata.normalize("NFC", d) for d in documents]
+    lm = model.lm
+    systems = engine_systems(model, config, learning)
+    if train_documents is not None:
+        systems.append(kneser_ney_system(model, train_documents, config))
+    if seed_model is not None:
+        systems.append(seed_system(model, seed_model, config))
+    engine = next((s.predictor for s in systems if isinstance(s.predictor, EnginePredictor)),
+                  None)
+    is_word = np.array([is_word_norm(t) for t in model.vocab], dtype=bool)
+    results = [measure(s, documents, is_word, lm.unk_id, lm.encode, lm.doc_id,
+                       strip_size=config.strip_size, progress=progress) for s in systems]
+    all_tokens = [tokenize(d) for d in documents]
+    word_tokens = [t for toks in all_tokens for t in toks if t.is_word]
+    return Comparison(
+        model=model_name, text=text_name, documents=len(documents),
+        characters=sum(len(d) for d in documents),
+        words=len(word_tokens),
+        unknown_words=sum(1 for t in word_tokens if t.norm not in lm.ids),
+        tokens=sum(len(t) + 1 for t in all_tokens),
+        unknown=sum(1 for toks in all_tokens for t in toks if t.norm not in lm.ids),
+        results=results,
+        settings={"strip_size": config.strip_size, "ghost_threshold": config.ghost_threshold,
+                  "cache_weight": config.cache_weight, "unknown_repeat": config.unknown_repeat,
+                  "ngram_weight": engine.suggester.ngram_weight if engine else None,
+                  "match": "case-insensitive"},
+    )
+
+
+def format_table(c: Comparison) -> str:
+    """The comparison for people."""
+    lines = [
+        f"text    {c.text}: {c.documents} document{'s' if c.documents != 1 else ''}, "
+        f"{c.characters} characters, {c.words} words ({c.unknown_words} not in the vocabulary)",
+        "",
+        f"{'':28}{'KSR strip':>10}{'KSR ghost':>10}{'top-1':>8}{'top-3':>8}"
+        f"{'ppl':>9}{'word ppl':>10}{'time':>8}",
+    ]
+
+    def pct(x: float | None) -> str:
+        return "—" if x is None else f"{100 * x:.1f}%"
+
+    def num(x: float | None) -> str:
+        return "—" if x is None else f"{x:.1f}"
+
+    for r in c.results:
+        d = r.to_dict()
+        lines.append(
+            f"{r.label:28}{pct(d['ksr_strip']):>10}{pct(d['ksr_ghost']):>10}"
+            f"{pct(d['word_top1']):>8}{pct(d['word_top3']):>8}{num(d['perplexity']):>9}"
+            f"{num(d['word_perplexity']):>10}{d['seconds']:>7.0f}s"
+        )
+    lines += [
+        "",
+        "KSR = 1 - keys / characters (strip: the word is among the 3 candidates; ghost: the "
+        "ghost text completes it; one key accepts, case ignored). top-1/top-3: the next word is "
+        "offered before its first letter. ppl: every token, unknown ones as <unk>; word ppl: "
+        "words in the vocabulary, each model renormalised over its words. Perplexities are of "
+        "the model (for caminho: the LSTM mixed with the file's trigram), without the "
+        "document cache.",
+    ]
+    return "\n".join(lines)
+
+
+class ProgressPrinter:
+    """Progress of each system on stderr: rewritten in place on a terminal, else a few lines."""
+
+    def __init__(self, stream: TextIO = sys.stderr, every: float = 1.0) -> None:
+        self.stream = stream
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+        self.every = every if self.tty else 15.0
+        self._last = 0.0
+
+    def __call__(self, label: str, done: int, total: int, seconds: float) -> None:
+        now = time.monotonic()
+        if done < total and now - self._last < self.every:
+            return
+        self._last = now
+        eta = seconds / done * (total - done) if done else 0.0
+        left = f", about {eta:.0f} s left" if done < total else ""
+        line = f"{label}: {done}/{total} documents, {seconds:.0f} s{left}"
+        if self.tty:
+            self.stream.write(f"\r{line:<78}" + ("\n" if done == total else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+# -- compatibility: one text, the model alone ----------------------------------------------------
 
 
 @dataclass
 class Evaluation:
-    """Next-token prediction over a text fed from `<doc>` with the state carried."""
+    """The model with the editor's settings on one text (one document)."""
 
     tokens: int  # scored targets: every token of the text plus the closing <doc>
-    top1: float  # next-token accuracy
+    top1: float  # next-token accuracy of the model alone (all tokens)
     top3: float
     words: int  # targets that are words or numbers
-    word_top1: float  # next-word accuracy (what the suggestion strip offers)
+    word_top1: float  # next-word accuracy of the strip (what a writer is offered)
     word_top3: float
-    perplexity: float  # exp(mean cross-entropy) over all targets
+    perplexity: float  # over all targets
     unknown: int  # targets outside the vocabulary (scored as <unk>)
+    ksr_strip: float
+    ksr_ghost: float
 
     def to_dict(self) -> dict[str, Any]:
-        # NaN (no word targets at all) is not JSON: it becomes null.
         return {k: None if isinstance(v, float) and math.isnan(v) else v
                 for k, v in asdict(self).items()}
 
 
-def log_softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-
-
-def evaluate_text(model: OnnxModel, text: str) -> Evaluation:
-    toks = tokenize(text)
-    ids = model.ids
-    doc = ids[DOC]
-    inputs = [doc] + [ids.get(t.norm, 0) for t in toks]
-    targets = inputs[1:] + [doc]
-    is_word = np.array([t.is_word for t in toks] + [False])
-    h, c = model.zero_state()
-    parts = []
-    for start in range(0, len(inputs), CHUNK):
-        logits, h, c = model.run(inputs[start : start + CHUNK], h, c)
-        parts.append(logits)
-    logits = np.concatenate(parts).astype(np.float64)
-    target = np.array(targets)
-    logp = log_softmax(logits)
-    nll = -logp[np.arange(len(target)), target]
-    # Rank of the target: how many entries score strictly higher (ties favour the target).
-    target_score = logits[np.arange(len(target)), target][:, None]
-    rank = (logits > target_score).sum(axis=1)
-    top1, top3 = rank == 0, rank < 3
-    n_words = int(is_word.sum())
-
-    def share(hits: np.ndarray, mask: np.ndarray | None = None) -> float:
-        sel = hits if mask is None else hits[mask]
-        return float(sel.mean()) if sel.size else float("nan")
-
+def evaluate_text(model: OnnxModel, text: str, config: SuggestConfig | None = None) -> Evaluation:
+    c = compare(model, [text], config=config, learning=(True, False))
+    on, off = c.results[0].to_dict(), c.results[1]
+    nan = float("nan")
     return Evaluation(
-        tokens=len(target),
-        top1=share(top1),
-        top3=share(top3),
-        words=n_words,
-        word_top1=share(top1, is_word),
-        word_top3=share(top3, is_word),
-        perplexity=float(math.exp(nll.mean())),
-        unknown=int(sum(1 for t in toks if t.norm not in ids)),
+        tokens=c.tokens,
+        top1=off.token_top1 / off.tokens if off.tokens else nan,
+        top3=off.token_top3 / off.tokens if off.tokens else nan,
+        words=c.words,
+        word_top1=on["word_top1"] if on["word_top1"] is not None else nan,
+        word_top3=on["word_top3"] if on["word_top3"] is not None else nan,
+        perplexity=math.exp(off.nll / off.tokens) if off.tokens else nan,
+        unknown=c.unknown,
+        ksr_strip=on["ksr_strip"] if on["ksr_strip"] is not None else nan,
+        ksr_ghost=on["ksr_ghost"] if on["ksr_ghost"] is not None else nan,
     )
+
+
+# -- recite ---------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -201,3 +559,7 @@ def recite(model: OnnxModel, prompt: str = "", max_tokens: int = 200) -> Recitat
         logits, h, c = model.run([best], h, c)
         scores = logits[-1]
     return Recitation(detokenize(surfaces), generated, stopped, unknown)
+
+
+def dumps(c: Comparison) -> str:
+    return json.dumps(c.to_dict(), ensure_ascii=False)

@@ -12,18 +12,22 @@ from __future__ import annotations
 import copy
 import math
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from torch.func import functional_call
 
+from editor.suggest import NgramModel
 from training.checkpoint import load_checkpoint, save_checkpoint
-from training.config import RESUMABLE, ModelConfig, TrainConfig
+from training.config import RESUMABLE, ModelConfig, TrainConfig, fit_to_corpus
 from training.data import (
     IGNORE,
     Document,
@@ -45,12 +49,24 @@ class Corpus:
 
     names: list[str]  # corpus file names, for the model's metadata
     documents: list[Document]
-    vocab: Vocabulary
+    vocab: Vocabulary  # what the network learns (rare words as <unk> with `rare_below`)
     split: Split
+    full_vocab: Vocabulary | None = None  # what the exported model knows; None: `vocab`
 
     @property
     def tokens(self) -> int:
         return sum(len(d.tokens) for d in self.documents)
+
+    @property
+    def export_vocab(self) -> Vocabulary:
+        return self.full_vocab or self.vocab
+
+
+def learning_vocabulary(full: Vocabulary, rare_below: int) -> Vocabulary:
+    """The entries seen at least `rare_below` times: a prefix of `full`, whose entries are
+    sorted by falling count, so every id means the same in both."""
+    k = 2 + sum(1 for c in full.counts[2:] if c >= rare_below)
+    return Vocabulary(full.tokens[:k], full.surface[:k], full.counts[:k])
 
 
 def load_corpus(paths: Sequence[str | Path], config: TrainConfig,
@@ -59,11 +75,16 @@ def load_corpus(paths: Sequence[str | Path], config: TrainConfig,
     """Read (unless given), tokenize, build (or reuse, when resuming) the vocabulary and split."""
     if documents is None:
         documents = load_documents(paths, separator=config.doc_separator)
+    full = Vocabulary.build(documents, min_count=config.min_count, max_vocab=config.max_vocab)
     if vocab is None:
-        vocab = Vocabulary.build(documents, min_count=config.min_count, max_vocab=config.max_vocab)
+        vocab = learning_vocabulary(full, config.rare_below)
+    elif full.tokens[: len(vocab)] != vocab.tokens:
+        raise CheckpointError("the checkpoint's vocabulary does not fit this corpus: resume "
+                              "with the same corpus files")
     tokens = sum(len(d.tokens) for d in documents)
     split = split_corpus(document_ids(documents, vocab), config.effective_val_fraction(tokens))
-    return Corpus([Path(p).name for p in paths], documents, vocab, split)
+    return Corpus([Path(p).name for p in paths], documents, vocab, split,
+                  full if len(full) > len(vocab) else None)
 
 
 @dataclass
@@ -81,6 +102,7 @@ class TrainResult:
     history: list[dict[str, Any]] = field(default_factory=list)
     solved_at: int | None = None  # first epoch of the final run of 100% epochs (no validation)
     validation: str = "none"  # how the validation set was held out: none, tails or documents
+    ngram: NgramModel | None = None  # the trigram to store in the model file (config.ngram)
 
     def facts(self) -> dict[str, Any]:
         """The `training` metadata of the exported model (docs/MODEL_FORMAT.md)."""
@@ -272,17 +294,47 @@ class Trainer:
         state = model.zero_state(b)
         measure = Measure()
         steps = inputs.shape[1]
-        for t in range(0, steps, cfg.bptt):
-            logits, state = model(inputs[:, t : t + cfg.bptt], state)
+        t = 0
+        while t < steps:
+            n = self._chunk_length() if cfg.variable_bptt else cfg.bptt
+            x = inputs[:, t : t + n]
+            if cfg.weight_drop > 0 or cfg.embed_drop > 0:
+                # The dropped weights stand in for the parameters for this one batch; the
+                # gradients reach the parameters through the masks.
+                logits, state = functional_call(model, self._dropped_weights(), (x, state),
+                                                tie_weights=False)
+            else:
+                logits, state = model(x, state)
             state = (state[0].detach(), state[1].detach())
-            loss = measure.add(logits, targets[:, t : t + cfg.bptt])
+            loss = measure.add(logits, targets[:, t : t + n])
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
             self.optimizer.step()
+            t += n
             if on_batch is not None:
-                on_batch(epoch, min(1.0, (t + cfg.bptt) / steps))
+                on_batch(epoch, min(1.0, t / steps))
         return measure
+
+    def _chunk_length(self) -> int:
+        """A BPTT length around `bptt` (now and then around half of it), as in AWD-LSTM: the
+        chunk edges fall elsewhere every epoch. Drawn from torch's generator: reproducible."""
+        base = self.config.bptt if float(torch.rand(())) < 0.95 else self.config.bptt / 2
+        return max(5, round(base + 5 * float(torch.randn(()))))
+
+    def _dropped_weights(self) -> dict[str, Tensor]:
+        cfg = self.config
+        weights = dict(self.model.named_parameters())
+        for k in range(self.model_config.layers):
+            name = f"lstm.weight_hh_l{k}"
+            if cfg.weight_drop > 0:  # DropConnect: the same mask at every step of the batch
+                weights[name] = F.dropout(weights[name], cfg.weight_drop, training=True)
+        if cfg.embed_drop > 0:  # whole word types vanish from the input for this batch
+            emb = weights["embed.weight"]
+            keep = emb.new_empty(emb.shape[0], 1).bernoulli_(1 - cfg.embed_drop)
+            # Not the tied decoder: only the input side is dropped (tie_weights=False above).
+            weights["embed.weight"] = emb * keep / (1 - cfg.embed_drop)
+        return weights
 
     def run(self, *, progress: Callable[[EpochReport], None] | None = None,
             on_batch: Callable[[int, float], None] | None = None,
@@ -379,12 +431,124 @@ class Trainer:
         solved_at = None
         if split.val is None and self.streak:
             solved_at = self.epoch - self.streak + 1
+        vocab = self.corpus.export_vocab
+        if len(vocab) > len(self.corpus.vocab):
+            model = expand_vocabulary(model, vocab, rare_shares(self.corpus.documents, vocab,
+                                                                len(self.corpus.vocab)))
+        ngram = None
+        if self.config.ngram and split.val is not None:
+            ngram, facts = fit_ngram(model, self.corpus, self.config)
+            metrics.update(facts)
         return TrainResult(
-            model=model, model_config=self.model_config, train_config=self.config,
-            vocab=self.corpus.vocab, corpus_names=self.corpus.names, tokens=self.corpus.tokens,
+            model=model, model_config=model.config, train_config=self.config,
+            vocab=vocab, corpus_names=self.corpus.names, tokens=self.corpus.tokens,
             epochs=self.epoch, seconds=self.seconds, stopped=self.stopped, metrics=metrics,
-            history=self.history, solved_at=solved_at, validation=split.how,
+            history=self.history, solved_at=solved_at, validation=split.how, ngram=ngram,
         )
+
+
+def rare_shares(documents: Sequence[Document], vocab: Vocabulary,
+                first_rare: int) -> tuple[np.ndarray, float]:
+    """How the <unk> class's probability splits between its words and words never seen.
+
+    Good-Turing: all words seen c times together get (c + 1)·n(c+1) / N of the probability of
+    what comes next, and words never seen n(1) / N, where n(c) is the number of word types seen
+    c times. Returns each rare entry's share of the class (ids `first_rare` on) and the share
+    left to `<unk>` (new words).
+    """
+    counts = Counter(n for doc in documents for n in doc.norms)
+    n_of = Counter(counts.values())
+
+    def mass(c: int) -> float:
+        # With no type seen c + 1 times the estimate is 0; the plain count c stands in.
+        return (c + 1) * n_of[c + 1] / n_of[c] if n_of[c + 1] else float(c)
+
+    rare = np.array([mass(c) for c in vocab.counts[first_rare:]], dtype=np.float64)
+    new = float(n_of[1])
+    total = new + rare.sum()
+    return rare / total, new / total
+
+
+def expand_vocabulary(model: LanguageModel, vocab: Vocabulary,
+                      shares: tuple[np.ndarray, float]) -> LanguageModel:
+    """The model over the whole vocabulary: each rare word gets `<unk>`'s vectors (it was read
+    and predicted as `<unk>` in training) and its share of `<unk>`'s probability through the
+    decoder bias, so P(word) = P(<unk>) · share; `<unk>` keeps the share of new words."""
+    word_share, new_share = shares
+    small = model.config.vocab_size
+    config = replace(model.config, vocab_size=len(vocab))
+    big = LanguageModel(config)
+    state = big.state_dict()
+    floor = 1e-9  # log(0) would make a word impossible to suggest
+    with torch.no_grad():
+        for name, value in model.state_dict().items():
+            if name in ("embed.weight", "decoder.weight"):
+                state[name][:small] = value
+                state[name][small:] = value[0]
+            elif name == "decoder.bias":
+                state[name][:small] = value
+                state[name][small:] = value[0] + torch.log(
+                    torch.tensor(np.maximum(word_share, floor), dtype=value.dtype))
+                state[name][0] = value[0] + math.log(max(new_share, floor))
+            else:
+                state[name].copy_(value)
+    big.load_state_dict(state)
+    return big.eval()
+
+
+def documents_of(stream: Stream, doc_id: int) -> list[list[int]]:
+    """The token ids of each document in a stream's inputs (each starts with `<doc>`)."""
+    docs: list[list[int]] = []
+    for i in stream.inputs:
+        if i == doc_id:
+            docs.append([])
+        elif docs:
+            docs[-1].append(i)
+    return docs
+
+
+@torch.no_grad()
+def fit_ngram(model: LanguageModel, corpus: Corpus, config: TrainConfig,
+              chunk: int = 1024) -> tuple[NgramModel, dict[str, float]]:
+    """The Kneser-Ney trigram to mix with `model` (over the export vocabulary).
+
+    The mixing weight β is the one that gives the validation split the lowest loss, with the
+    trigram counted on the training split only; the trigram that is stored is then counted
+    on every document.
+    """
+    from training.kneser_ney import estimate
+
+    vocab = corpus.export_vocab
+    doc_id = vocab.doc_id
+    ids = document_ids(corpus.documents, vocab)
+    split = split_corpus(ids, config.effective_val_fraction(corpus.tokens))
+    assert split.val is not None
+    trigram = estimate(len(vocab), documents_of(split.train, doc_id), doc_id=doc_id)
+    inputs = torch.tensor(split.val.inputs)
+    targets = np.array(split.val.targets)
+    state = model.zero_state(1)
+    logp = []
+    for t in range(0, len(inputs), chunk):
+        logits, state = model(inputs[None, t : t + chunk], state)
+        logp.append(torch.log_softmax(logits[0].double(), -1).numpy())
+    lstm_logp = np.concatenate(logp)
+    scored = np.flatnonzero(targets != IGNORE)
+    p_lstm = np.exp(lstm_logp[scored, targets[scored]])
+    p_kn = np.empty(len(scored))
+    for k, i in enumerate(scored):
+        p_kn[k] = trigram.next_distribution(split.val.inputs[max(0, i - 1) : i + 1])[targets[i]]
+    betas = np.round(np.arange(0.0, 1.0001, 0.05), 2)
+    losses = [float(-np.log(b * p_lstm + (1 - b) * p_kn).mean()) for b in betas]
+    best = int(np.argmin(losses))
+    beta = float(betas[best])
+    final = estimate(len(vocab), [d[1:] for d in ids], doc_id=doc_id, weight=beta)
+    facts = {
+        "ngram_weight": beta,
+        "val_perplexity_lstm": round(math.exp(float(-np.log(p_lstm).mean())), 4),
+        "val_perplexity_ngram": round(math.exp(float(-np.log(p_kn).mean())), 4),
+        "val_perplexity_mixed": round(math.exp(losses[best]), 4),
+    }
+    return final, facts
 
 
 def resume_configs(data: dict[str, Any],
@@ -430,6 +594,12 @@ def train(paths: Sequence[str | Path], model_config: ModelConfig | None = None,
         data = load_checkpoint(resume)
         model_config, train_config = resume_configs(data, explicit or {})
         vocab = Vocabulary(list(data["vocab"]), list(data["surface"]), list(data.get("counts", [])))
+    else:
+        if documents is None:
+            documents = load_documents(paths, separator=train_config.doc_separator)
+        # Settings the user left alone follow the corpus' size (config.CORPUS_DEFAULTS).
+        model_config, train_config = fit_to_corpus(
+            sum(len(d.tokens) for d in documents), model_config, train_config, explicit)
     corpus = load_corpus(paths, train_config, vocab, None if resume is not None else documents)
     if len(corpus.split.train) < 2:
         raise CorpusError("corpus too small: nothing left to train on after the validation split")

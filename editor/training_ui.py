@@ -1,0 +1,1021 @@
+"""Model → Train on documents…: train a model on the user's own writing, in another process.
+
+Training is `caminho-train` (PyTorch) run with QProcess, never in the GUI process: the packaged
+editor has no torch, and an import of torch alone would freeze the window for seconds. The
+trainer writes into a hidden folder beside the user's models; the model is validated with
+`LanguageModel.load` and only then moved into the models folder, so a cancelled, crashed or
+broken run never leaves half a model where the Models list would show it.
+
+`install()` adds this dialog, the Models manager, Preferences and "Never suggest" to a main
+window, and keeps the user's word lists (editor/userwords.py) in step with the suggestions.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import os
+import re
+import shutil
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QObject,
+    QProcess,
+    QProcessEnvironment,
+    QRectF,
+    QStandardPaths,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QGuiApplication,
+    QKeySequence,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QTextCursor,
+)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMenu,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from editor.lm import LanguageModel, ModelError
+from editor.models import MODELS_FOLDER, ModelRegistry, RegistryError, safe_name
+from editor.resources import bundled_model_path
+from editor.settings import CONFIG_DIR_ENV
+from editor.tokenizer import tokenize
+from editor.userwords import FILE_NAME as USERWORDS_FILE
+from editor.userwords import TypedWords, UserWords
+
+if TYPE_CHECKING:
+    from editor.controller import SuggestionController
+    from editor.settings import Settings
+    from editor.window import MainWindow
+
+# --- finding the trainer (Qt-free) -------------------------------------------------------------
+
+# The same pin as pyproject's `train` extra and the Makefile: pip must never pick torch itself.
+TORCH_PIN = "torch==2.13.0"
+INSTALL_COMMAND = f"pip install '{TORCH_PIN}' 'caminho[train]'"
+TRAINER_SCRIPT = "caminho-train"
+# Overrides the user's data folder (models, word lists): tests, portable use.
+DATA_DIR_ENV = "CAMINHO_DATA_DIR"
+
+
+def _training_root() -> Path | None:
+    """The folder holding our `training` package, if it is importable (and really ours)."""
+    spec = importlib.util.find_spec("training")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        if (Path(location) / "cli.py").is_file():
+            return Path(location).parent
+    return None
+
+
+def find_trainer() -> list[str] | None:
+    """The command that runs `caminho-train`, or None where training is not installed.
+
+    find_spec looks for torch without importing it (seconds, hundreds of MB). A frozen app
+    has no torch inside; it can still use a `caminho-train` installed beside it with
+    INSTALL_COMMAND.
+    """
+    if getattr(sys, "frozen", False):
+        found = shutil.which(TRAINER_SCRIPT)
+        return [found] if found else None
+    needed = ("torch", "onnx", "onnxscript")
+    if any(importlib.util.find_spec(name) is None for name in needed):
+        return None
+    if _training_root() is None:
+        return None
+    return [sys.executable, "-m", "training"]
+
+
+# --- corpus size and time (Qt-free) ------------------------------------------------------------
+
+EXACT_CHARS = 200_000  # tokenize this much exactly; beyond it, extrapolate (1 MB takes ~0.6 s)
+SAMPLE_BYTES = 4 * EXACT_CHARS  # read no more of a file to count it: corpora may be huge
+MAX_VOCAB = 20_000  # the trainer's default vocabulary limit
+STARTUP_S = 10.0  # importing torch, exporting and checking the model
+# Seconds per token and epoch at the default sizes, measured on 2 cores: the recurrent part
+# plus the output layer, which grows with the vocabulary.
+TOKEN_EPOCH_S = 2e-5
+TOKEN_EPOCH_PER_WORD_S = 2e-8
+TINY_TOKENS = 2000  # below this the trainer learns the text by heart (no validation split)
+AUTO_EPOCHS_TINY = 150  # typical epochs to "solved" for a tiny text
+AUTO_EPOCHS = 15  # typical epochs before early stopping on a larger one
+
+
+@dataclass(frozen=True)
+class CorpusStats:
+    chars: int
+    tokens: int  # words, punctuation and line breaks, as the model sees them (estimated)
+    distinct: int  # different words and marks: about the vocabulary size
+    exact: bool  # False when extrapolated from a sample
+
+
+def corpus_stats(texts: Iterable[str], total_chars: int | None = None) -> CorpusStats:
+    """Count `texts`; with `total_chars`, they are samples of a corpus that long."""
+    chars = tokens = 0
+    seen: set[str] = set()
+    sampled = 0
+    for text in texts:
+        chars += len(text)
+        room = EXACT_CHARS - sampled
+        if room <= 0:
+            continue
+        piece = text[:room]
+        sampled += len(piece)
+        found = tokenize(piece)
+        tokens += len(found)
+        seen.update(t.norm for t in found)
+    if total_chars is not None and total_chars > chars:
+        chars = total_chars
+    exact = sampled >= chars
+    distinct = len(seen)
+    if not exact and sampled:
+        scale = chars / sampled
+        tokens = round(tokens * scale)
+        # New words keep coming, but ever more slowly (Heaps' law, exponent ~0.5-0.7).
+        distinct = round(distinct * scale ** 0.6)
+    return CorpusStats(chars, tokens, min(distinct + 2, MAX_VOCAB), exact)
+
+
+def expected_epochs(stats: CorpusStats, epochs: int | None) -> int:
+    if epochs:
+        return epochs
+    return AUTO_EPOCHS_TINY if stats.tokens < TINY_TOKENS else AUTO_EPOCHS
+
+
+def estimate_seconds(stats: CorpusStats, epochs: int | None = None) -> float:
+    """A rough figure for the whole run at the trainer's default sizes, start-up included."""
+    per_token = TOKEN_EPOCH_S + TOKEN_EPOCH_PER_WORD_S * stats.distinct
+    return STARTUP_S + stats.tokens * expected_epochs(stats, epochs) * per_token
+
+
+def format_duration(seconds: float) -> str:
+    seconds = max(0, int(math.ceil(seconds)))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, secs = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}:{secs:02d} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def parse_progress(line: str) -> dict[str, Any] | None:
+    """One `--progress-json` line as a dict; None for anything else the trainer printed."""
+    line = line.strip()
+    if not line.startswith("{"):
+        return None
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def error_summary(log: str, exit_code: int) -> str:
+    """The trainer's own error line if it printed one, else a plain description."""
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    for line in reversed(lines):
+        if line.startswith(f"{TRAINER_SCRIPT}: error:"):
+            return line[len(f"{TRAINER_SCRIPT}: error:"):].strip()
+    for line in reversed(lines):
+        if re.match(r"^\w*(Error|Exception)\b", line):
+            return line
+    return f"the trainer stopped with exit code {exit_code}"
+
+
+# --- where the user's files go -----------------------------------------------------------------
+
+def data_dir() -> Path:
+    """The user's data folder: models and word lists.
+
+    CAMINHO_DATA_DIR wins; a settings folder named with CAMINHO_CONFIG_DIR (tests, portable
+    use) keeps the data beside it; otherwise the platform's AppDataLocation.
+    """
+    override = os.environ.get(DATA_DIR_ENV)
+    if override:
+        return Path(override)
+    config = os.environ.get(CONFIG_DIR_ENV)
+    if config:
+        return Path(config) / "data"
+    location = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    return Path(location) if location else Path.home() / ".caminho"
+
+
+def models_dir() -> Path:
+    return data_dir() / MODELS_FOLDER
+
+
+# --- the training process ----------------------------------------------------------------------
+
+class TrainingRun(QObject):
+    """One `caminho-train train` process and its private folder; reports in signals."""
+
+    epoch_done = Signal(dict)  # one --progress-json report
+    log_grew = Signal(str)  # text the trainer wrote on stderr (and stray stdout)
+    succeeded = Signal(object)  # Path of the validated model, now in the models folder
+    failed = Signal(str, str)  # what went wrong, the whole log
+    cancelled = Signal()
+
+    KILL_AFTER_MS = 3000  # after terminate(); the trainer's SIGTERM default is to die at once
+
+    def __init__(self, command: Sequence[str], registry: ModelRegistry,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.command = list(command)
+        self.registry = registry
+        self.log = ""
+        self.reports: list[dict[str, Any]] = []
+        self.summary: dict[str, Any] = {}
+        self.temp: Path | None = None
+        self._out: Path | None = None
+        self._name = ""
+        self._stdout = b""
+        self._cancelling = False
+        self._process: QProcess | None = None
+        self._kill_timer = QTimer(self)
+        self._kill_timer.setSingleShot(True)
+        self._kill_timer.setInterval(self.KILL_AFTER_MS)
+        self._kill_timer.timeout.connect(self._kill)
+
+    def is_running(self) -> bool:
+        return self._process is not None
+
+    def start(self, files: Sequence[Path], document: tuple[str, str] | None, name: str,
+              extra_args: Sequence[str] = ()) -> None:
+        """Train on `files` and, if given, the open document (title, text) into model `name`."""
+        if self.is_running():
+            raise RuntimeError("a training run is already going on")
+        self.log, self.reports, self.summary, self._stdout = "", [], {}, b""
+        self._cancelling = False
+        self._name = name
+        self.temp = self.registry.make_temp_dir()
+        corpus = [str(Path(f).absolute()) for f in files]
+        if document is not None:
+            title, text = document
+            doc_file = self.temp / (safe_name(Path(title).stem, "document") + ".txt")
+            try:
+                doc_file.write_text(text, encoding="utf-8")
+            except OSError:
+                self._done()  # a full disk must not leave the folder behind
+                raise
+            corpus.append(str(doc_file))
+        self._out = self.temp / "model.onnx"
+        process = QProcess(self)
+        process.setProgram(self.command[0])
+        process.setArguments([*self.command[1:], "train", *corpus, "--out", str(self._out),
+                              "--progress-json", *extra_args])
+        process.setWorkingDirectory(str(self.temp))
+        process.setProcessEnvironment(self._environment())
+        process.readyReadStandardOutput.connect(self._read_stdout)
+        process.readyReadStandardError.connect(self._read_stderr)
+        process.finished.connect(self._finished)
+        process.errorOccurred.connect(self._error)
+        self._process = process
+        process.start()
+
+    def _environment(self) -> QProcessEnvironment:
+        env = QProcessEnvironment.systemEnvironment()
+        env.insert("PYTHONUNBUFFERED", "1")
+        env.insert("PYTHONIOENCODING", "utf-8")
+        root = _training_root()
+        if root is not None and self.command[1:3] == ["-m", "training"]:
+            # The trainer runs in its own folder: name ours, the checkout need not be installed.
+            old = env.value("PYTHONPATH", "")
+            env.insert("PYTHONPATH", os.pathsep.join(p for p in (str(root), old) if p))
+        return env
+
+    def cancel(self) -> None:
+        """Stop the trainer: ask first, kill if it does not go; `cancelled` follows."""
+        if self._process is None or self._cancelling:
+            return
+        self._cancelling = True
+        self._process.terminate()
+        self._kill_timer.start()
+
+    def abort_now(self, wait_ms: int = 3000) -> None:
+        """Stop at once and wait (the editor is closing): nothing may outlive it."""
+        if self._process is None:
+            return
+        self._cancelling = True
+        self._process.kill()
+        self._process.waitForFinished(wait_ms)
+
+    def _kill(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+
+    def _read_stdout(self) -> None:
+        if self._process is None:
+            return
+        self._stdout += bytes(self._process.readAllStandardOutput().data())
+        *lines, self._stdout = self._stdout.split(b"\n")
+        for raw in lines:
+            self._line(raw.decode("utf-8", "replace"))
+
+    def _line(self, line: str) -> None:
+        report = parse_progress(line)
+        if report is None:
+            if line.strip():
+                self._add_log(line + "\n")
+        elif report.get("done"):
+            self.summary = report
+        elif "epoch" in report:
+            self.reports.append(report)
+            self.epoch_done.emit(report)
+
+    def _read_stderr(self) -> None:
+        if self._process is not None:
+            self._add_log(bytes(self._process.readAllStandardError().data()).decode("utf-8", "replace"))
+
+    def _add_log(self, text: str) -> None:
+        self.log += text
+        self.log_grew.emit(text)
+
+    def _error(self, error: QProcess.ProcessError) -> None:
+        if error != QProcess.ProcessError.FailedToStart or self._process is None:
+            return  # the others are followed by `finished`
+        reason = self._process.errorString()
+        self._done()
+        self.failed.emit(f"Could not start the trainer ({self.command[0]}): {reason}", self.log)
+
+    def _finished(self, code: int, status: QProcess.ExitStatus) -> None:
+        self._kill_timer.stop()
+        self._read_stdout()
+        self._read_stderr()
+        if self._stdout:
+            self._line(self._stdout.decode("utf-8", "replace"))
+            self._stdout = b""
+        if self._cancelling:
+            self._done()
+            self.cancelled.emit()
+            return
+        crashed = status == QProcess.ExitStatus.CrashExit
+        if crashed or code != 0:
+            message = "the trainer crashed" if crashed else error_summary(self.log, code)
+            self._done()
+            self.failed.emit(f"Training failed: {message}", self.log)
+            return
+        try:
+            final = self._install()
+        except (ModelError, RegistryError, OSError) as exc:
+            self._done()
+            self.failed.emit(str(exc), self.log)
+            return
+        self._done()
+        self.succeeded.emit(final)
+
+    def _install(self) -> Path:
+        assert self._out is not None
+        if not self._out.is_file():
+            raise ModelError("Training ended without writing a model.")
+        try:
+            LanguageModel.load(self._out)
+        except ModelError as exc:
+            raise ModelError(f"The new model did not pass validation: {exc}") from exc
+        return self.registry.install(self._out, self._name)
+
+    def _done(self) -> None:
+        """Forget the process and remove the private folder, whatever is left in it."""
+        if self._process is not None:
+            self._process.deleteLater()
+            self._process = None
+        if self.temp is not None:
+            shutil.rmtree(self.temp, ignore_errors=True)
+            self.temp = None
+
+
+# --- widgets -----------------------------------------------------------------------------------
+
+class LossCurve(QWidget):
+    """Training (solid) and validation (dashed) loss per epoch; only draws what it is given."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.train: list[float] = []
+        self.val: list[float | None] = []
+        self.epochs = 0
+        self.setMinimumHeight(110)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def clear(self) -> None:
+        self.train, self.val, self.epochs = [], [], 0
+        self.update()
+
+    def add(self, loss: float, val_loss: float | None, epochs: int) -> None:
+        self.train.append(loss)
+        self.val.append(val_loss)
+        self.epochs = max(epochs, len(self.train))
+        self.update()
+
+    def paintEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        painter.fillRect(self.rect(), palette.base())
+        metrics = painter.fontMetrics()
+        plot = QRectF(self.rect()).adjusted(metrics.horizontalAdvance("00.0") + 10, 8, -8,
+                                            -metrics.height() - 6)
+        painter.setPen(QPen(palette.mid().color()))
+        painter.drawRect(plot)
+        values = [v for v in self.train + self.val if v is not None and math.isfinite(v)]
+        if not values or plot.width() <= 0 or plot.height() <= 0:
+            painter.setPen(palette.placeholderText().color())
+            painter.drawText(plot, Qt.AlignmentFlag.AlignCenter, "Loss per epoch")
+            return
+        top, bottom = max(values), min(0.0, min(values))
+        span = top - bottom or 1.0
+        count = max(self.epochs, 2)
+
+        def point(index: int, value: float) -> tuple[float, float]:
+            x = plot.left() + plot.width() * index / (count - 1)
+            y = plot.bottom() - plot.height() * (value - bottom) / span
+            return x, y
+
+        painter.setPen(palette.text().color())
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        for value, y in ((top, plot.top()), (bottom, plot.bottom())):
+            painter.drawText(QRectF(0, y - metrics.height() / 2, plot.left() - 4, metrics.height()),
+                             right, f"{value:.1f}")
+        painter.drawText(QRectF(plot.left(), plot.bottom() + 3, plot.width(), metrics.height()),
+                         Qt.AlignmentFlag.AlignLeft, "epoch 1")
+        painter.drawText(QRectF(plot.left(), plot.bottom() + 3, plot.width(), metrics.height()),
+                         Qt.AlignmentFlag.AlignRight, f"{count}")
+        lines: list[tuple[list[float | None], QColor, Qt.PenStyle]] = [
+            (list(self.train), palette.highlight().color(), Qt.PenStyle.SolidLine),
+            (self.val, QColor(200, 110, 30), Qt.PenStyle.DashLine),
+        ]
+        for series, color, style in lines:
+            path = QPainterPath()
+            started = False
+            for index, value in enumerate(series):
+                if value is None or not math.isfinite(value):
+                    continue
+                x, y = point(index, value)
+                if started:
+                    path.lineTo(x, y)
+                else:
+                    path.moveTo(x, y)
+                    started = True
+            painter.setPen(QPen(color, 2, style))
+            painter.drawPath(path)
+
+
+class TrainDialog(QDialog):
+    """Choose texts, see their size and a time estimate, train, watch, cancel. Non-modal."""
+
+    model_installed = Signal(object)  # Path of a newly trained model, already loading
+
+    def __init__(self, window: MainWindow, registry: ModelRegistry,
+                 trainer: Sequence[str] | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent if parent is not None else window)
+        self.setWindowTitle(self.tr("Train on Documents"))
+        self.window_ = window
+        self.registry = registry
+        self.trainer = list(trainer) if trainer else None
+        self.files: list[Path] = []
+        # Passed to caminho-train as they are: sizes and rates for tests and experiments.
+        self.extra_args: list[str] = []
+        self.installed: Path | None = None
+        self._suggested_name = ""
+        self._text_cache: dict[tuple[Path, int, int], tuple[str, int]] = {}
+        self.stats = CorpusStats(0, 0, 0, True)
+        self.run: TrainingRun | None = (
+            TrainingRun(self.trainer, registry, self) if self.trainer else None)
+
+        layout = QVBoxLayout(self)
+        if self.run is None:
+            self._build_unavailable(layout)
+        else:
+            self._build_trainer(layout)
+            self.run.epoch_done.connect(self._on_epoch)
+            self.run.log_grew.connect(self._on_log)
+            self.run.succeeded.connect(self._on_succeeded)
+            self.run.failed.connect(self._on_failed)
+            self.run.cancelled.connect(self._on_cancelled)
+            self.update_corpus()
+        self.resize(560, 560 if self.run is not None else 200)
+
+    # -- layout ------------------------------------------------------------------------------
+    def _build_unavailable(self, layout: QVBoxLayout) -> None:
+        frozen = getattr(sys, "frozen", False)
+        why = (self.tr("This copy of Caminho cannot train models: training needs PyTorch, "
+                       "which the packaged app leaves out. Install Caminho with training, "
+                       "which adds the caminho-train command this dialog uses:")
+               if frozen else
+               self.tr("Training needs PyTorch, which this installation lacks. "
+                       "Add it with this command, then restart Caminho:"))
+        self.unavailable_label = QLabel(why, self)
+        self.unavailable_label.setWordWrap(True)
+        layout.addWidget(self.unavailable_label)
+        row = QHBoxLayout()
+        self.command_edit = QLineEdit(INSTALL_COMMAND, self)
+        self.command_edit.setReadOnly(True)
+        self.command_edit.setFont(QGuiApplication.font())
+        row.addWidget(self.command_edit, 1)
+        copy = QPushButton(self.tr("Copy"), self)
+        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(INSTALL_COMMAND))
+        row.addWidget(copy)
+        layout.addLayout(row)
+        layout.addStretch(1)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.close_button = QPushButton(self.tr("Close"), self)
+        self.close_button.clicked.connect(self.close)
+        buttons.addWidget(self.close_button)
+        layout.addLayout(buttons)
+        self.start_button = None
+
+    def _build_trainer(self, layout: QVBoxLayout) -> None:
+        layout.addWidget(QLabel(self.tr("Texts to learn from (UTF-8 text files):"), self))
+        self.files_list = QListWidget(self)
+        self.files_list.setMaximumHeight(110)
+        layout.addWidget(self.files_list)
+        row = QHBoxLayout()
+        self.add_button = QPushButton(self.tr("Add Files…"), self)
+        self.add_button.clicked.connect(self._choose_and_add)
+        self.remove_button = QPushButton(self.tr("Remove"), self)
+        self.remove_button.clicked.connect(self._remove_selected)
+        row.addWidget(self.add_button)
+        row.addWidget(self.remove_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.use_document = QCheckBox(
+            self.tr("Include the open document ({0})").format(self.window_.display_name()), self)
+        self.use_document.setChecked(bool(self.window_.editor.text().strip()))
+        self.use_document.toggled.connect(self.update_corpus)
+        layout.addWidget(self.use_document)
+
+        form = QFormLayout()
+        self.corpus_label = QLabel(self)
+        form.addRow(self.tr("Size:"), self.corpus_label)
+        self.name_edit = QLineEdit(self)
+        form.addRow(self.tr("Model name:"), self.name_edit)
+        self.epochs_spin = QSpinBox(self)
+        self.epochs_spin.setRange(0, 2000)
+        self.epochs_spin.setSpecialValueText(self.tr("automatic"))
+        self.epochs_spin.setToolTip(self.tr("The most passes over the texts; training stops "
+                                            "earlier once the model stops improving"))
+        self.epochs_spin.valueChanged.connect(self._update_estimate)
+        form.addRow(self.tr("Epochs:"), self.epochs_spin)
+        self.estimate_label = QLabel(self)
+        form.addRow(self.tr("Estimated time:"), self.estimate_label)
+        layout.addLayout(form)
+
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        layout.addWidget(self.progress)
+        self.status_label = QLabel(self)
+        self.status_label.setWordWrap(True)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.status_label)
+        self.curve = LossCurve(self)
+        layout.addWidget(self.curve, 1)
+        self.log_view = QPlainTextEdit(self)
+        self.log_view.setReadOnly(True)
+        self.log_view.setPlaceholderText(self.tr("Training log"))
+        self.log_view.hide()
+        layout.addWidget(self.log_view, 1)
+
+        buttons = QHBoxLayout()
+        self.log_button = QPushButton(self.tr("Show Log"), self)
+        self.log_button.setCheckable(True)
+        self.log_button.toggled.connect(self.log_view.setVisible)
+        buttons.addWidget(self.log_button)
+        buttons.addStretch(1)
+        self.start_button = QPushButton(self.tr("Start"), self)
+        self.start_button.setDefault(True)
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton(self.tr("Cancel Training"), self)
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.close_button = QPushButton(self.tr("Close"), self)
+        self.close_button.clicked.connect(self.close)
+        for button in (self.start_button, self.cancel_button, self.close_button):
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+
+    # -- the corpus --------------------------------------------------------------------------
+    def choose_files(self) -> list[Path]:
+        """Ask for text files (a seam tests replace: a modal dialog would wait forever)."""
+        folder = self.window_.path.parent if self.window_.path is not None else Path.home()
+        names, _ = QFileDialog.getOpenFileNames(
+            self, self.tr("Texts to Train On"), str(folder),
+            self.tr("Text files (*.txt *.md *.text);;All files (*)"))
+        return [Path(n) for n in names]
+
+    def _choose_and_add(self) -> None:
+        self.add_files(self.choose_files())
+
+    def add_files(self, paths: Iterable[Path | str]) -> None:
+        for path in paths:
+            path = Path(path).absolute()
+            if path not in self.files:
+                self.files.append(path)
+                self.files_list.addItem(str(path))
+        self.update_corpus()
+
+    def _remove_selected(self) -> None:
+        for item in self.files_list.selectedItems():
+            self.files.remove(Path(item.text()))
+            self.files_list.takeItem(self.files_list.row(item))
+        self.update_corpus()
+
+    def _file_sample(self, path: Path) -> tuple[str, int]:
+        """The start of a file and an estimate of its length in characters."""
+        try:
+            stat = path.stat()
+            key = (path, stat.st_mtime_ns, stat.st_size)
+            if key not in self._text_cache:
+                with open(path, "rb") as f:
+                    head = f.read(SAMPLE_BYTES)
+                # Replacement characters only for counting; the trainer reports bad files itself.
+                text = head.decode("utf-8", "replace")
+                chars = round(stat.st_size * len(text) / len(head)) if head else 0
+                self._text_cache[key] = (text, chars)
+            return self._text_cache[key]
+        except OSError:
+            return "", 0
+
+    def document(self) -> tuple[str, str] | None:
+        """(title, text) of the open document when it is to be included."""
+        if not self.use_document.isChecked():
+            return None
+        text = self.window_.editor.text()
+        return (self.window_.display_name(), text) if text.strip() else None
+
+    def update_corpus(self) -> None:
+        """Recount the chosen texts; suggest a model name unless the user gave one."""
+        if self.run is None:
+            return
+        self._count()
+        current = self.name_edit.text().strip()
+        if not current or current == self._suggested_name:
+            doc = self.document()
+            first = self.files[0].stem if self.files else (
+                Path(doc[0]).stem if doc else "my-writing")
+            self._suggested_name = safe_name(f"{first}-{date.today().isoformat()}")
+            self.name_edit.setText(self._suggested_name)
+        self._update_buttons()
+
+    def _count(self) -> None:
+        samples = [self._file_sample(p) for p in self.files]
+        doc = self.document()
+        if doc is not None:
+            samples.append((doc[1], len(doc[1])))
+        self.stats = corpus_stats([text for text, _ in samples],
+                                  total_chars=sum(chars for _, chars in samples))
+        about = "" if self.stats.exact else self.tr("about ")
+        self.corpus_label.setText(
+            self.tr("{0} characters, {1}{2} tokens (words, punctuation, line breaks)").format(
+                f"{self.stats.chars:,}", about, f"{self.stats.tokens:,}"))
+        self._update_estimate()
+
+    def _update_estimate(self) -> None:
+        if self.run is None:
+            return
+        epochs = self.epochs_spin.value() or None
+        if self.stats.tokens == 0:
+            self.estimate_label.setText("—")
+            return
+        self.estimate_label.setText(self.tr("about {0} ({1} epochs)").format(
+            format_duration(estimate_seconds(self.stats, epochs)),
+            expected_epochs(self.stats, epochs)))
+
+    def _update_buttons(self) -> None:
+        running = self.run is not None and self.run.is_running()
+        if self.start_button is not None:
+            self.start_button.setEnabled(not running and self.stats.tokens > 0)
+            self.cancel_button.setEnabled(running)
+            self.add_button.setEnabled(not running)
+            self.remove_button.setEnabled(not running)
+            self.use_document.setEnabled(not running)
+
+    # -- running -----------------------------------------------------------------------------
+    def start(self) -> None:
+        if self.run is None or self.run.is_running():
+            return
+        self._count()  # the open document may have changed since
+        if self.stats.tokens == 0:
+            return
+        args = list(self.extra_args)
+        if self.epochs_spin.value():
+            args += ["--epochs", str(self.epochs_spin.value())]
+        self.installed = None
+        self.curve.clear()
+        self.log_view.clear()
+        self.progress.setRange(0, 0)  # busy until the first epoch says how many there are
+        self.status_label.setText(self.tr("Starting the trainer…"))
+        name = self.name_edit.text().strip() or "my-writing"
+        try:
+            self.run.start(self.files, self.document(), name, args)
+        except OSError as exc:
+            self._on_failed(self.tr("Could not prepare training: {0}").format(exc), "")
+            return
+        self._update_buttons()
+
+    def cancel(self) -> None:
+        if self.run is not None and self.run.is_running():
+            self.status_label.setText(self.tr("Cancelling…"))
+            self.cancel_button.setEnabled(False)
+            self.run.cancel()
+
+    def _on_epoch(self, report: dict[str, Any]) -> None:
+        epoch, epochs = int(report.get("epoch", 0)), int(report.get("epochs", 0) or 1)
+        self.progress.setRange(0, epochs)
+        self.progress.setValue(min(epoch, epochs))
+        loss, accuracy = report.get("loss"), report.get("accuracy")
+        parts = [self.tr("Epoch {0} of {1}").format(epoch, epochs)]
+        if isinstance(loss, int | float):
+            parts.append(self.tr("loss {0:.3f}").format(loss))
+        if isinstance(accuracy, int | float):
+            parts.append(self.tr("accuracy {0:.1%}").format(accuracy))
+        val = report.get("val_accuracy")
+        if isinstance(val, int | float):
+            parts.append(self.tr("held-out accuracy {0:.1%}").format(val))
+        eta = report.get("eta")
+        if isinstance(eta, int | float):
+            parts.append(self.tr("at most {0} left").format(format_duration(eta)))
+        self.status_label.setText(" · ".join(parts))
+        if isinstance(loss, int | float):
+            val_loss = report.get("val_loss")
+            self.curve.add(float(loss), float(val_loss) if isinstance(val_loss, int | float)
+                           else None, epochs)
+
+    def _on_log(self, text: str) -> None:
+        self.log_view.moveCursor(QTextCursor.MoveOperation.End)
+        self.log_view.insertPlainText(text)
+
+    def _on_succeeded(self, path: Path) -> None:
+        self.installed = path
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        metrics = self.run.summary.get("metrics", {}) if self.run is not None else {}
+        accuracy = metrics.get("val_accuracy", metrics.get("train_accuracy"))
+        measured = (self.tr(" Measured accuracy: {0:.1%}.").format(accuracy)
+                    if isinstance(accuracy, int | float) else "")
+        self.status_label.setText(
+            self.tr("Done: “{0}” is saved and now suggests.{1} Your previous model stays "
+                    "available under Model → Models….").format(path.stem, measured))
+        self._update_buttons()
+        self.window_.load_model(path, remember=True)
+        self.window_.show_status(self.tr("Trained model saved: {0}").format(path.name))
+        self.model_installed.emit(path)
+
+    def _on_failed(self, message: str, log: str) -> None:
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.status_label.setText(message + self.tr(" Nothing was saved."))
+        self.log_view.setPlainText(log or self.tr("(the trainer wrote nothing)"))
+        self.log_button.setChecked(True)
+        self._update_buttons()
+
+    def _on_cancelled(self) -> None:
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.status_label.setText(self.tr("Cancelled; nothing was saved."))
+        self._update_buttons()
+
+    def closeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        # Closing the dialog is a Cancel: a run nobody watches would surprise later.
+        self.cancel()
+        super().closeEvent(event)
+
+
+# --- wiring into the window --------------------------------------------------------------------
+
+LEARN_IDLE_MS = 4000  # learn typed words after this pause, not on every key
+BLOCK_GHOST_KEYS = "Ctrl+Shift+Delete"
+
+
+class UserFeatures(QObject):
+    """Everything `install` adds to one window; found with window.findChild(UserFeatures)."""
+
+    def __init__(self, window: MainWindow, controller: SuggestionController,
+                 settings: Settings) -> None:
+        super().__init__(window)
+        self.setObjectName("userFeatures")
+        self.window_ = window
+        self.controller = controller
+        self.settings = settings
+        self.registry = ModelRegistry(models_dir(), bundled_model_path(), settings)
+        self.registry.clean_stale_temp()
+        self.userwords = UserWords(data_dir() / USERWORDS_FILE,
+                                   dictionary_enabled=settings.get("user_dictionary"))
+        self.typed = TypedWords(window.editor.text())
+        self.known_words: frozenset[str] = frozenset()
+        self.train_dialog: TrainDialog | None = None
+        self.models_dialog: QDialog | None = None
+        self.preferences_dialog: QDialog | None = None
+
+        self._learn_timer = QTimer(self)
+        self._learn_timer.setSingleShot(True)
+        self._learn_timer.setInterval(LEARN_IDLE_MS)
+        self._learn_timer.timeout.connect(self.learn_typed)
+        # A child timer, not QTimer.singleShot(callable): it dies with the window.
+        self._close_timer = QTimer(self)
+        self._close_timer.setSingleShot(True)
+        self._close_timer.setInterval(0)
+        self._close_timer.timeout.connect(self._after_close)
+
+        self._create_actions()
+        self.userwords.subscribe(self.push_words)
+        controller.strip.block_requested.connect(self.block)
+        controller.model_status.connect(self._on_model_status)
+        settings.changed.connect(self._on_setting)
+        window.document_loaded.connect(self._on_document_loaded)
+        window.document_saved.connect(self._on_document_saved)
+        window.editor.document().contentsChange.connect(self._on_contents_change)
+        window.editor.installEventFilter(self)
+        window.installEventFilter(self)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self._shutdown)
+        self.push_words()
+
+    def _action(self, text: str, slot: Any, keys: Sequence[Any] = (), tip: str = "") -> QAction:
+        action = QAction(text, self.window_)
+        sequences: list[QKeySequence] = []
+        for key in keys:
+            found = (QKeySequence.keyBindings(key) if isinstance(key, QKeySequence.StandardKey)
+                     else [QKeySequence(key)])
+            # The same sequence twice makes Qt call the shortcut ambiguous and trigger nothing.
+            sequences += [s for s in found if not s.isEmpty() and s not in sequences]
+        action.setShortcuts(sequences)
+        action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self.window_.addAction(action)  # shortcuts work wherever the focus is in the window
+        return action
+
+    def _create_actions(self) -> None:
+        w = self.window_
+        self.train_action = self._action(self.tr("&Train on Documents…"), self.open_training,
+                                         tip=self.tr("Train a model on your own writing"))
+        self.models_action = self._action(self.tr("&Models…"), self.open_models,
+                                          tip=self.tr("Installed models: choose, rename, delete"))
+        self.preferences_action = self._action(self.tr("&Preferences…"), self.open_preferences,
+                                               [QKeySequence.StandardKey.Preferences, "Ctrl+,"])
+        self.block_ghost_action = self._action(
+            self.tr("&Never Suggest Ghost Word"), self.block_ghost, [BLOCK_GHOST_KEYS],
+            tip=self.tr("Block the first word of the ghost text"))
+        w.model_menu.addSeparator()
+        w.model_menu.addAction(self.train_action)
+        w.model_menu.addAction(self.models_action)
+        menu = self._menu_holding(w.undo_action) or w.menuBar().addMenu(self.tr("&Tools"))
+        menu.addSeparator()
+        menu.addAction(self.block_ghost_action)
+        menu.addAction(self.preferences_action)
+
+    def _menu_holding(self, action: QAction) -> QMenu | None:
+        for top in self.window_.menuBar().actions():
+            menu = top.menu()
+            if isinstance(menu, QMenu) and action in menu.actions():
+                return menu
+        return None
+
+    # -- dialogs -----------------------------------------------------------------------------
+    def open_training(self) -> TrainDialog:
+        dialog = self.train_dialog
+        if dialog is None or not (dialog.isVisible() or (dialog.run and dialog.run.is_running())):
+            if dialog is not None:
+                dialog.deleteLater()
+            dialog = TrainDialog(self.window_, self.registry, find_trainer())
+            self.train_dialog = dialog
+        dialog.show()
+        dialog.raise_()
+        return dialog
+
+    def open_models(self) -> QDialog:
+        from editor.models_dialog import ModelsDialog
+
+        if self.models_dialog is None:
+            self.models_dialog = ModelsDialog(self.window_, self.registry,
+                                              open_training=self.open_training)
+        self.models_dialog.refresh()
+        self.models_dialog.show()
+        self.models_dialog.raise_()
+        return self.models_dialog
+
+    def open_preferences(self) -> QDialog:
+        from editor.preferences import PreferencesDialog
+
+        if self.preferences_dialog is None:
+            self.preferences_dialog = PreferencesDialog(
+                self.settings, self.registry, self.userwords,
+                choose_model=lambda path: self.window_.load_model(path, remember=True),
+                parent=self.window_)
+        self.preferences_dialog.refresh()
+        self.preferences_dialog.show()
+        self.preferences_dialog.raise_()
+        return self.preferences_dialog
+
+    # -- never suggest -----------------------------------------------------------------------
+    def block(self, word: str) -> None:
+        norm = self.userwords.block(word)
+        if norm is not None:
+            self.window_.show_status(
+                self.tr("“{0}” will not be suggested again (Preferences lists it).").format(word))
+
+    def block_ghost(self) -> bool:
+        """Block the ghost text's first word, the best candidate it was made from."""
+        c = self.controller
+        if not c.ghost_visible() or not c.current.candidates:
+            self.window_.show_status(self.tr("No ghost text to block."))
+            return False
+        self.block(c.current.candidates[0].text)
+        return True
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        etype = event.type()
+        if watched is self.window_.editor and etype == QEvent.Type.KeyPress:
+            # Key events that do not go through the shortcut map (input methods, tests).
+            if QKeySequence(event.keyCombination()) == QKeySequence(BLOCK_GHOST_KEYS):
+                return self.block_ghost()
+        elif watched is self.window_ and etype == QEvent.Type.Close:
+            self.learn_typed()
+            # Whether the window really closes is decided after us (unsaved changes).
+            self._close_timer.start()
+        return False
+
+    def _after_close(self) -> None:
+        if not self.window_.isVisible():
+            self._shutdown()
+
+    def _shutdown(self) -> None:
+        self._learn_timer.stop()
+        dialog = self.train_dialog
+        if dialog is not None and dialog.run is not None and dialog.run.is_running():
+            dialog.run.abort_now()
+
+    # -- word lists --------------------------------------------------------------------------
+    def _on_document_loaded(self, _path: object) -> None:
+        self.typed.reset(self.window_.editor.text())  # its words were not typed here
+
+    def _on_document_saved(self, _path: object) -> None:
+        self.learn_typed()
+
+    def _on_contents_change(self, _pos: int, _removed: int, _added: int) -> None:
+        self._learn_timer.start()
+
+    def learn_typed(self) -> None:
+        self._learn_timer.stop()
+        words = self.typed.take(self.window_.editor.text())
+        if words:
+            self.userwords.learn(words)
+
+    def push_words(self) -> None:
+        service = self.controller.service
+        service.set_blocked(self.userwords.blocked)
+        service.set_extra_words(self.userwords.suggestion_words(self.known_words))
+        self.controller.refresh()
+
+    def _on_model_status(self, status: Any) -> None:
+        model = status.model if status.ok else None
+        self.known_words = frozenset(model.ids) if model is not None else frozenset()
+        self.controller.service.set_extra_words(self.userwords.suggestion_words(self.known_words))
+
+    def _on_setting(self, key: str, value: object) -> None:
+        if key == "user_dictionary":
+            self.userwords.set_dictionary_enabled(bool(value))
+            if value:
+                self.typed.reset(self.window_.editor.text())  # only what is typed from now on
+        elif key == "panel_visible" and self.window_.panel is not None:
+            self.window_.panel.setVisible(bool(value))
+
+
+def install(window: MainWindow, controller: SuggestionController,
+            settings: Settings) -> UserFeatures:
+    """Add training, the Models manager, Preferences and Never suggest to `window`."""
+    return UserFeatures(window, controller, settings)

@@ -1,0 +1,200 @@
+"""The user's own word lists (Qt-free): words never to suggest, and a user dictionary.
+
+Both live in one JSON file in the user's data folder, written atomically, so they survive
+restarts and a crash mid-write never loses them. Words are kept as the model's norms
+(`editor.tokenizer.normalize`), the form `Suggester.blocked` and `Suggester.extra_words` use.
+
+The dictionary counts the words the user writes (`TypedWords` tells which words are new in a
+document), and feeds the suggester only words typed at least `MIN_COUNT` times that the
+model does not know: known words already have the LSTM's probability, and every extra word
+dilutes the document cache (`Suggester._mixed`), so only new words (names, jargon) earn a place.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+from collections import Counter
+from collections.abc import Callable, Container, Iterable
+from pathlib import Path
+
+from editor.tokenizer import SPECIALS, is_word_norm, normalize, tokenize
+
+log = logging.getLogger(__name__)
+
+FILE_NAME = "userwords.json"
+FORMAT_VERSION = 1
+MIN_COUNT = 2  # a word typed once may be a typo
+MAX_STORED = 5000  # the file stays small; the rarest words go first
+MAX_FED = 500  # words given to the suggester: each costs a little on every keystroke
+MAX_WEIGHT = 8  # a word typed 500 times must not drown the document's own words
+
+Listener = Callable[[], None]
+
+
+def word_norms(text: str) -> list[str]:
+    """The norms of the words in `text`, as the dictionary counts them."""
+    return [t.norm for t in tokenize(text) if t.kind == "word" and _countable(t.norm)]
+
+
+def _countable(norm: str) -> bool:
+    return len(norm) >= 2 and is_word_norm(norm) and norm not in SPECIALS
+
+
+def write_json_atomic(path: Path, data: object) -> None:
+    """Write JSON next to `path` and move it into place: a crash leaves the old file or the new."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False, indent=1, sort_keys=True)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+class UserWords:
+    """Blocked words and the user dictionary, stored in `path`; listeners hear every change."""
+
+    def __init__(self, path: Path | str, *, dictionary_enabled: bool = True) -> None:
+        self.path = Path(path)
+        self.blocked: set[str] = set()
+        self.counts: Counter[str] = Counter()
+        self.dictionary_enabled = dictionary_enabled
+        self._listeners: list[Listener] = []
+        self._load()
+
+    # -- listeners -----------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener()` after every change; returns the function that unsubscribes."""
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _changed(self) -> None:
+        self.save()
+        for listener in list(self._listeners):
+            listener()
+
+    # -- blocked words -------------------------------------------------------------------
+    def block(self, word: str) -> str | None:
+        """Never suggest `word` again (in any capitalisation); returns its norm, None if empty."""
+        norm = normalize(word.strip())
+        if not norm or norm in SPECIALS:
+            return None
+        if norm not in self.blocked:
+            self.blocked.add(norm)
+            self._changed()
+        return norm
+
+    def unblock(self, word: str) -> bool:
+        norm = normalize(word.strip())
+        if norm not in self.blocked:
+            return False
+        self.blocked.discard(norm)
+        self._changed()
+        return True
+
+    # -- user dictionary -----------------------------------------------------------------
+    def set_dictionary_enabled(self, enabled: bool) -> None:
+        """Off: nothing is learnt and nothing is suggested from it; what was learnt is kept."""
+        if enabled != self.dictionary_enabled:
+            self.dictionary_enabled = enabled
+            for listener in list(self._listeners):
+                listener()
+
+    def learn(self, norms: Iterable[str]) -> int:
+        """Count words the user wrote; returns how many were counted."""
+        if not self.dictionary_enabled:
+            return 0
+        added = Counter(n for n in norms if _countable(n))
+        if not added:
+            return 0
+        self.counts.update(added)
+        if len(self.counts) > MAX_STORED:
+            self.counts = Counter(dict(self.counts.most_common(MAX_STORED)))
+        self._changed()
+        return sum(added.values())
+
+    def clear_dictionary(self) -> None:
+        if self.counts:
+            self.counts.clear()
+            self._changed()
+
+    def dictionary_size(self) -> int:
+        """Words typed often enough to be suggested."""
+        return sum(1 for n in self.counts.values() if n >= MIN_COUNT)
+
+    def suggestion_words(self, known: Container[str] = ()) -> Counter[str]:
+        """What the suggester should add to the document's words: frequent, new, not blocked."""
+        if not self.dictionary_enabled:
+            return Counter()
+        chosen = [
+            (w, n) for w, n in self.counts.most_common()
+            if n >= MIN_COUNT and w not in self.blocked and w not in known
+        ][:MAX_FED]
+        return Counter({w: min(n, MAX_WEIGHT) for w, n in chosen})
+
+    # -- storage -------------------------------------------------------------------------
+    def _load(self) -> None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError) as exc:
+            # A damaged file must not stop the editor; it is replaced on the next change.
+            log.warning("ignoring %s: %s", self.path, exc)
+            return
+        if not isinstance(data, dict):
+            log.warning("ignoring %s: not a JSON object", self.path)
+            return
+        blocked = data.get("blocked", [])
+        counts = data.get("dictionary", {})
+        if isinstance(blocked, list):
+            self.blocked = {str(w) for w in blocked if isinstance(w, str) and w}
+        if isinstance(counts, dict):
+            self.counts = Counter({
+                str(w): int(n) for w, n in counts.items()
+                if isinstance(n, int) and not isinstance(n, bool) and n > 0
+            })
+
+    def save(self) -> None:
+        data = {
+            "format": FORMAT_VERSION,
+            "blocked": sorted(self.blocked),
+            "dictionary": dict(self.counts),
+        }
+        try:
+            write_json_atomic(self.path, data)
+        except OSError as exc:
+            # Losing a word list is not worth a crash while typing; say so in the log.
+            log.error("could not save %s: %s", self.path, exc)
+
+
+class TypedWords:
+    """Which words are new in a document since the last look: what the user typed (or pasted).
+
+    Opening a file sets the baseline, so a document's existing words never count as typed.
+    """
+
+    def __init__(self, text: str = "") -> None:
+        self._baseline = Counter(word_norms(text))
+
+    def reset(self, text: str) -> None:
+        self._baseline = Counter(word_norms(text))
+
+    def take(self, text: str) -> list[str]:
+        """Words added since the baseline (each as many times as added); moves the baseline."""
+        now = Counter(word_norms(text))
+        added = now - self._baseline  # keeps positive counts only: deletions are not "unlearnt"
+        self._baseline = now
+        return list(added.elements())

@@ -1,0 +1,172 @@
+"""Big documents stay usable: a 200k-line file and a multi-megabyte paste.
+
+Typing must cost the same at the end of 200,000 lines as in an empty buffer (nothing may read
+the whole text per keystroke), suggestions must keep coming from the text around the cursor,
+and the crash-recovery auto-save must read a big buffer in slices, never in one long stall.
+benchmarks/stall.py measures the same paths with a heartbeat; these tests guard them with
+bounds loose enough for a busy machine and tight enough to catch work proportional to the
+document on every key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QTextCursor
+from PySide6.QtWidgets import QApplication
+
+from editor import recovery
+from editor.app import build_window
+from editor.recovery import autosaver
+from editor.resources import poem_corpus_path
+from editor.settings import CONFIG_DIR_ENV, Settings
+from editor.window import MainWindow
+
+LINES = 200_000
+# One key must not cost anything like reading the document (~0.3 s for these 14 MB).
+MEDIAN_KEY_MS = 30
+# The auto-save's reading slices: 4 ms of budget plus one chunk (~2 ms) on an idle machine.
+SLICE_MS = 60
+
+
+def make_args(**kw) -> argparse.Namespace:
+    base = dict(file=None, model=None, no_model=False, type_text=None, screenshot=None,
+                json=False, quit_after_start=False)
+    base.update(kw)
+    return argparse.Namespace(**base)
+
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory) -> Path:
+    """The poem's lines over and over, 200,000 of them (about 6 MB)."""
+    poem = [line for line in poem_corpus_path().read_text(encoding="utf-8").splitlines() if line]
+    lines = (poem * (LINES // len(poem) + 1))[:LINES]
+    path = tmp_path_factory.mktemp("big") / "200k.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def open_window(qtbot, settings):
+    def make(**kw) -> MainWindow:
+        w = build_window(make_args(**kw), settings)
+        qtbot.addWidget(w, before_close_func=lambda x: x.editor.document().setModified(False))
+        show(qtbot, w)
+        return w
+
+    return make
+
+
+def show(qtbot, w: MainWindow) -> None:
+    w.show()
+    qtbot.waitExposed(w)
+    w.editor.setFocus()
+    qtbot.waitUntil(lambda: w.suggestions.model_name is not None, timeout=10000)
+
+
+@pytest.fixture(scope="module")
+def big_window(qapp, big_file: Path, tmp_path_factory):
+    """One window holding the 200k-line file for the tests below: building, showing and
+    closing it costs seconds, so they share it (each leaves it unmodified at the end)."""
+    folder = tmp_path_factory.mktemp("big-window")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(CONFIG_DIR_ENV, str(folder))  # settings and recovery files in here
+        w = build_window(make_args(file=big_file), Settings(folder / "caminho.ini"))
+        yield w
+        w.editor.document().setModified(False)
+        w.close()
+        w.deleteLater()
+
+
+def wait_fresh(qtbot, w: MainWindow) -> None:
+    ctl = w.suggestions
+    qtbot.waitUntil(lambda: ctl.is_fresh() and not ctl._post_timer.isActive(), timeout=5000)
+
+
+def type_timed(qtbot, w: MainWindow, text: str) -> list[float]:
+    """Type `text` key by key; how long each key took to handle, in ms."""
+    times = []
+    for ch in text:
+        start = time.perf_counter()
+        qtbot.keyClicks(w.editor, ch)
+        times.append((time.perf_counter() - start) * 1e3)
+        qtbot.wait(1)  # let results, layout and painting run between keys, as they would
+    return times
+
+
+@pytest.mark.slow
+def test_200k_lines_suggest_from_the_local_context_and_type_fast(qtbot, big_window) -> None:
+    w = big_window
+    show(qtbot, w)
+    assert w.editor.document().blockCount() == LINES + 1
+    w.editor.moveCursor(QTextCursor.MoveOperation.End)
+    times = type_timed(qtbot, w, "No meio do ")
+    wait_fresh(qtbot, w)
+    assert w.strip.slot_words()[1] == "caminho"
+    assert statistics.median(times) < MEDIAN_KEY_MS, times
+    # And in the middle, where the text after the cursor is megabytes long.
+    cursor = w.editor.textCursor()
+    cursor.setPosition(w.editor.document().characterCount() // 2)
+    cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock)
+    w.editor.setTextCursor(cursor)
+    times = type_timed(qtbot, w, " tinha uma")
+    wait_fresh(qtbot, w)
+    assert w.strip.words(), "no suggestions in the middle of the document"
+    assert statistics.median(times) < MEDIAN_KEY_MS, times
+
+
+@pytest.mark.slow
+def test_auto_save_of_a_big_buffer_reads_it_in_slices(
+    qtbot, big_window, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w = big_window
+    show(qtbot, w)
+    saver = autosaver(w)
+    saver.mirror.reset()  # as just after opening: nothing read yet
+    slices: list[float] = []
+    refresh = recovery.DocumentMirror.refresh
+
+    def timed(self, budget_s=recovery.SLICE_S):
+        start = time.perf_counter()
+        done = refresh(self, budget_s)
+        slices.append((time.perf_counter() - start) * 1e3)
+        return done
+
+    monkeypatch.setattr(recovery.DocumentMirror, "refresh", timed)
+    w.editor.moveCursor(QTextCursor.MoveOperation.End)
+    qtbot.keyClicks(w.editor, "fim")
+    with qtbot.waitSignal(saver.written, timeout=30000):
+        saver.flush()
+    assert len(slices) > 5, "the whole buffer was read in one go"
+    assert max(slices) < SLICE_MS, sorted(slices)[-5:]
+    assert saver.store.read(saver.path).text == w.editor.text()
+    # Another edit re-reads one chunk, not the buffer.
+    resets = saver.mirror.resets
+    w.editor.moveCursor(QTextCursor.MoveOperation.Start)
+    qtbot.keyClicks(w.editor, "Inicio ")  # keyClicks aborts on non-ASCII
+    assert sum(text is None for text in saver.mirror.texts) == 1
+    with qtbot.waitSignal(saver.written, timeout=10000):
+        saver.flush()
+    assert saver.mirror.resets == resets
+    assert saver.store.read(saver.path).text == w.editor.text()
+    while w.editor.document().isUndoAvailable():
+        w.editor.undo()
+    with qtbot.waitSignal(saver.removed, timeout=10000):
+        pass  # back to the text on disk: the recovery file goes
+
+
+@pytest.mark.slow
+def test_typing_after_a_multi_megabyte_paste(qtbot, open_window) -> None:
+    w = open_window()
+    line = "Nunca me esquecerei desse acontecimento na vida de minhas retinas tão fatigadas.\n"
+    QApplication.clipboard().setText(line * 120_000)  # ~10 MB
+    w.editor.paste()
+    assert w.editor.document().blockCount() == 120_001
+    times = type_timed(qtbot, w, "No meio do ")
+    wait_fresh(qtbot, w)
+    assert w.strip.slot_words()[1] == "caminho"
+    assert statistics.median(times) < MEDIAN_KEY_MS, times
