@@ -330,14 +330,18 @@ def write_bytes_atomic(path: Path | str, data: bytes) -> Path:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    # Make the rename itself durable; not every file system lets a folder be fsynced.
+    fsync_folder(target.parent)
+    return target
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename into `folder` durable; not every file system lets a folder be fsynced."""
     with contextlib.suppress(OSError):
-        dir_fd = os.open(target.parent, os.O_RDONLY)
+        dir_fd = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
-    return target
 
 
 def write_text(path: Path | str, text: str, fmt: FileFormat = DEFAULT_FORMAT) -> Path:

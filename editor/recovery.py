@@ -34,7 +34,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
 from PySide6.QtGui import QTextCursor, QTextDocument
 
-from editor.fileio import FileError, FileFormat, canonical_encoding
+from editor.fileio import FileError, FileFormat, canonical_encoding, fsync_folder
 from editor.settings import CONFIG_DIR_ENV
 from editor.window import MainWindow
 
@@ -219,12 +219,7 @@ class RecoveryStore:
             with contextlib.suppress(OSError):
                 tmp.unlink()
             raise
-        with contextlib.suppress(OSError):
-            dir_fd = os.open(self.folder, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+        fsync_folder(self.folder)
         return length
 
     @staticmethod
