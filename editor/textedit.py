@@ -4,6 +4,8 @@ stay in the window and the suggestion engine."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -14,6 +16,8 @@ from PySide6.QtGui import (
     QFont,
     QFontDatabase,
     QKeyEvent,
+    QKeySequence,
+    QTextCursor,
     QTextDocument,
     QWheelEvent,
 )
@@ -31,6 +35,29 @@ def document_text(document: QTextDocument) -> str:
     "\\n", which would silently change a file on save; the raw text keeps both.
     """
     return document.toRawText().replace("\u2029", "\n")
+
+
+# PySide6 reads a Python str that starts with U+FEFF as a byte order mark when it hands it to
+# Qt (dropping it) and one that starts with U+FFFE as a byte-swapped one (turning the whole
+# text into CJK garbage). A file may legitimately start with either character, so text that
+# does is handed over behind a zero-width marker that is deleted again inside Qt.
+_BOM_LIKE = ("\ufeff", "\ufffe")
+_MARKER = "\u200b"
+
+
+def insert_text(cursor: QTextCursor, text: str) -> None:
+    """`cursor.insertText(text)`, exact even when text starts with U+FEFF or U+FFFE."""
+    if not text.startswith(_BOM_LIKE):
+        cursor.insertText(text)
+        return
+    cursor.beginEditBlock()  # one undo step, like a plain insertText
+    start = cursor.selectionStart()
+    cursor.insertText(_MARKER + text)
+    end = cursor.position()
+    cursor.setPosition(start)
+    cursor.deleteChar()
+    cursor.setPosition(end - 1)
+    cursor.endEditBlock()
 
 
 def _local_files(event: QDropEvent | QDragEnterEvent | QDragMoveEvent) -> list[Path]:
@@ -53,6 +80,7 @@ class CaminhoTextEdit(QPlainTextEdit):
         font.setPointSizeF(max(font.pointSizeF(), 11.0))
         self._base_point_size = font.pointSizeF()
         self._zoom = 0
+        self._replacing = 0
         self.setFont(font)
         self.setTabChangesFocus(False)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
@@ -64,9 +92,33 @@ class CaminhoTextEdit(QPlainTextEdit):
         """The exact text (see `document_text`); use this, not toPlainText(), to save."""
         return document_text(self.document())
 
+    @contextmanager
+    def replacing(self) -> Iterator[None]:
+        """While the text is replaced from outside (a file opened or reloaded): `is_replacing`
+        tells listeners of the document's changes that nobody is typing this."""
+        self._replacing += 1
+        try:
+            yield
+        finally:
+            self._replacing -= 1
+
+    @property
+    def is_replacing(self) -> bool:
+        return self._replacing > 0
+
     def set_text(self, text: str) -> None:
         """Replace everything, forget undo history and mark the document unmodified."""
-        self.setPlainText(text)
+        with self.replacing():
+            self._set_text(text)
+
+    def _set_text(self, text: str) -> None:
+        if text.startswith(_BOM_LIKE):
+            # See insert_text: the marker keeps the leading U+FEFF/U+FFFE as text.
+            self.setPlainText(_MARKER + text)
+            QTextCursor(self.document()).deleteChar()
+            self.document().clearUndoRedoStacks()
+        else:
+            self.setPlainText(text)
         self.document().setModified(False)
 
     def cursor_line_column(self) -> tuple[int, int]:
@@ -111,9 +163,21 @@ class CaminhoTextEdit(QPlainTextEdit):
 
     # --- events ------------------------------------------------------------------------
 
+    def undo(self) -> None:
+        with self.replacing():  # text coming back is not being typed now
+            super().undo()
+
+    def redo(self) -> None:
+        with self.replacing():
+            super().redo()
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
-        # Ghost-text keys (accept / dismiss a suggestion) go here, before the default
-        # handling; everything else, Tab included, must reach QPlainTextEdit unchanged.
+        # QPlainTextEdit undoes Ctrl+Z itself, without calling the Python undo() above.
+        if event.matches(QKeySequence.StandardKey.Undo) or event.matches(
+                QKeySequence.StandardKey.Redo):
+            with self.replacing():
+                super().keyPressEvent(event)
+            return
         super().keyPressEvent(event)
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt override)

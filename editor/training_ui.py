@@ -71,8 +71,8 @@ from editor.models import MODELS_FOLDER, ModelRegistry, RegistryError, safe_name
 from editor.resources import bundled_model_path
 from editor.settings import CONFIG_DIR_ENV
 from editor.tokenizer import tokenize
+from editor.userwords import BEFORE_CHARS, MAX_INSERT, TypedWords, UserWords
 from editor.userwords import FILE_NAME as USERWORDS_FILE
-from editor.userwords import TypedWords, UserWords
 
 if TYPE_CHECKING:
     from editor.controller import SuggestionController
@@ -834,7 +834,7 @@ class UserFeatures(QObject):
         self.registry.clean_stale_temp()
         self.userwords = UserWords(data_dir() / USERWORDS_FILE,
                                    dictionary_enabled=settings.get("user_dictionary"))
-        self.typed = TypedWords(window.editor.text())
+        self.typed = TypedWords()
         self.known_words: frozenset[str] = frozenset()
         self.train_dialog: TrainDialog | None = None
         self.models_dialog: QDialog | None = None
@@ -855,7 +855,6 @@ class UserFeatures(QObject):
         controller.strip.block_requested.connect(self.block)
         controller.model_status.connect(self._on_model_status)
         settings.changed.connect(self._on_setting)
-        window.document_loaded.connect(self._on_document_loaded)
         window.document_saved.connect(self._on_document_saved)
         window.editor.document().contentsChange.connect(self._on_contents_change)
         window.editor.installEventFilter(self)
@@ -980,18 +979,31 @@ class UserFeatures(QObject):
             dialog.run.abort_now()
 
     # -- word lists --------------------------------------------------------------------------
-    def _on_document_loaded(self, _path: object) -> None:
-        self.typed.reset(self.window_.editor.text())  # its words were not typed here
-
     def _on_document_saved(self, _path: object) -> None:
         self.learn_typed()
 
-    def _on_contents_change(self, _pos: int, _removed: int, _added: int) -> None:
+    def _on_contents_change(self, position: int, _removed: int, added: int) -> None:
+        editor = self.window_.editor
+        # Files opened or reloaded and undo/redo are not typing; big pastes are not read.
+        if (added == 0 or added > MAX_INSERT or editor.is_replacing
+                or not self.userwords.dictionary_enabled):
+            return
+        document = editor.document()
+        block = document.findBlock(position)
+        cursor = QTextCursor(document)
+        cursor.setPosition(max(block.position(), position - BEFORE_CHARS))
+        cursor.setPosition(position, QTextCursor.MoveMode.KeepAnchor)
+        before = cursor.selectedText()
+        cursor.setPosition(position)
+        cursor.setPosition(min(position + added, document.characterCount() - 1),
+                           QTextCursor.MoveMode.KeepAnchor)
+        # selectedText() writes line breaks as U+2029.
+        self.typed.typed(before, cursor.selectedText().replace("\u2029", "\n"))
         self._learn_timer.start()
 
     def learn_typed(self) -> None:
         self._learn_timer.stop()
-        words = self.typed.take(self.window_.editor.text())
+        words = self.typed.take()
         if words:
             self.userwords.learn(words)
 
@@ -1009,8 +1021,7 @@ class UserFeatures(QObject):
     def _on_setting(self, key: str, value: object) -> None:
         if key == "user_dictionary":
             self.userwords.set_dictionary_enabled(bool(value))
-            if value:
-                self.typed.reset(self.window_.editor.text())  # only what is typed from now on
+            self.typed.clear()  # only what is typed from now on
         elif key == "panel_visible" and self.window_.panel is not None:
             self.window_.panel.setVisible(bool(value))
 

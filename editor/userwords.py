@@ -4,8 +4,8 @@ Both live in one JSON file in the user's data folder, written atomically, so the
 restarts and a crash mid-write never loses them. Words are kept as the model's norms
 (`editor.tokenizer.normalize`), the form `Suggester.blocked` and `Suggester.extra_words` use.
 
-The dictionary counts the words the user writes (`TypedWords` tells which words are new in a
-document), and feeds the suggester only words typed at least `MIN_COUNT` times that the
+The dictionary counts the words the user writes (`TypedWords` gathers them edit by edit), and
+feeds the suggester only words typed at least `MIN_COUNT` times that the
 model does not know: known words already have the LSTM's probability, and every extra word
 dilutes the document cache (`Suggester._mixed`), so only new words (names, jargon) earn a place.
 """
@@ -30,6 +30,10 @@ MIN_COUNT = 2  # a word typed once may be a typo
 MAX_STORED = 5000  # the file stays small; the rarest words go first
 MAX_FED = 500  # words given to the suggester: each costs a little on every keystroke
 MAX_WEIGHT = 8  # a word typed 500 times must not drown the document's own words
+# Inserted text longer than this is a file's worth pasted, not writing to learn from.
+MAX_INSERT = 100_000
+BEFORE_CHARS = 200  # far longer than any word being finished
+_JOINERS = frozenset("-'\u2019\u2010\u2011")  # as the tokenizer joins word parts
 
 Listener = Callable[[], None]
 
@@ -181,20 +185,38 @@ class UserWords:
 
 
 class TypedWords:
-    """Which words are new in a document since the last look: what the user typed (or pasted).
+    """The words a writer commits while typing, gathered edit by edit until `take`.
 
-    Opening a file sets the baseline, so a document's existing words never count as typed.
+    A word counts once it is finished: a space, punctuation or line break is typed after it,
+    or it arrives whole inside inserted text (a paste, an accepted suggestion). Only the edit
+    and a few characters before it are ever read, never the document, so learning costs the
+    same in a 200k-line file as in an empty one. Deleting does not unlearn; text loaded from
+    a file never reaches `typed` (the window does not report it).
     """
 
-    def __init__(self, text: str = "") -> None:
-        self._baseline = Counter(word_norms(text))
+    def __init__(self) -> None:
+        self._pending: Counter[str] = Counter()
 
-    def reset(self, text: str) -> None:
-        self._baseline = Counter(word_norms(text))
+    def typed(self, before: str, inserted: str) -> None:
+        """Count the words that `inserted` finishes. `before` is the text of the line up to
+        the insertion (its last `BEFORE_CHARS` characters are enough)."""
+        if not inserted or len(inserted) > MAX_INSERT:
+            return
+        before = before[-BEFORE_CHARS:]
+        text = before + inserted
+        # "guarda-" is on its way to "guarda-chuva", not a finished "guarda".
+        first = len(before) + 1 if inserted[0] in _JOINERS else len(before)
+        for token in tokenize(text):
+            # Finished: ends where the insertion starts or inside it, and something follows.
+            if (token.kind == "word" and first <= token.end < len(text)
+                    and _countable(token.norm)):
+                self._pending[token.norm] += 1
 
-    def take(self, text: str) -> list[str]:
-        """Words added since the baseline (each as many times as added); moves the baseline."""
-        now = Counter(word_norms(text))
-        added = now - self._baseline  # keeps positive counts only: deletions are not "unlearnt"
-        self._baseline = now
-        return list(added.elements())
+    def take(self) -> list[str]:
+        """The words counted since the last take (each as many times as typed)."""
+        words = list(self._pending.elements())
+        self._pending.clear()
+        return words
+
+    def clear(self) -> None:
+        self._pending.clear()

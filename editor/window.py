@@ -41,7 +41,7 @@ from editor.resources import bundled_model_path
 from editor.service import ModelStatus
 from editor.settings import Settings
 from editor.strip import SuggestionStrip
-from editor.textedit import CaminhoTextEdit
+from editor.textedit import CaminhoTextEdit, insert_text
 
 log = logging.getLogger(__name__)
 
@@ -181,8 +181,10 @@ class MainWindow(QMainWindow):
         )
         self.quit_action = self._action(self.tr("&Quit"), self.close, [key.Quit, "Ctrl+Q"])
 
-        self.undo_action = self._action(self.tr("&Undo"), self.editor.undo, [key.Undo])
-        self.redo_action = self._action(self.tr("&Redo"), self.editor.redo, [key.Redo])
+        # Lambdas: PySide6 would connect a bound undo/redo straight to the C++ slot, skipping
+        # CaminhoTextEdit's overrides (which tell the dictionary nobody typed this).
+        self.undo_action = self._action(self.tr("&Undo"), lambda: self.editor.undo(), [key.Undo])
+        self.redo_action = self._action(self.tr("&Redo"), lambda: self.editor.redo(), [key.Redo])
         self.cut_action = self._action(self.tr("Cu&t"), self.editor.cut, [key.Cut])
         self.copy_action = self._action(self.tr("&Copy"), self.editor.copy, [key.Copy])
         self.paste_action = self._action(self.tr("&Paste"), self.editor.paste, [key.Paste])
@@ -541,10 +543,12 @@ class MainWindow(QMainWindow):
             return False
         position = self.editor.textCursor().position()
         cursor = QTextCursor(self.editor.document())
-        cursor.beginEditBlock()
-        cursor.select(QTextCursor.SelectionType.Document)
-        cursor.insertText(text)
-        cursor.endEditBlock()
+        # The document reports the change when the edit block ends: keep `replacing` till then.
+        with self.editor.replacing():
+            cursor.beginEditBlock()
+            cursor.select(QTextCursor.SelectionType.Document)
+            insert_text(cursor, text)
+            cursor.endEditBlock()
         cursor.setPosition(min(position, len(text)))
         self.editor.setTextCursor(cursor)
         self.editor.document().setModified(False)

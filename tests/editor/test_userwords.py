@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextCursor
 
 from editor import userwords as uw
 from editor.app import build_window
@@ -81,12 +82,31 @@ def test_a_damaged_file_is_ignored_and_replaced(tmp_path):
     assert UserWords(path).counts == Counter({"bb": 3})
 
 
-def test_typed_words_counts_only_what_was_added():
-    typed = TypedWords("No meio do caminho")
-    assert typed.take("No meio do caminho tinha uma pedra") == ["tinha", "uma", "pedra"]
-    assert typed.take("No meio do caminho tinha uma pedra") == []
-    assert typed.take("No meio") == []  # deleting does not unlearn
-    assert typed.take("No meio pedra") == ["pedra"]
+def test_typed_words_counts_words_as_they_are_finished():
+    typed = TypedWords()
+    line = ""
+    for key in "No meio do caminho, tinha":
+        typed.typed(line, key)
+        line += key
+    assert typed.take() == ["no", "meio", "do", "caminho"]  # "tinha" is still being typed
+    assert typed.take() == []
+    typed.typed(line, "\n")
+    assert typed.take() == ["tinha"]
+
+
+def test_typed_words_from_inserted_text():
+    typed = TypedWords()
+    # A paste or an accepted suggestion: its whole words count, a word it completes too,
+    # and its last word waits for what the writer types after it.
+    typed.typed("cami", "nho de pedra\numa pedra no mei")
+    assert sorted(typed.take()) == ["caminho", "de", "no", "pedra", "pedra", "uma"]
+    typed.typed("guarda", "-")  # on its way to "guarda-chuva"
+    typed.typed("guarda-chuva", " ")
+    assert typed.take() == ["guarda-chuva"]
+    typed.typed("x" * 500 + " palavra", " ")  # only the end of the line is looked at
+    assert typed.take() == ["palavra"]
+    typed.typed("", "pedra " * 20_000)  # a file's worth pasted is not writing
+    assert typed.take() == []
 
 
 # --- in the window ----------------------------------------------------------------------------
@@ -190,8 +210,38 @@ def test_words_typed_often_are_suggested_in_a_later_session(qtbot, app_window):
 def test_opened_files_do_not_teach_the_dictionary(qtbot, app_window, tmp_path: Path):
     w = app_window()
     path = tmp_path / "old.txt"
-    path.write_text("Quixabeira quixabeira quixabeira", encoding="utf-8")
+    path.write_text("Quixabeira quixabeira quixabeira\n", encoding="utf-8")
     assert w.open_file(path)
     f = w.findChild(UserFeatures)
     f.learn_typed()
     assert "quixabeira" not in f.userwords.counts
+    # Nor does a reload, nor undoing and redoing a deletion.
+    path.write_text("Quixabeira quixabeira quixabeira jatobá\n", encoding="utf-8")
+    assert w.reload()
+    w.editor.selectAll()
+    qtbot.keyClick(w.editor, Qt.Key.Key_Delete)
+    qtbot.keyClick(w.editor, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert "jatobá" in w.editor.text()
+    w.undo_action.trigger()
+    w.redo_action.trigger()
+    f.learn_typed()
+    assert not f.userwords.counts
+
+
+def test_learning_never_reads_the_whole_document(qtbot, app_window, monkeypatch):
+    # Guards a 21 s freeze: learning used to tokenize the whole document on the GUI thread
+    # on every pause, save and close, which a 200k-line file turned into seconds each time.
+    w = app_window()
+    w.editor.set_text("linha de texto\n" * 1000)
+
+    def whole_text() -> str:
+        raise AssertionError("the whole document was read")
+
+    monkeypatch.setattr(w.editor, "text", whole_text)
+    w.editor.moveCursor(QTextCursor.MoveOperation.End)
+    qtbot.keyClicks(w.editor, "Zanzibarino e Zanzibarino ")
+    w.editor.insertPlainText("colado Zanzibarino ")
+    f = w.findChild(UserFeatures)
+    f.learn_typed()
+    assert f.userwords.counts["zanzibarino"] == 3
+    assert f.userwords.counts["colado"] == 1

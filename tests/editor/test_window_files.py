@@ -572,3 +572,36 @@ def test_window_geometry_is_remembered(make_window, settings: Settings) -> None:
     assert settings.get("window_geometry")
     again = make_window(Settings())
     assert (again.width(), again.height()) == (640, 480)
+
+
+# --- text that starts like a byte order mark ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "codec"),
+    [
+        ("\ufffeinvertido\n".encode(), "utf-8"),  # EF BF BE: PySide6 byte-swapped it to CJK
+        (b"\xef\xbb\xbf\xef\xbb\xbfdois BOMs\n", "utf-8"),  # PySide6 dropped the second BOM
+        ("\ufeff\ufffe".encode("utf-16-le"), "utf-16-le"),
+    ],
+)
+def test_text_starting_with_a_bom_like_character_survives(
+    qtbot, window: MainWindow, tmp_path: Path, data: bytes, codec: str
+) -> None:
+    path = tmp_path / "bom.txt"
+    path.write_bytes(data)
+    text, _ = fileio.read_text(path)
+    assert window.open_file(path)
+    assert window.editor.text() == text
+    # Opening must not count as an edit, nor leave an undo step behind.
+    assert not window.isWindowModified()
+    assert not window.editor.document().isUndoAvailable()
+    window.save()
+    assert path.read_bytes() == data
+
+    # Reload (file changed on disk) replaces the text through a cursor: same trap.
+    path.write_bytes(data + "x".encode(codec))
+    assert window.reload()
+    assert window.editor.text() == text + "x"
+    window.undo_action.trigger()
+    assert window.editor.text() == text
