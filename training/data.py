@@ -18,6 +18,7 @@ from editor.tokenizer import DOC, NEWLINE, SPECIALS, UNK, Token, is_sentence_sta
 from training.errors import CorpusError
 
 MIN_TOKENS = 10  # fewer than this is not something a language model can learn from
+MAX_LINE_CHARS = 1_000_000  # a whole novel is about this; one paragraph never is
 IGNORE = -100  # target id that counts for nothing (F.cross_entropy's ignore_index)
 
 
@@ -58,7 +59,31 @@ def read_text(path: str | Path) -> str:
             f"{path} is not UTF-8 text: byte 0x{data[exc.start]:02x} at offset {exc.start} "
             "cannot be decoded (convert it, e.g. `iconv -f latin1 -t utf-8`)"
         ) from None
+    longest, line_no = _longest_line(text)
+    if longest > MAX_LINE_CHARS and "\r" in text:  # old Mac line breaks: count those too
+        longest, line_no = _longest_line(text.replace("\r\n", "\n").replace("\r", "\n"))
+    if longest > MAX_LINE_CHARS:
+        # Prose has line breaks at least every paragraph; a line this long is a minified,
+        # exported or binary-like file, which would take long to learn and teach nothing.
+        raise CorpusError(
+            f"{path}: line {line_no} is {longest:,} characters long, more than the "
+            f"{MAX_LINE_CHARS:,} a corpus line may have; is this really prose? "
+            "Break it into paragraphs (one per line) first"
+        )
     return text.removeprefix("\ufeff")  # a BOM is an encoding mark, not text
+
+
+def _longest_line(text: str) -> tuple[int, int]:
+    """(length, 1-based number) of the longest line, without splitting the text in memory."""
+    longest, number, start, line = 0, 1, 0, 1
+    while True:
+        end = text.find("\n", start)
+        stop = len(text) if end < 0 else end
+        if stop - start > longest:
+            longest, number = stop - start, line
+        if end < 0:
+            return longest, number
+        start, line = end + 1, line + 1
 
 
 def split_documents(text: str, separator: str | None) -> list[str]:

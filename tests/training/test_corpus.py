@@ -5,6 +5,7 @@ import pytest
 from editor.tokenizer import DOC, NEWLINE, UNK, tokenize
 from training.data import (
     IGNORE,
+    MAX_LINE_CHARS,
     Document,
     Vocabulary,
     document_ids,
@@ -153,3 +154,15 @@ def test_split_by_documents():
 def test_no_split():
     split = split_corpus([[1, 2, 3]], 0.0)
     assert split.val is None and split.train.targets == [2, 3, 1]
+
+
+def test_huge_single_line(tmp_path):
+    path = tmp_path / "minified.txt"
+    path.write_bytes(b"ok\n" + b"x" * MAX_LINE_CHARS + b"\n")
+    assert read_text(path).startswith("ok\n")  # as long as a line may be
+    path.write_bytes(b"ok\n" + b"x" * (MAX_LINE_CHARS + 1))
+    with pytest.raises(CorpusError, match="minified.txt: line 2 is 1,000,001 characters long"):
+        read_text(path)
+    # Old Mac line breaks are line breaks.
+    path.write_bytes(b"pedra\r" * (MAX_LINE_CHARS // 3))
+    assert read_text(path).startswith("pedra\r")

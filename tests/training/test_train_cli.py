@@ -1,7 +1,12 @@
 """Training runs, checkpoints and resume, and the `caminho-train` command line."""
 
 import json
+import os
 import random
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -14,6 +19,7 @@ from training.progress import EpochReport
 from training.train import train
 
 SMALL = ModelConfig(embedding=8, hidden=16)
+ROOT = Path(__file__).resolve().parents[2]
 
 # -- errors a user can make: message, exit status 2, no traceback ------------------------------
 
@@ -32,6 +38,8 @@ def write(path, data: bytes):
         ("image.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "image.png looks like a binary file"),
         ("latin1.txt", "caminho não".encode("latin-1"), "latin1.txt is not UTF-8 text: byte 0xe3 at offset 9"),
         ("tiny.txt", b"tinha uma pedra", "corpus too small: 3 tokens"),
+        ("one-line.txt", b"pedra " * 200_000 + b"\ncaminho\n",
+         "one-line.txt: line 1 is 1,200,000 characters long"),
     ],
 )
 def test_corpus_errors(cli, tmp_path, name, content, expected):
@@ -163,3 +171,48 @@ def test_export_checkpoint(poem_path, tmp_path):
     meta = dict(session(report.path).get_modelmeta().custom_metadata_map)
     assert json.loads(meta["training"])["epochs"] == 1
     assert json.loads(meta["sizes"])["hidden"] == 16
+
+
+# Saves every epoch, and is SIGKILLed halfway through writing the third checkpoint.
+_DIES_WRITING = """
+import os, signal, sys, torch
+import training.train as train_module
+real_save, saves = torch.save, []
+def dying_save(obj, f):
+    saves.append(f)
+    real_save(obj, f)
+    if len(saves) == 3:
+        with open(f, "r+b") as half:
+            half.truncate(os.path.getsize(f) // 2)
+        os.kill(os.getpid(), signal.SIGKILL)
+torch.save = dying_save
+init = train_module.Trainer.__init__
+def every_epoch(self, *args, **kwargs):
+    init(self, *args, **dict(kwargs, checkpoint_every=0.0))
+train_module.Trainer.__init__ = every_epoch
+from training.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow
+def test_killed_while_writing_a_checkpoint(cli, poem_path, tmp_path):
+    ck = tmp_path / "run.ckpt"
+    out = tmp_path / "poem.onnx"
+    args = [poem_path, "--checkpoint", ck, "--out", out, "--epochs", "5", "--embedding", "8",
+            "--hidden", "16", "--quiet", "--no-check"]
+    killed = subprocess.run([sys.executable, "-c", _DIES_WRITING, "train", *map(str, args)],
+                            cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                            capture_output=True, text=True, timeout=180)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert [p.name.startswith(".run.ckpt.") for p in tmp_path.iterdir()].count(True) == 1
+    assert load_checkpoint(ck)["epoch"] == 2  # the last complete one, untouched
+    assert not out.exists()
+
+    resumed = cli("train", *args[:-2], "--resume", ck, "--progress-json")
+    assert resumed.returncode == 0, resumed.stderr
+    epochs = [json.loads(line).get("epoch") for line in resumed.stdout.splitlines()]
+    assert epochs[:3] == [3, 4, 5]
+    assert load_checkpoint(ck)["epoch"] == 5 and out.is_file()
+    # The killed run's half-written file is cleaned up by the next successful write.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["poem.onnx", "run.ckpt"]
