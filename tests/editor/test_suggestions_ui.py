@@ -7,6 +7,7 @@ model, and driven with qtbot key events.
 from __future__ import annotations
 
 import argparse
+import threading
 from pathlib import Path
 
 import pytest
@@ -231,6 +232,30 @@ def test_broken_model_shows_an_error_and_typing_still_works(qtbot, app_window, t
     qtbot.keyClick(w.editor, Qt.Key.Key_Backspace)
     wait_fresh(qtbot, w)
     assert w.strip.slot_words()[1] == "caminho"
+
+
+def test_a_slow_model_load_never_blocks_typing(qtbot, app_window, monkeypatch):
+    # Models load on the suggestion worker: a load stuck on a slow disk must leave the
+    # window typing (a load on the GUI thread would hold the keys until it finished).
+    from editor import service
+
+    release = threading.Event()
+    real_load = service.LanguageModel.load
+
+    def slow_load(path):
+        release.wait(30)
+        return real_load(path)
+
+    monkeypatch.setattr(service.LanguageModel, "load", staticmethod(slow_load))
+    w = app_window()
+    qtbot.keyClicks(w.editor, "No meio do ")
+    QApplication.processEvents()
+    assert w.editor.text() == "No meio do "
+    assert w.suggestions.model_name is None and not release.is_set()  # still loading
+    release.set()
+    qtbot.waitUntil(lambda: w.suggestions.model_name is not None, timeout=10000)
+    qtbot.keyClicks(w.editor, "c")
+    qtbot.waitUntil(lambda: "caminho" in [x.lower() for x in w.strip.words()], timeout=5000)
 
 
 def test_editor_works_without_a_model(qtbot, app_window):
