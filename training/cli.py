@@ -48,6 +48,8 @@ TRAIN_OPTIONS = {
     "embed_drop": (float, "share of word types dropped from the embedding per batch"),
     "rare_below": (int, "words seen fewer times are learnt as <unk> and exported sharing its "
                         "vector (1: off)"),
+    "ensemble": (int, "train K networks from seeds SEED, SEED+1, ... and merge them into one "
+                      "LSTM averaging their logits (K times the time and file size)"),
 }
 # Switches: --name / --no-name; None when not given, so corpus-size defaults can apply.
 MODEL_SWITCHES = {"tie": "tie the decoder to the embedding (adds a projection if sizes differ)"}

@@ -603,5 +603,55 @@ def train(paths: Sequence[str | Path], model_config: ModelConfig | None = None,
     corpus = load_corpus(paths, train_config, vocab, None if resume is not None else documents)
     if len(corpus.split.train) < 2:
         raise CorpusError("corpus too small: nothing left to train on after the validation split")
+    if train_config.ensemble > 1:
+        if checkpoint is not None or resume is not None:
+            raise CheckpointError("checkpoints hold one network: train an ensemble without "
+                                  "--checkpoint/--resume")
+        return train_ensemble(corpus, model_config, train_config, progress=progress,
+                              on_batch=on_batch, should_stop=should_stop)
     trainer = Trainer(corpus, model_config, train_config, checkpoint_path=checkpoint, resume=data)
     return trainer.run(progress=progress, on_batch=on_batch, should_stop=should_stop)
+
+
+def train_ensemble(corpus: Corpus, model_config: ModelConfig, config: TrainConfig, *,
+                   progress: Callable[[EpochReport], None] | None = None,
+                   on_batch: Callable[[int, float], None] | None = None,
+                   should_stop: Callable[[], bool] | None = None) -> TrainResult:
+    """`config.ensemble` networks from seeds seed, seed + 1, ..., merged into one LSTM.
+
+    Every member early-stops on the same validation split, so none of them has seen it, and
+    the trigram's weight is then fitted for the merged network on that split. A stop on request
+    ends the ensemble with the members trained so far.
+    """
+    from training.ensemble import merge_models
+
+    results: list[TrainResult] = []
+    for k in range(config.ensemble):
+        # The members' trigram is left out: it is fitted once, for the merged network.
+        member = replace(config, seed=config.seed + k, ensemble=1, ngram=False)
+        results.append(Trainer(corpus, model_config, member).run(
+            progress=progress, on_batch=on_batch, should_stop=should_stop))
+        if results[-1].stopped.startswith("stopped on request"):
+            break
+    model = merge_models([r.model for r in results])
+    # The usual keys hold the members' mean (the merged network is over the export vocabulary,
+    # the validation stream over the learnt one); each member's own figures follow.
+    metrics: dict[str, float] = {
+        name: round(float(np.mean([r.metrics[name] for r in results])), 6)
+        for name in results[0].metrics
+    }
+    metrics.update({f"member{k}_{name}": value for k, r in enumerate(results)
+                    for name, value in r.metrics.items()})
+    ngram = None
+    if config.ngram and corpus.split.val is not None:
+        ngram, facts = fit_ngram(model, corpus, config)
+        metrics.update(facts)
+    first = results[0]
+    return TrainResult(
+        model=model, model_config=model.config, train_config=config, vocab=first.vocab,
+        corpus_names=first.corpus_names, tokens=first.tokens,
+        epochs=sum(r.epochs for r in results), seconds=sum(r.seconds for r in results),
+        stopped=f"ensemble of {len(results)}: " + "; ".join(r.stopped for r in results),
+        metrics=metrics, history=[h for r in results for h in r.history],
+        validation=first.validation, ngram=ngram,
+    )
