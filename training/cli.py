@@ -113,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="export a checkpoint as an ONNX model")
     p.add_argument("checkpoint", metavar="CHECKPOINT")
     p.add_argument("--out", required=True, metavar="MODEL.onnx")
+    p.add_argument("--corpus", nargs="+", metavar="CORPUS", default=None,
+                   help="the files the checkpoint was trained on: with them the model gets "
+                        "what `train` adds at the end (rare words, the trigram)")
     p.add_argument("--no-check", action="store_true", help="skip the parity check")
 
     p = sub.add_parser(
@@ -181,7 +184,6 @@ def cmd_train(args: argparse.Namespace) -> int:
         documents = load_documents(args.corpus, separator=train_config.doc_separator)
 
     _need_torch()
-    from training.export import export_model
     from training.progress import ProgressBar
     from training.train import train
 
@@ -213,13 +215,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     if bar is not None:
         bar.close()
-    report = export_model(result.model, out, vocab=result.vocab.tokens,
-                          surface=result.vocab.surface, training=result.facts(),
-                          check=not args.no_check)
-    if result.ngram is not None:
-        from training.kneser_ney import attach
-
-        attach(out, result.ngram)
+    report = _write_model(result, out, check=not args.no_check)
     m = result.metrics
     summary = (f"{result.stopped}. {result.epochs} epochs, {result.seconds:.1f} s; "
                f"training accuracy {m['train_accuracy']:.1%}")
@@ -253,11 +249,35 @@ def _need_torch() -> None:
         )
 
 
+def _write_model(result: Any, out: Path, *, check: bool) -> Any:
+    """Export a training result, with its trigram when it has one."""
+    from training.export import export_model
+
+    report = export_model(result.model, out, vocab=result.vocab.tokens,
+                          surface=result.vocab.surface, training=result.facts(), check=check)
+    if result.ngram is not None:
+        from training.kneser_ney import attach
+
+        attach(out, result.ngram)
+    return report
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     _need_torch()
+    from training.checkpoint import load_checkpoint
     from training.export import export_checkpoint
+    from training.train import finish_checkpoint, needs_corpus
 
-    report = export_checkpoint(args.checkpoint, args.out, check=not args.no_check)
+    if args.corpus:
+        result = finish_checkpoint(args.checkpoint, args.corpus)
+        report = _write_model(result, Path(args.out), check=not args.no_check)
+    else:
+        report = export_checkpoint(args.checkpoint, args.out, check=not args.no_check)
+        config = TrainConfig.from_dict(load_checkpoint(args.checkpoint)["train_config"])
+        if needs_corpus(config):
+            print(f"{PROG}: note: exported the network alone; give --corpus with the files it "
+                  "was trained on to add the rare words and the trigram, as `train` does",
+                  file=sys.stderr)
     print(_export_line(report), file=sys.stderr)
     return 0
 

@@ -613,6 +613,21 @@ def train(paths: Sequence[str | Path], model_config: ModelConfig | None = None,
     return trainer.run(progress=progress, on_batch=on_batch, should_stop=should_stop)
 
 
+def finish_checkpoint(checkpoint: str | Path, paths: Sequence[str | Path]) -> TrainResult:
+    """The model a checkpoint stands for, as `train` would have returned it: its best weights,
+    with the rare words put back and the trigram fitted, both of which need the corpus."""
+    data = load_checkpoint(checkpoint)
+    model_config, train_config = resume_configs(data, {})
+    vocab = Vocabulary(list(data["vocab"]), list(data["surface"]), list(data.get("counts", [])))
+    corpus = load_corpus(paths, train_config, vocab, None)
+    return Trainer(corpus, model_config, train_config, resume=data).result()
+
+
+def needs_corpus(train_config: TrainConfig) -> bool:
+    """Whether exporting a checkpoint without its corpus would leave something out."""
+    return train_config.rare_below > 1 or train_config.ngram
+
+
 def train_ensemble(corpus: Corpus, model_config: ModelConfig, config: TrainConfig, *,
                    progress: Callable[[EpochReport], None] | None = None,
                    on_batch: Callable[[int, float], None] | None = None,

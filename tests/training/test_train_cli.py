@@ -216,3 +216,35 @@ def test_killed_while_writing_a_checkpoint(cli, poem_path, tmp_path):
     assert load_checkpoint(ck)["epoch"] == 5 and out.is_file()
     # The killed run's half-written file is cleaned up by the next successful write.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["poem.onnx", "run.ckpt"]
+
+
+@pytest.mark.slow
+def test_export_with_the_corpus_adds_rare_words_and_the_trigram(cli, tmp_path):
+    # A checkpoint holds the network as it learns: rare words as <unk>, no trigram. `train`
+    # adds both at the end; `export --corpus` must give the same model file.
+    rng = random.Random(3)
+    words = "o a de que e pedra caminho meio tinha uma vida retinas".split()
+    lines = [" ".join(rng.choice(words) for _ in range(10)) + "." for _ in range(230)]
+    lines += [f"raro{k} apareceu" for k in range(12)]  # words seen once
+    corpus = write(tmp_path / "c.txt", "\n".join(lines).encode())
+    ck, trained = tmp_path / "run.ckpt", tmp_path / "trained.onnx"
+    opts = ["--embedding", "8", "--hidden", "16", "--epochs", "2", "--quiet", "--no-check"]
+    result = cli("train", corpus, "--checkpoint", ck, "--out", trained, *opts)
+    assert result.returncode == 0, result.stderr
+
+    def meta(path):
+        return dict(session(path).get_modelmeta().custom_metadata_map)
+
+    learnt = load_checkpoint(ck)["vocab"]
+    want = meta(trained)
+    assert "raro3" in json.loads(want["vocab"]) and "raro3" not in learnt
+    assert "ngram" in want
+
+    alone = cli("export", ck, "--out", tmp_path / "alone.onnx", "--no-check")
+    assert alone.returncode == 0 and "give --corpus" in alone.stderr
+    assert json.loads(meta(tmp_path / "alone.onnx")["vocab"]) == learnt
+
+    full = cli("export", ck, "--corpus", corpus, "--out", tmp_path / "full.onnx")
+    assert full.returncode == 0, full.stderr
+    got = meta(tmp_path / "full.onnx")
+    assert got["vocab"] == want["vocab"] and got["ngram"] == want["ngram"]
