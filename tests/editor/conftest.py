@@ -6,12 +6,14 @@ and file dialog of the window fails the test unless the test scripts its answer.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QStandardPaths
 
+from editor.app import build_window
 from editor.settings import CONFIG_DIR_ENV, Settings
 from editor.window import MainWindow
 
@@ -87,3 +89,40 @@ def make_window(qtbot, settings: Settings):
 @pytest.fixture
 def window(make_window) -> MainWindow:
     return make_window()
+
+
+def make_args(**kw: object) -> argparse.Namespace:
+    """`caminho`'s parsed command line: no file, the default model, unless `kw` says otherwise."""
+    base: dict[str, object] = dict(file=None, model=None, no_model=False, type_text=None,
+                                   screenshot=None, json=False, quit_after_start=False)
+    base.update(kw)
+    return argparse.Namespace(**base)
+
+
+@pytest.fixture
+def app_window(qtbot, settings: Settings):
+    default_settings = settings
+    """Build the window `caminho` shows (suggestions, panel, training, user words), shown and
+    focused; teardown closes it without the unsaved-changes question and stops its worker.
+
+    `make(settings=..., wait_for_model=True, model=..., no_model=...)`.
+    """
+    windows: list[MainWindow] = []
+
+    def make(*, settings: Settings | None = None, wait_for_model: bool = False,
+             **args: object) -> MainWindow:
+        w = build_window(make_args(**args), settings if settings is not None else default_settings)
+        qtbot.addWidget(w, before_close_func=lambda x: x.editor.document().setModified(False))
+        w.show()
+        qtbot.waitExposed(w)
+        w.activateWindow()
+        w.editor.setFocus()
+        windows.append(w)
+        if wait_for_model:
+            qtbot.waitUntil(lambda: w.suggestions.model_name is not None, timeout=10000)
+        return w
+
+    yield make
+    for w in windows:
+        if w.suggestions is not None:
+            w.suggestions.shutdown()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import time
@@ -11,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from editor import models
-from editor.app import build_window
 from editor.models import ModelRegistry, RegistryError, safe_name
 from editor.models_dialog import ModelsDialog, describe_accuracy, describe_size
 from editor.resources import bundled_model_path
@@ -117,26 +115,6 @@ def test_stale_training_folders_are_removed(registry, monkeypatch):
 
 
 # --- the dialog -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def app_window(qtbot, settings):
-    windows: list[MainWindow] = []
-
-    def make() -> MainWindow:
-        args = argparse.Namespace(file=None, model=None, no_model=False, type_text=None,
-                                  screenshot=None, json=False, quit_after_start=False)
-        w = build_window(args, settings)
-        qtbot.addWidget(w, before_close_func=lambda x: x.editor.document().setModified(False))
-        w.show()
-        qtbot.waitExposed(w)
-        windows.append(w)
-        return w
-
-    yield make
-    for w in windows:
-        if w.suggestions is not None:
-            w.suggestions.shutdown()
 
 
 def open_models(w: MainWindow) -> ModelsDialog:

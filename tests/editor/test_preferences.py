@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import shutil
 
 import pytest
 from PySide6.QtCore import Qt
 
-from editor.app import build_window
 from editor.preferences import PreferencesDialog
 from editor.resources import bundled_model_path
 from editor.settings import Settings
@@ -17,15 +15,8 @@ from editor.window import MainWindow
 
 
 @pytest.fixture
-def win(qtbot, settings) -> MainWindow:
-    args = argparse.Namespace(file=None, model=None, no_model=False, type_text=None,
-                              screenshot=None, json=False, quit_after_start=False)
-    w = build_window(args, settings)
-    qtbot.addWidget(w, before_close_func=lambda x: x.editor.document().setModified(False))
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.suggestions.shutdown()
+def win(app_window) -> MainWindow:
+    return app_window()
 
 
 def open_preferences(w: MainWindow) -> PreferencesDialog:

@@ -6,7 +6,6 @@ model, and driven with qtbot key events.
 
 from __future__ import annotations
 
-import argparse
 import threading
 from pathlib import Path
 
@@ -15,38 +14,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent, QTextCursor
 from PySide6.QtWidgets import QApplication
 
-from editor.app import build_window
 from editor.resources import poem_corpus_path
 from editor.window import MainWindow
 
 POEM = poem_corpus_path().read_text(encoding="utf-8")
-
-
-def make_args(**kw) -> argparse.Namespace:
-    base = dict(file=None, model=None, no_model=False, type_text=None, screenshot=None, json=False,
-                quit_after_start=False)
-    base.update(kw)
-    return argparse.Namespace(**base)
-
-
-@pytest.fixture
-def app_window(qtbot, settings):
-    windows: list[MainWindow] = []
-
-    def make(**kw) -> MainWindow:
-        w = build_window(make_args(**kw), settings)
-        qtbot.addWidget(w, before_close_func=lambda x: x.editor.document().setModified(False))
-        w.show()
-        qtbot.waitExposed(w)
-        w.activateWindow()
-        w.editor.setFocus()
-        windows.append(w)
-        return w
-
-    yield make
-    for w in windows:
-        if w.suggestions is not None:
-            w.suggestions.shutdown()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ script for the trainer so cancelling, crashing and broken output are quick and c
 
 from __future__ import annotations
 
-import argparse
 import random
 import sys
 import tomllib
@@ -15,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from editor import training_ui
-from editor.app import build_window
 from editor.training_ui import (
     INSTALL_COMMAND,
     TORCH_PIN,
@@ -33,32 +31,6 @@ from editor.training_ui import (
 from editor.window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def make_args(**kw) -> argparse.Namespace:
-    base = dict(file=None, model=None, no_model=False, type_text=None, screenshot=None,
-                json=False, quit_after_start=False)
-    base.update(kw)
-    return argparse.Namespace(**base)
-
-
-@pytest.fixture
-def app_window(qtbot, settings):
-    windows: list[MainWindow] = []
-
-    def make() -> MainWindow:
-        w = build_window(make_args(), settings)
-        qtbot.addWidget(w, before_close_func=lambda x: x.editor.document().setModified(False))
-        w.show()
-        qtbot.waitExposed(w)
-        w.editor.setFocus()
-        windows.append(w)
-        return w
-
-    yield make
-    for w in windows:
-        if w.suggestions is not None:
-            w.suggestions.shutdown()
 
 
 def features(w: MainWindow) -> UserFeatures:

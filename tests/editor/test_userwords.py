@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections import Counter
 from pathlib import Path
@@ -12,7 +11,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 
 from editor import userwords as uw
-from editor.app import build_window
 from editor.settings import Settings
 from editor.training_ui import UserFeatures, data_dir
 from editor.userwords import TypedWords, UserWords, word_norms
@@ -112,30 +110,13 @@ def test_typed_words_from_inserted_text():
 # --- in the window ----------------------------------------------------------------------------
 
 
-def make_args() -> argparse.Namespace:
-    return argparse.Namespace(file=None, model=None, no_model=False, type_text=None,
-                              screenshot=None, json=False, quit_after_start=False)
-
-
 @pytest.fixture
-def app_window(qtbot):
-    windows: list[MainWindow] = []
-
-    def make(settings: Settings | None = None) -> MainWindow:
+def app_window(app_window):
+    def make() -> MainWindow:
         # A new Settings object reads the same file: what a restart sees.
-        w = build_window(make_args(), settings if settings is not None else Settings())
-        qtbot.addWidget(w, before_close_func=lambda x: x.editor.document().setModified(False))
-        w.show()
-        qtbot.waitExposed(w)
-        w.editor.setFocus()
-        qtbot.waitUntil(lambda: w.suggestions.model_name is not None, timeout=10000)
-        windows.append(w)
-        return w
+        return app_window(settings=Settings(), wait_for_model=True)
 
-    yield make
-    for w in windows:
-        if w.suggestions is not None:
-            w.suggestions.shutdown()
+    return make
 
 
 def type_and_wait(qtbot, w: MainWindow, text: str) -> None:
