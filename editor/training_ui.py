@@ -12,15 +12,11 @@ window, and keeps the user's word lists (editor/userwords.py) in step with the s
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import math
 import os
-import re
 import shutil
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,7 +66,19 @@ from editor.lm import LanguageModel, ModelError
 from editor.models import MODELS_FOLDER, ModelRegistry, RegistryError, safe_name
 from editor.resources import bundled_model_path
 from editor.settings import CONFIG_DIR_ENV
-from editor.tokenizer import tokenize
+from editor.trainer import (
+    INSTALL_COMMAND,
+    SAMPLE_BYTES,
+    CorpusStats,
+    corpus_stats,
+    error_summary,
+    estimate_seconds,
+    expected_epochs,
+    find_trainer,
+    format_duration,
+    parse_progress,
+    training_root,
+)
 from editor.userwords import BEFORE_CHARS, MAX_INSERT, TypedWords, UserWords
 from editor.userwords import FILE_NAME as USERWORDS_FILE
 
@@ -79,140 +87,8 @@ if TYPE_CHECKING:
     from editor.settings import Settings
     from editor.window import MainWindow
 
-# --- finding the trainer (Qt-free) -------------------------------------------------------------
-
-# The same pin as pyproject's `train` extra and the Makefile: pip must never pick torch itself.
-TORCH_PIN = "torch==2.13.0"
-INSTALL_COMMAND = f"pip install '{TORCH_PIN}' 'caminho[train]'"
-TRAINER_SCRIPT = "caminho-train"
 # Overrides the user's data folder (models, word lists): tests, portable use.
 DATA_DIR_ENV = "CAMINHO_DATA_DIR"
-
-
-def _training_root() -> Path | None:
-    """The folder holding our `training` package, if it is importable (and really ours)."""
-    spec = importlib.util.find_spec("training")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for location in spec.submodule_search_locations:
-        if (Path(location) / "cli.py").is_file():
-            return Path(location).parent
-    return None
-
-
-def find_trainer() -> list[str] | None:
-    """The command that runs `caminho-train`, or None where training is not installed.
-
-    find_spec looks for torch without importing it (seconds, hundreds of MB). A frozen app
-    has no torch inside; it can still use a `caminho-train` installed beside it with
-    INSTALL_COMMAND.
-    """
-    if getattr(sys, "frozen", False):
-        found = shutil.which(TRAINER_SCRIPT)
-        return [found] if found else None
-    needed = ("torch", "onnx", "onnxscript")
-    if any(importlib.util.find_spec(name) is None for name in needed):
-        return None
-    if _training_root() is None:
-        return None
-    return [sys.executable, "-m", "training"]
-
-
-# --- corpus size and time (Qt-free) ------------------------------------------------------------
-
-EXACT_CHARS = 200_000  # tokenize this much exactly; beyond it, extrapolate (1 MB takes ~0.6 s)
-SAMPLE_BYTES = 4 * EXACT_CHARS  # read no more of a file to count it: corpora may be huge
-MAX_VOCAB = 20_000  # the trainer's default vocabulary limit
-STARTUP_S = 10.0  # importing torch, exporting and checking the model
-# Seconds per token and epoch at the default sizes, measured on 2 cores: the recurrent part
-# plus the output layer, which grows with the vocabulary.
-TOKEN_EPOCH_S = 2e-5
-TOKEN_EPOCH_PER_WORD_S = 2e-8
-TINY_TOKENS = 2000  # below this the trainer learns the text by heart (no validation split)
-AUTO_EPOCHS_TINY = 150  # typical epochs to "solved" for a tiny text
-AUTO_EPOCHS = 15  # typical epochs before early stopping on a larger one
-
-
-@dataclass(frozen=True)
-class CorpusStats:
-    chars: int
-    tokens: int  # words, punctuation and line breaks, as the model sees them (estimated)
-    distinct: int  # different words and marks: about the vocabulary size
-    exact: bool  # False when extrapolated from a sample
-
-
-def corpus_stats(texts: Iterable[str], total_chars: int | None = None) -> CorpusStats:
-    """Count `texts`; with `total_chars`, they are samples of a corpus that long."""
-    chars = tokens = 0
-    seen: set[str] = set()
-    sampled = 0
-    for text in texts:
-        chars += len(text)
-        room = EXACT_CHARS - sampled
-        if room <= 0:
-            continue
-        piece = text[:room]
-        sampled += len(piece)
-        found = tokenize(piece)
-        tokens += len(found)
-        seen.update(t.norm for t in found)
-    if total_chars is not None and total_chars > chars:
-        chars = total_chars
-    exact = sampled >= chars
-    distinct = len(seen)
-    if not exact and sampled:
-        scale = chars / sampled
-        tokens = round(tokens * scale)
-        # New words keep coming, but ever more slowly (Heaps' law, exponent ~0.5-0.7).
-        distinct = round(distinct * scale ** 0.6)
-    return CorpusStats(chars, tokens, min(distinct + 2, MAX_VOCAB), exact)
-
-
-def expected_epochs(stats: CorpusStats, epochs: int | None) -> int:
-    if epochs:
-        return epochs
-    return AUTO_EPOCHS_TINY if stats.tokens < TINY_TOKENS else AUTO_EPOCHS
-
-
-def estimate_seconds(stats: CorpusStats, epochs: int | None = None) -> float:
-    """A rough figure for the whole run at the trainer's default sizes, start-up included."""
-    per_token = TOKEN_EPOCH_S + TOKEN_EPOCH_PER_WORD_S * stats.distinct
-    return STARTUP_S + stats.tokens * expected_epochs(stats, epochs) * per_token
-
-
-def format_duration(seconds: float) -> str:
-    seconds = max(0, int(math.ceil(seconds)))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, secs = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}:{secs:02d} min"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
-
-
-def parse_progress(line: str) -> dict[str, Any] | None:
-    """One `--progress-json` line as a dict; None for anything else the trainer printed."""
-    line = line.strip()
-    if not line.startswith("{"):
-        return None
-    try:
-        data = json.loads(line)
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def error_summary(log: str, exit_code: int) -> str:
-    """The trainer's own error line if it printed one, else a plain description."""
-    lines = [line.strip() for line in log.splitlines() if line.strip()]
-    for line in reversed(lines):
-        if line.startswith(f"{TRAINER_SCRIPT}: error:"):
-            return line[len(f"{TRAINER_SCRIPT}: error:"):].strip()
-    for line in reversed(lines):
-        if re.match(r"^\w*(Error|Exception)\b", line):
-            return line
-    return f"the trainer stopped with exit code {exit_code}"
 
 
 # --- where the user's files go -----------------------------------------------------------------
@@ -309,7 +185,7 @@ class TrainingRun(QObject):
         env = QProcessEnvironment.systemEnvironment()
         env.insert("PYTHONUNBUFFERED", "1")
         env.insert("PYTHONIOENCODING", "utf-8")
-        root = _training_root()
+        root = training_root()
         if root is not None and self.command[1:3] == ["-m", "training"]:
             # The trainer runs in its own folder: name ours, the checkout need not be installed.
             old = env.value("PYTHONPATH", "")

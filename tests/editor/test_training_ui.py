@@ -13,21 +13,19 @@ from pathlib import Path
 
 import pytest
 
-from editor import training_ui
-from editor.training_ui import (
+from editor import trainer, training_ui
+from editor.trainer import (
     INSTALL_COMMAND,
     TORCH_PIN,
     CorpusStats,
-    TrainDialog,
-    UserFeatures,
     corpus_stats,
     error_summary,
     estimate_seconds,
     find_trainer,
     format_duration,
-    models_dir,
     parse_progress,
 )
+from editor.training_ui import TrainDialog, UserFeatures, models_dir
 from editor.window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,7 +107,7 @@ def corpus_file(tmp_path) -> Path:
 def test_corpus_stats_counts_tokens_and_extrapolates_large_texts(monkeypatch):
     small = corpus_stats(["Olá, mundo.\nOlá!"])
     assert small == CorpusStats(chars=16, tokens=7, distinct=8, exact=True)  # + <unk>, <doc>
-    monkeypatch.setattr(training_ui, "EXACT_CHARS", 100)
+    monkeypatch.setattr(trainer, "EXACT_CHARS", 100)
     big = corpus_stats(["uma palavra " * 100])
     assert not big.exact
     assert 180 <= big.tokens <= 220  # 200 words really
@@ -120,7 +118,7 @@ def test_corpus_stats_counts_tokens_and_extrapolates_large_texts(monkeypatch):
 def test_estimate_grows_with_the_corpus_and_epochs():
     small = CorpusStats(chars=5_000, tokens=1_000, distinct=300, exact=True)
     large = CorpusStats(chars=500_000, tokens=100_000, distinct=8_000, exact=True)
-    assert training_ui.STARTUP_S < estimate_seconds(small) < estimate_seconds(large)
+    assert trainer.STARTUP_S < estimate_seconds(small) < estimate_seconds(large)
     assert estimate_seconds(large, 40) > estimate_seconds(large)
     assert format_duration(42.2) == "43 s"
     assert format_duration(125) == "2:05 min"
@@ -139,14 +137,14 @@ def test_progress_lines_and_error_summaries():
 
 def test_find_trainer(monkeypatch):
     assert find_trainer() == [sys.executable, "-m", "training"]  # torch is in the dev venv
-    real_find_spec = training_ui.importlib.util.find_spec
-    monkeypatch.setattr(training_ui.importlib.util, "find_spec",
+    real_find_spec = trainer.importlib.util.find_spec
+    monkeypatch.setattr(trainer.importlib.util, "find_spec",
                         lambda name: None if name == "torch" else real_find_spec(name))
     assert find_trainer() is None
     monkeypatch.setattr(sys, "frozen", True, raising=False)
-    monkeypatch.setattr(training_ui.shutil, "which", lambda name: None)
+    monkeypatch.setattr(trainer.shutil, "which", lambda name: None)
     assert find_trainer() is None
-    monkeypatch.setattr(training_ui.shutil, "which", lambda name: f"/opt/bin/{name}")
+    monkeypatch.setattr(trainer.shutil, "which", lambda name: f"/opt/bin/{name}")
     assert find_trainer() == ["/opt/bin/caminho-train"]
 
 
