@@ -59,13 +59,21 @@ EXACT_CHARS = 200_000  # tokenize this much exactly; beyond it, extrapolate (1 M
 SAMPLE_BYTES = 4 * EXACT_CHARS  # read no more of a file to count it: corpora may be huge
 MAX_VOCAB = 20_000  # the trainer's default vocabulary limit
 STARTUP_S = 10.0  # importing torch, exporting and checking the model
-# Seconds per token and epoch at the default sizes, measured on 2 cores: the recurrent part
-# plus the output layer, which grows with the vocabulary.
-TOKEN_EPOCH_S = 2e-5
-TOKEN_EPOCH_PER_WORD_S = 2e-8
+# Seconds per token and epoch on 2 cores, the recurrent part plus the output layer, which grows
+# with the vocabulary. Tiny texts train small networks (caminho-train's first column of
+# defaults); from TINY_TOKENS on the corpus defaults (256 units) apply. Fitted to the quality
+# study's runs on fortunes-br (docs/BENCHMARKS.md): 5 400, 16 600 and 55 000 tokens took 15,
+# 35 and 123 s of training in 65, 41 and 31 epochs.
+TINY_TOKEN_EPOCH_S = 2e-5
+TINY_TOKEN_EPOCH_PER_WORD_S = 2e-8
+TOKEN_EPOCH_S = 3.7e-5
+TOKEN_EPOCH_PER_WORD_S = 4.4e-9
 TINY_TOKENS = 2000  # below this the trainer learns the text by heart (no validation split)
 AUTO_EPOCHS_TINY = 150  # typical epochs to "solved" for a tiny text
-AUTO_EPOCHS = 15  # typical epochs before early stopping on a larger one
+# Early stopping comes sooner on more text: epochs ~ 65 * (tokens / 5 400) ** -0.31.
+AUTO_EPOCHS_AT = (5400, 65.0)
+AUTO_EPOCHS_EXPONENT = -0.31
+AUTO_EPOCHS_RANGE = (10, 100)
 
 
 @dataclass(frozen=True)
@@ -106,12 +114,20 @@ def corpus_stats(texts: Iterable[str], total_chars: int | None = None) -> Corpus
 def expected_epochs(stats: CorpusStats, epochs: int | None) -> int:
     if epochs:
         return epochs
-    return AUTO_EPOCHS_TINY if stats.tokens < TINY_TOKENS else AUTO_EPOCHS
+    if stats.tokens < TINY_TOKENS:
+        return AUTO_EPOCHS_TINY
+    ref_tokens, ref_epochs = AUTO_EPOCHS_AT
+    guess = ref_epochs * (stats.tokens / ref_tokens) ** AUTO_EPOCHS_EXPONENT
+    low, high = AUTO_EPOCHS_RANGE
+    return round(min(max(guess, low), high))
 
 
 def estimate_seconds(stats: CorpusStats, epochs: int | None = None) -> float:
     """A rough figure for the whole run at the trainer's default sizes, start-up included."""
-    per_token = TOKEN_EPOCH_S + TOKEN_EPOCH_PER_WORD_S * stats.distinct
+    if stats.tokens < TINY_TOKENS:
+        per_token = TINY_TOKEN_EPOCH_S + TINY_TOKEN_EPOCH_PER_WORD_S * stats.distinct
+    else:
+        per_token = TOKEN_EPOCH_S + TOKEN_EPOCH_PER_WORD_S * stats.distinct
     return STARTUP_S + stats.tokens * expected_epochs(stats, epochs) * per_token
 
 
