@@ -48,7 +48,8 @@ SHIFT = Qt.KeyboardModifier.ShiftModifier
 HUGGING = ".,;:!?)"  # punctuation that takes the place of an accepted word's added space
 # PySide6 reads a str that starts with U+FEFF or U+FFFE as a byte order mark when it hands it
 # to Qt (dropping it, or byte-swapping the whole string): a test artefact for key and commit
-# texts, which real input reaches Qt without. (It does bite set_text: see docs/RELIABILITY.md.)
+# texts, which real input reaches Qt without. (It did bite opening and reloading files:
+# `textedit.insert_text` works around it, tested in test_window_files.py.)
 BOM_LIKE = ("\ufeff", "\ufffe")
 
 PIECES = [
