@@ -10,6 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import (
+    QContextMenuEvent,
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
@@ -21,7 +22,7 @@ from PySide6.QtGui import (
     QTextDocument,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QMenu, QPlainTextEdit, QWidget
 
 MIN_POINT_SIZE = 6
 MAX_POINT_SIZE = 72
@@ -170,6 +171,22 @@ class CaminhoTextEdit(QPlainTextEdit):
     def redo(self) -> None:
         with self.replacing():
             super().redo()
+
+    def createStandardContextMenu(self, *args: object) -> QMenu:  # noqa: N802 (Qt override)
+        menu = super().createStandardContextMenu(*args)
+        # The menu's Undo/Redo call the C++ slots; route them through the overrides above.
+        for action in menu.actions():
+            name = action.objectName()
+            if name in ("edit-undo", "edit-redo"):
+                action.triggered.disconnect()
+                action.triggered.connect(self.undo if name == "edit-undo" else self.redo)
+        return menu
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 (Qt override)
+        # QPlainTextEdit's own handler builds its menu in C++, past the override above.
+        menu = self.createStandardContextMenu(event.pos())
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(event.globalPos())
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
         # QPlainTextEdit undoes Ctrl+Z itself, without calling the Python undo() above.

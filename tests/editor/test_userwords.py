@@ -205,6 +205,13 @@ def test_opened_files_do_not_teach_the_dictionary(qtbot, app_window, tmp_path: P
     assert "jatobá" in w.editor.text()
     w.undo_action.trigger()
     w.redo_action.trigger()
+    # The right-click menu's Undo, which Qt wires to its C++ slot.
+    w.editor.selectAll()
+    qtbot.keyClick(w.editor, Qt.Key.Key_Delete)
+    menu = w.editor.createStandardContextMenu()
+    undo = next(a for a in menu.actions() if a.objectName() == "edit-undo")
+    undo.trigger()
+    assert "jatobá" in w.editor.text()
     f.learn_typed()
     assert not f.userwords.counts
 
