@@ -125,6 +125,17 @@ def type_keys(window, keys: int, gap_ms: int, heart: Heartbeat,
     return handled, list(heart.gaps)
 
 
+def timed(heart: Heartbeat, action: Callable[[], object]) -> tuple[float, float]:
+    """Seconds `action` took, and the longest stall from its start to 1 s after it."""
+    heart.start()
+    start = time.perf_counter()
+    action()
+    took = time.perf_counter() - start
+    run_loop_for(1.0)
+    heart.stop()
+    return took, max(heart.gaps, default=0) / 1e3
+
+
 def move_to(window, where: str) -> None:
     from PySide6.QtGui import QTextCursor
 
@@ -197,6 +208,15 @@ def main(argv: list[str] | None = None) -> int:
                 notes.append(f"{name}: recovery file ({saver.path.stat().st_size / 1e6:.0f} MB)"
                              f" written {writes[0] - began[0]:.2f} s after the auto-save began")
 
+    def type_in(label: str) -> None:
+        """The four typing scenarios of a big buffer that has just arrived."""
+        move_to(window, "end")
+        scenario(f"{label}, at the end, 1st auto-save", autosave=True)
+        scenario(f"{label}, typing at the end")
+        move_to(window, "middle")
+        scenario(f"{label}, typing in the middle")
+        scenario(f"{label}, in the middle, during an auto-save", autosave=True)
+
     print(f"| {'scenario':<44} | keys | key med | key max | gap med | stall max | saves |")
     print(f"|{'-' * 46}|------|---------|---------|---------|-----------|-------|", flush=True)
 
@@ -206,21 +226,11 @@ def main(argv: list[str] | None = None) -> int:
     big_file = tmp / "200k.txt"
     big_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     window.editor.document().setModified(False)
-    heart.start()
-    start = time.perf_counter()
-    window.open_file(big_file)
-    opened_s = time.perf_counter() - start
-    run_loop_for(1.0)
-    heart.stop()
+    opened_s, stall_s = timed(heart, lambda: window.open_file(big_file))
     notes.append(f"open {args.lines} lines ({big_file.stat().st_size / 1e6:.1f} MB): "
-                 f"{opened_s:.2f} s, longest stall around it {max(heart.gaps) / 1e3:.2f} s")
-    label = f"{args.lines // 1000}k-line file"
-    move_to(window, "end")
-    scenario(f"{label}, at the end, 1st auto-save", autosave=True)
-    scenario(f"{label}, typing at the end")
-    move_to(window, "middle")
-    scenario(f"{label}, typing in the middle")
-    scenario(f"{label}, in the middle, during an auto-save", autosave=True)
+                 f"{opened_s:.2f} s, longest stall around it {stall_s:.2f} s")
+    # Opening left the whole buffer unread: the first auto-save reads all of it, in slices.
+    type_in(f"{args.lines // 1000}k-line file")
 
     if not args.skip_paste:
         window.editor.document().setModified(False)
@@ -228,22 +238,10 @@ def main(argv: list[str] | None = None) -> int:
         run_loop_for(0.5)
         text = big_text(int(args.paste_mb * 1e6))
         QApplication.clipboard().setText(text)
-        heart.start()
-        start = time.perf_counter()
-        window.editor.paste()
-        paste_s = time.perf_counter() - start
-        run_loop_for(1.0)
-        heart.stop()
+        paste_s, stall_s = timed(heart, window.editor.paste)
         notes.append(f"paste {len(text) / 1e6:.0f} M characters: {paste_s:.2f} s in paste(), "
-                     f"longest stall around it {max(heart.gaps, default=0) / 1e3:.2f} s")
-        label = f"{args.paste_mb:.0f} MB paste"
-        move_to(window, "end")
-        # The paste left the whole buffer unread: this auto-save reads all of it, in slices.
-        scenario(f"{label}, at the end, 1st auto-save", autosave=True)
-        scenario(f"{label}, typing at the end")
-        move_to(window, "middle")
-        scenario(f"{label}, typing in the middle")
-        scenario(f"{label}, in the middle, during an auto-save", autosave=True)
+                     f"longest stall around it {stall_s:.2f} s")
+        type_in(f"{args.paste_mb:.0f} MB paste")
 
     if args.long_line_kb:
         # Qt lays a paragraph out as a whole, so a key on a long line costs in its length.

@@ -184,6 +184,12 @@ class UserWords:
             log.error("could not save %s: %s", self.path, exc)
 
 
+def finishes_a_word(inserted: str) -> bool:
+    """False when `TypedWords.typed` would count nothing whatever came before: letters and
+    digits only extend the word they join (or start one that is not finished yet)."""
+    return bool(inserted) and not inserted.isalnum()
+
+
 class TypedWords:
     """The words a writer commits while typing, gathered edit by edit until `take`.
 
@@ -200,7 +206,7 @@ class TypedWords:
     def typed(self, before: str, inserted: str) -> None:
         """Count the words that `inserted` finishes. `before` is the text of the line up to
         the insertion (its last `BEFORE_CHARS` characters are enough)."""
-        if not inserted or len(inserted) > MAX_INSERT:
+        if not finishes_a_word(inserted) or len(inserted) > MAX_INSERT:
             return
         before = before[-BEFORE_CHARS:]
         text = before + inserted

@@ -59,31 +59,17 @@ def read_text(path: str | Path) -> str:
             f"{path} is not UTF-8 text: byte 0x{data[exc.start]:02x} at offset {exc.start} "
             "cannot be decoded (convert it, e.g. `iconv -f latin1 -t utf-8`)"
         ) from None
-    longest, line_no = _longest_line(text)
-    if longest > MAX_LINE_CHARS and "\r" in text:  # old Mac line breaks: count those too
-        longest, line_no = _longest_line(text.replace("\r\n", "\n").replace("\r", "\n"))
+    lengths = [len(line) for line in text.splitlines()]  # any line break, \r included
+    longest = max(lengths, default=0)
     if longest > MAX_LINE_CHARS:
         # Prose has line breaks at least every paragraph; a line this long is a minified,
         # exported or binary-like file, which would take long to learn and teach nothing.
         raise CorpusError(
-            f"{path}: line {line_no} is {longest:,} characters long, more than the "
-            f"{MAX_LINE_CHARS:,} a corpus line may have; is this really prose? "
+            f"{path}: line {lengths.index(longest) + 1} is {longest:,} characters long, more "
+            f"than the {MAX_LINE_CHARS:,} a corpus line may have; is this really prose? "
             "Break it into paragraphs (one per line) first"
         )
     return text.removeprefix("\ufeff")  # a BOM is an encoding mark, not text
-
-
-def _longest_line(text: str) -> tuple[int, int]:
-    """(length, 1-based number) of the longest line, without splitting the text in memory."""
-    longest, number, start, line = 0, 1, 0, 1
-    while True:
-        end = text.find("\n", start)
-        stop = len(text) if end < 0 else end
-        if stop - start > longest:
-            longest, number = stop - start, line
-        if end < 0:
-            return longest, number
-        start, line = end + 1, line + 1
 
 
 def split_documents(text: str, separator: str | None) -> list[str]:
