@@ -8,6 +8,11 @@ The word distribution mixes the LSTM with a cache of the document's own words (a
 does not know get a share of the model's <unk> mass by their count in the document, so names
 and new words become completable once typed.
 
+Words the model does not know also come from a word list of the language (editor/lexicon.py,
+editor/completion.py): they share what is left of <unk>'s mass by their frequency in general
+text. A typed prefix matches accent-blind ("nao" → "não"), and a long one with no good
+completion finds words one typo away.
+
 P_model is the LSTM, or, when the model file carries an n-gram model (metadata `ngram`, written
 by `caminho-train train` for corpora large enough to tune it), the interpolation
 β·P_lstm + (1 - β)·P_kn with an interpolated Kneser-Ney trigram (Chen & Goodman 1998) and β
@@ -18,7 +23,6 @@ better than the LSTM, and the mixture beats both (docs/BENCHMARKS.md).
 from __future__ import annotations
 
 import base64
-import bisect
 import io
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
@@ -27,7 +31,9 @@ from typing import Any
 
 import numpy as np
 
+from editor.completion import VocabIndex, complete, next_words
 from editor.context import ContextTracker
+from editor.lexicon import BoundLexicon, Lexicon
 from editor.lm import LanguageModel
 from editor.tokenizer import (
     DOC,
@@ -72,7 +78,8 @@ class Candidate:
     text: str  # what gets inserted for the whole word, capitalisation applied
     norm: str  # the model-side form
     prob: float  # mixed probability (not renormalised by the prefix)
-    source: str  # "model" or "document"
+    source: str  # "model", "document" or "lexicon"
+    typo: bool = False  # one edit away from what is typed: accepting replaces those letters
 
 
 @dataclass
@@ -238,13 +245,21 @@ class Suggester:
         self.tracker = ContextTracker(model)
         vocab = model.info.vocab
         self.is_word = np.array([is_word_norm(t) for t in vocab], dtype=bool)
-        self._sorted = sorted((t, i) for i, t in enumerate(vocab) if self.is_word[i])
-        self._sorted_keys = [t for t, _ in self._sorted]
+        self.vocab_index = VocabIndex(vocab, self.is_word)  # accent-folded, for prefixes
+        self.lexicon: BoundLexicon | None = None  # the language's word list, once loaded
         self.blocked: set[str] = set()  # norms never to suggest
         self.extra_words: Counter[str] = Counter()  # e.g. the user dictionary
         self._surface = model.info.surface
         self._context_surfaces: list[str] = []
         self.ngram = NgramModel.from_model(model)
+
+    def set_lexicon(self, lexicon: Lexicon | BoundLexicon | None) -> None:
+        """Complete from this word list too (None: the model and the document alone)."""
+        if isinstance(lexicon, Lexicon):
+            lexicon = lexicon.bind(self.model.ids)
+        elif lexicon is not None and lexicon.vocab_ids is not self.model.ids:
+            lexicon = lexicon.lexicon.bind(self.model.ids)  # bound to another model
+        self.lexicon = lexicon
 
     @property
     def ngram_weight(self) -> float:
@@ -343,32 +358,24 @@ class Suggester:
               doc_surface: dict[str, str], case: _CaseRule) -> tuple[list[Candidate], float]:
         p, unknown, p_unk = self._mixed(p_model, doc_counts)
         k = self.config.strip_size
-        blocked = self.blocked
-        pool: list[tuple[float, str, str]] = []  # (prob, norm, source)
+        confidence = 0.0
         if prefix:
-            key = normalize(prefix)
-            lo = bisect.bisect_left(self._sorted_keys, key)
-            hi = bisect.bisect_left(self._sorted_keys, key + "\U0010ffff")
-            pool += [(float(p[i]), t, "model") for t, i in self._sorted[lo:hi]]
-            pool += [(q, w, "document") for w, q in unknown.items() if w.startswith(key)]
-            p_prefix = sum(q for q, _, _ in pool)
-            unknown_prefix_share = (hi - lo) / max(1, len(self._sorted_keys))
+            pool = complete(normalize(prefix), p=p, vocab=self.vocab_index, unknown=unknown,
+                            p_left=p_unk, lexicon=self.lexicon, blocked=self.blocked, k=k)
+            best = pool.ranked
+            if best and not best[0].typo:
+                confidence = prefix_confidence(best[0].prob, pool.p_prefix, pool.p_unknown,
+                                               pool.unknown_share)
         else:
-            masked = np.where(self.is_word, p, -1.0)
-            n = min(len(masked), k + len(blocked) + 1)
-            top = np.argpartition(-masked, n - 1)[:n] if n < len(masked) else np.arange(len(masked))
-            vocab = self.model.info.vocab
-            pool += [(float(p[i]), vocab[i], "model") for i in top if masked[i] >= 0]
-            pool += [(q, w, "document") for w, q in unknown.items()]
-            p_prefix, p_unk, unknown_prefix_share = 1.0, 0.0, 0.0  # over every next token
-        pool = [x for x in pool if x[1] not in blocked]
-        pool.sort(key=lambda x: (-x[0], x[1]))
-        best = pool[:k]
-        confidence = (prefix_confidence(best[0][0], p_prefix, p_unk, unknown_prefix_share)
-                      if best else 0.0)
+            best = next_words(p=p, is_word=self.is_word, vocab=self.model.info.vocab,
+                              unknown=unknown, p_left=p_unk, lexicon=self.lexicon,
+                              blocked=self.blocked, k=k)
+            if best:  # over every next token
+                confidence = prefix_confidence(best[0].prob, 1.0, 0.0, 0.0)
         cands = [
-            Candidate(case.apply(self._written(norm, doc_surface)), norm, prob, source)
-            for prob, norm, source in best
+            Candidate(case.apply(self._written(r.norm, doc_surface)), r.norm, r.prob, r.source,
+                      r.typo)
+            for r in best
         ]
         return cands, confidence
 
@@ -379,6 +386,8 @@ class Suggester:
         i = self.model.ids.get(norm)
         if i is not None and normalize(self._surface[i]) == norm:
             return self._surface[i]
+        if self.lexicon is not None:
+            return self.lexicon.lexicon.surface.get(norm, norm)
         return norm
 
     # -- ghost text --------------------------------------------------------------------------
