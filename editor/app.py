@@ -13,7 +13,7 @@ from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessag
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from editor import training_ui
+from editor import lexicon_ui, training_ui
 from editor.controller import SuggestionController
 from editor.panel import VIEWS, InsightPanel
 from editor.probe import run_probe
@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--model", type=Path, metavar="PATH", help="suggest with this .onnx model (this run only)"
     )
     models.add_argument("--no-model", action="store_true", help="start without suggestions")
+    parser.add_argument("--word-list", choices=("auto", "pt", "en", "off"), default=None,
+                        metavar="LANG", help="complete words from this word list for this "
+                        "document: pt, en, off or auto (the model's language; the default)")
     # Quits as soon as the window is up: a smoke test that the whole start path works.
     parser.add_argument("--quit-after-start", action="store_true", help=argparse.SUPPRESS)
     probe = parser.add_argument_group("headless probe (docs, smoke tests, packaging checks)")
@@ -140,9 +143,12 @@ def build_window(args: argparse.Namespace, settings: Settings | None = None) -> 
     panel.attach_editor(window.editor)
     window.attach_panel(panel)
     training_ui.install(window, controller, settings)  # training, models, preferences
+    chooser = lexicon_ui.install(window, controller, settings)  # the language's word list
     attach_autosave(window)
     if args.file is not None:
         window.open_or_create(args.file)
+    if getattr(args, "word_list", None):
+        chooser.set_document_choice(args.word_list)  # after the file: opening one resets it
     model = startup_model(args, settings)
     if model is not None:
         # --model is for this run only; the Model menu is what changes the saved choice.

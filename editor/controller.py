@@ -16,10 +16,11 @@ from PySide6.QtWidgets import QPlainTextEdit
 
 from editor.context import context_window
 from editor.ghost import GhostOverlay
+from editor.lexicon import completes
 from editor.service import ModelStatus, Request, Result, SuggestionService
 from editor.strip import SuggestionStrip
 from editor.suggest import SuggestConfig, Suggestions
-from editor.tokenizer import needs_space, normalize, split_partial, tokenize
+from editor.tokenizer import needs_space, split_partial, tokenize
 
 _DEAD_KEYS = range(0x01001250, 0x01001300)  # Qt.Key_Dead_Grave ... Qt.Key_Dead_* block
 _PUNCT_HUGGING_LEFT = frozenset(".,;:!?)")
@@ -233,9 +234,9 @@ class SuggestionController(QObject):
         pos = self.edit.textCursor().position()
         before = self._text_between(max(0, pos - 200), pos)
         context, prefix = split_partial(before)
-        if not normalize(word).startswith(normalize(prefix)):
+        if not completes(word, prefix):
             # The strip still shows words for earlier text: never replace typed letters with a
-            # word that does not complete them.
+            # word that does not complete them (accent-blind, or one typo away).
             return False
         lead = ""
         if not prefix and context and not context[-1].isspace():

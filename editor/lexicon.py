@@ -400,7 +400,15 @@ class BoundLexicon:
 # -- which file, which language ---------------------------------------------------------------
 
 
+# Points the editor at word lists in another folder (tests, trying a list out).
+LEXICON_DIR_ENV = "CAMINHO_LEXICON_DIR"
+
+
 def lexicon_path(language: str) -> Path:
+    """Where the word list of `language` is: resources/lexicon/, or $CAMINHO_LEXICON_DIR."""
+    folder = os.environ.get(LEXICON_DIR_ENV)
+    if folder:
+        return Path(folder) / (language + FILE_SUFFIX)
     from editor.resources import resource_path
 
     return resource_path(LEXICON_DIR, language + FILE_SUFFIX)

@@ -39,6 +39,7 @@ class ModelInfo:
     hidden: int
     embedding: int
     training: dict[str, Any] = field(default_factory=dict)
+    language: str | None = None  # the optional `language` key: the corpus language, e.g. "pt"
 
     @property
     def name(self) -> str:
@@ -210,7 +211,15 @@ def _read_info(path: Path, session: Any) -> ModelInfo:
         hidden=hidden,
         embedding=embedding,
         training=training if isinstance(training, dict) else {},
+        language=_language(meta.get("language")),
     )
+
+
+def _language(value: str | None) -> str | None:
+    """The `language` key as a lower-case code ("pt", "en"); anything else counts as absent,
+    since the key is optional and only picks a word list."""
+    code = (value or "").strip().lower()
+    return code if code.isascii() and code.isalpha() and 2 <= len(code) <= 3 else None
 
 
 def _check_graph(session: Any, info: ModelInfo) -> None:

@@ -31,6 +31,8 @@ from editor.settings import Settings
 from editor.userwords import UserWords
 
 ACCEPT_KEYS = (("Tab", "Tab"), ("Right", "Right arrow"), ("End", "End"))
+WORD_LISTS = (("auto", "Automatic (the model's language)"), ("pt", "Português (Brasil)"),
+              ("en", "English"), ("off", "None"))
 
 
 class PreferencesDialog(QDialog):
@@ -77,6 +79,15 @@ class PreferencesDialog(QDialog):
         self.model_combo = QComboBox(self)
         self.model_combo.activated.connect(self._on_model_chosen)
         form.addRow(self.tr("Model:"), self.model_combo)
+        self.word_list_combo = QComboBox(self)
+        for key, label in WORD_LISTS:
+            self.word_list_combo.addItem(self.tr(label), key)
+        self.word_list_combo.setToolTip(self.tr(
+            "Complete any word of this language, not only the model's (View → Word List "
+            "overrides it for one document)"))
+        self.word_list_combo.currentIndexChanged.connect(
+            lambda i: settings.set("lexicon_language", self.word_list_combo.itemData(i)))
+        form.addRow(self.tr("Word list:"), self.word_list_combo)
         layout.addWidget(suggestions)
 
         words = QGroupBox(self.tr("Your words"), self)
@@ -120,7 +131,8 @@ class PreferencesDialog(QDialog):
         self.refresh()
 
     _SHOWN_KEYS = frozenset({"ghost_enabled", "accept_key", "ghost_threshold", "ghost_max_words",
-                             "panel_visible", "user_dictionary", "model_path"})
+                             "panel_visible", "user_dictionary", "model_path",
+                             "lexicon_language"})
 
     def _on_setting(self, key: str, _value: object) -> None:
         # Settings may also change from menus and shortcuts (the F8 panel toggle, Model menu).
@@ -132,7 +144,7 @@ class PreferencesDialog(QDialog):
         s = self.settings
         blockers = [QSignalBlocker(w) for w in (
             self.ghost_check, self.accept_combo, self.threshold_spin, self.words_spin,
-            self.panel_check, self.model_combo, self.dictionary_check)]
+            self.panel_check, self.model_combo, self.dictionary_check, self.word_list_combo)]
         self.ghost_check.setChecked(s.get("ghost_enabled"))
         index = self.accept_combo.findData(s.get("accept_key"))
         self.accept_combo.setCurrentIndex(max(index, 0))
@@ -140,6 +152,8 @@ class PreferencesDialog(QDialog):
         self.words_spin.setValue(s.get("ghost_max_words"))
         self.panel_check.setChecked(s.get("panel_visible"))
         self.dictionary_check.setChecked(s.get("user_dictionary"))
+        self.word_list_combo.setCurrentIndex(
+            max(self.word_list_combo.findData(s.get("lexicon_language")), 0))
         self._fill_models()
         del blockers
         self._refresh_words()

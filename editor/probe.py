@@ -16,6 +16,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
+from editor.lexicon_ui import find_chooser
 from editor.window import MainWindow
 
 # Escapes in the typed text that press a key instead of typing a character.
@@ -90,7 +91,21 @@ def state(window: MainWindow) -> dict[str, Any]:
         "ghost": ctl.ghost.text() if ctl else "",
         "model": ctl.model_name if ctl else None,
         "latency_ms": ctl.last_latency_ms if ctl else None,
+        "word_list": _word_list(window),
+        "status_message": window.statusBar().currentMessage(),
     }
+
+
+def _word_list(window: MainWindow) -> str | None:
+    """The language of the word list completing words now (None: none, or it failed)."""
+    chooser = find_chooser(window)
+    return chooser.loaded_language if chooser is not None else None
+
+
+def wait_for_word_list(window: MainWindow, timeout_s: float = 20.0) -> bool:
+    """Wait until the chosen word list has loaded or failed (it loads in the background)."""
+    chooser = find_chooser(window)
+    return chooser is None or wait_until(chooser.settled, timeout_s)
 
 
 def settle_panel(window: MainWindow, view: str | None) -> None:
@@ -114,6 +129,8 @@ def run_probe(window: MainWindow, text: str, *, screenshot: Path | None, as_json
     ctl = window.suggestions
     if model_expected and ctl is not None:
         wait_until(lambda: ctl.model_name is not None or window.last_error is not None, timeout_s)
+        # Reports show what a writer sees once the word list is in (it loads in the background).
+        wait_for_word_list(window, timeout_s)
     window.activateWindow()
     window.editor.setFocus()
     for key, mods, ch in parse_keys(text):

@@ -5,6 +5,10 @@ Requests coalesce: while the worker is busy, a newer request replaces an older p
 so a burst of keystrokes costs one ranking, not one per key. Every request carries the
 document revision it was made for; the window drops results for any other revision, so a
 suggestion for old text is never shown.
+
+The language's word list (editor/lexicon.py) loads on a short-lived thread of its own: typing
+gets suggestions from the model meanwhile, and the worker picks the list up between two
+requests once it is ready.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from editor.lexicon import LANGUAGES, BoundLexicon, Lexicon, LexiconError
 from editor.lm import LanguageModel, ModelError
 from editor.suggest import SuggestConfig, Suggester, Suggestions
 
@@ -48,6 +53,14 @@ class ModelStatus:
     model: LanguageModel | None = None
 
 
+@dataclass
+class LexiconStatus:
+    language: str | None  # the language asked for (None: no word list)
+    ok: bool
+    message: str  # what happened, in plain words
+    words: int = 0  # entries of the loaded list
+
+
 class SuggestionService:
     """One worker thread owning the model; callbacks are invoked on that thread."""
 
@@ -63,6 +76,13 @@ class SuggestionService:
         self._suggester: Suggester | None = None
         self._blocked: set[str] = set()
         self._extra_words: Counter[str] = Counter()
+        # The word list: what was asked for, what is ready, and whether the worker has it yet.
+        self.on_lexicon: Callable[[LexiconStatus], None] | None = None  # from the loader thread
+        self._lexicon_wanted: tuple[str | None, Path | None] = (None, None)
+        self._lexicon_generation = 0
+        self._lexicon_loading = False
+        self._lexicon: Lexicon | BoundLexicon | None = None
+        self._lexicon_changed = False
         self._thread = threading.Thread(target=self._loop, name="caminho-suggest", daemon=True)
         self._thread.start()
 
@@ -97,6 +117,62 @@ class SuggestionService:
             if self._suggester is not None:
                 self._suggester.extra_words = self._extra_words
 
+    def set_lexicon(self, language: str | None, path: Path | str | None = None) -> None:
+        """Complete from this language's word list at `path` (None: none). It loads on a
+        thread of its own; `on_lexicon` reports the outcome from that thread."""
+        wanted = (language, Path(path) if path is not None else None)
+        with self._cond:
+            if wanted == self._lexicon_wanted:
+                return
+            self._lexicon_wanted = wanted
+            self._lexicon_generation += 1
+            generation = self._lexicon_generation
+            self._lexicon_loading = language is not None
+            if language is None:
+                self._lexicon, self._lexicon_changed = None, True
+                self._cond.notify()
+        if language is None:
+            self._report_lexicon(LexiconStatus(None, True, "No word list"))
+            return
+        threading.Thread(target=self._load_lexicon, args=(generation, *wanted),
+                         name="caminho-lexicon", daemon=True).start()
+
+    @property
+    def lexicon_loading(self) -> bool:
+        """Whether a word list asked for is still being read."""
+        with self._cond:
+            return self._lexicon_loading
+
+    def _load_lexicon(self, generation: int, language: str, path: Path | None) -> None:
+        name = LANGUAGES.get(language, language)
+        lexicon: Lexicon | BoundLexicon | None = None
+        try:
+            if path is None:
+                raise LexiconError(f"there is no word list for {name}")
+            lexicon = Lexicon.load(path, language)
+            suggester = self._suggester
+            if suggester is not None:  # bound here, so the worker need not stop for it
+                lexicon = lexicon.bind(suggester.model.ids)
+            status = LexiconStatus(language, True, f"{name} word list: {len(lexicon_of(lexicon))} "
+                                   "words", len(lexicon_of(lexicon)))
+        except LexiconError as exc:
+            status = LexiconStatus(language, False, str(exc))
+        except Exception as exc:  # a word list must never take the suggestions down
+            status = LexiconStatus(language, False, f"the word list could not be read ({exc})")
+        with self._cond:
+            if generation != self._lexicon_generation:
+                return  # another list was asked for meanwhile
+            self._lexicon = lexicon
+            self._lexicon_changed = True
+            self._lexicon_loading = False
+            self._cond.notify()
+        self._report_lexicon(status)
+
+    def _report_lexicon(self, status: LexiconStatus) -> None:
+        callback = self.on_lexicon
+        if callback is not None:
+            callback(status)
+
     def shutdown(self, timeout: float = 2.0) -> None:
         with self._cond:
             self._stop = True
@@ -111,14 +187,19 @@ class SuggestionService:
     def _loop(self) -> None:
         while True:
             with self._cond:
-                while not self._stop and self._pending is None and self._pending_model is False:
+                while (not self._stop and self._pending is None and self._pending_model is False
+                       and not self._lexicon_changed):
                     self._cond.wait()
                 if self._stop:
                     return
                 model_path, self._pending_model = self._pending_model, False
                 req, self._pending = self._pending, None
+                lexicon_changed, self._lexicon_changed = self._lexicon_changed, False
+                lexicon = self._lexicon
             if model_path is not False:
                 self._load(model_path)
+            elif lexicon_changed and self._suggester is not None:
+                self._suggester.set_lexicon(lexicon)
             if req is not None and self._suggester is not None:
                 self._serve(req)
 
@@ -135,7 +216,11 @@ class SuggestionService:
         except Exception as exc:  # a model must never take the editor down
             self._on_model(ModelStatus(False, path, f"Could not load {path.name}: {exc}"))
             return
-        self._suggester = Suggester(model, self.config)
+        suggester = Suggester(model, self.config)
+        with self._cond:
+            lexicon = self._lexicon
+        suggester.set_lexicon(lexicon)  # binds the word list to the new vocabulary
+        self._suggester = suggester
         self._suggester.blocked = set(self._blocked)
         self._suggester.extra_words = self._extra_words
         self._on_model(ModelStatus(True, path, model.info.name, model))
@@ -170,3 +255,7 @@ class SuggestionService:
             traceback.print_exc()
         self._on_result(Result(req.revision, sug, (time.perf_counter() - start) * 1e3,
                                (done - posted) * 1e3, extension=True))
+
+
+def lexicon_of(lexicon: Lexicon | BoundLexicon) -> Lexicon:
+    return lexicon.lexicon if isinstance(lexicon, BoundLexicon) else lexicon

@@ -32,6 +32,9 @@ DEFAULTS: dict[str, Any] = {
     "accept_key": "Tab",
     "panel_visible": True,
     "user_dictionary": True,  # remember words the user types often (editor/userwords.py)
+    # Word list for completing any word (editor/lexicon.py): "auto" (the model's language,
+    # else the system's), a language code ("pt", "en") or "off".
+    "lexicon_language": "auto",
     "window_geometry": None,  # bytes from QWidget.saveGeometry()
 }
 

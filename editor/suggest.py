@@ -404,6 +404,10 @@ class Suggester:
             last = tokens[-1].text if tokens else ""
             if needs_space(last, best.text):
                 first = " " + first
+        if best.source == "lexicon":
+            # The model has never seen this word: what it expects after <unk> says little
+            # about what follows this one, so the ghost completes the word and stops.
+            return [first], None
         total = sum(doc_counts.values())
         lam = self.config.cache_weight if total else 0.0
         known = [(self.model.ids[w], n) for w, n in doc_counts.items() if w in self.model.ids]

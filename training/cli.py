@@ -109,6 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.add_argument("--no-check", action="store_true",
                    help="skip the onnxruntime parity check after export")
+    p.add_argument("--language", metavar="CODE", type=_language_code,
+                   help="the corpus language recorded in the model (pt, en, ...), which picks "
+                        "the editor's word list (default: detected from the text's most "
+                        "common words; none recorded if unclear)")
 
     p = sub.add_parser("export", help="export a checkpoint as an ONNX model")
     p.add_argument("checkpoint", metavar="CHECKPOINT")
@@ -117,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the files the checkpoint was trained on: with them the model gets "
                         "what `train` adds at the end (rare words, the trigram)")
     p.add_argument("--no-check", action="store_true", help="skip the parity check")
+    p.add_argument("--language", metavar="CODE", type=_language_code,
+                   help="the corpus language to record (default: detected, with --corpus)")
 
     p = sub.add_parser(
         "evaluate", help="keystroke savings, next-word accuracy and perplexity on a text",
@@ -215,7 +221,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     if bar is not None:
         bar.close()
-    report = _write_model(result, out, check=not args.no_check)
+    report = _write_model(result, out, check=not args.no_check, language=args.language)
     m = result.metrics
     summary = (f"{result.stopped}. {result.epochs} epochs, {result.seconds:.1f} s; "
                f"training accuracy {m['train_accuracy']:.1%}")
@@ -249,12 +255,29 @@ def _need_torch() -> None:
         )
 
 
-def _write_model(result: Any, out: Path, *, check: bool) -> Any:
-    """Export a training result, with its trigram when it has one."""
+def _language_code(text: str) -> str:
+    code = text.strip().lower()
+    if not (code.isascii() and code.isalpha() and 2 <= len(code) <= 3):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a language code such as pt or en")
+    return code
+
+
+def corpus_language(vocab: Any) -> str | None:
+    """The training text's language, from how often its most common words occur."""
+    from editor.language import detect_language
+
+    if vocab.counts:
+        return detect_language(dict(zip(vocab.tokens, vocab.counts, strict=False)))
+    return detect_language(vocab.tokens)
+
+
+def _write_model(result: Any, out: Path, *, check: bool, language: str | None = None) -> Any:
+    """Export a training result, with its trigram when it has one, and its language."""
     from training.export import export_model
 
     report = export_model(result.model, out, vocab=result.vocab.tokens,
-                          surface=result.vocab.surface, training=result.facts(), check=check)
+                          surface=result.vocab.surface, training=result.facts(), check=check,
+                          language=language or corpus_language(result.vocab))
     if result.ngram is not None:
         from training.kneser_ney import attach
 
@@ -270,9 +293,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     if args.corpus:
         result = finish_checkpoint(args.checkpoint, args.corpus)
-        report = _write_model(result, Path(args.out), check=not args.no_check)
+        report = _write_model(result, Path(args.out), check=not args.no_check,
+                              language=args.language)
     else:
-        report = export_checkpoint(args.checkpoint, args.out, check=not args.no_check)
+        report = export_checkpoint(args.checkpoint, args.out, check=not args.no_check,
+                                   language=args.language)
         config = TrainConfig.from_dict(load_checkpoint(args.checkpoint)["train_config"])
         if needs_corpus(config):
             print(f"{PROG}: note: exported the network alone; give --corpus with the files it "

@@ -51,7 +51,7 @@ class ExportReport:
 
 
 def metadata(vocab: Sequence[str], surface: Sequence[str], config: ModelConfig,
-             training: dict[str, Any]) -> dict[str, str]:
+             training: dict[str, Any], language: str | None = None) -> dict[str, str]:
     """The `metadata_props` of docs/MODEL_FORMAT.md (all values strings, JSON where noted)."""
     if len(vocab) != config.vocab_size or len(surface) != len(vocab):
         raise ExportError(
@@ -64,7 +64,7 @@ def metadata(vocab: Sequence[str], surface: Sequence[str], config: ModelConfig,
     def dump(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False)
 
-    return {
+    meta = {
         "caminho_format": FORMAT_VERSION,
         "vocab": dump(list(vocab)),
         "surface": dump(list(surface)),
@@ -77,6 +77,9 @@ def metadata(vocab: Sequence[str], surface: Sequence[str], config: ModelConfig,
         }),
         "training": dump(training),
     }
+    if language:  # optional: the corpus language, which picks the editor's word list
+        meta["language"] = language
+    return meta
 
 
 @contextlib.contextmanager
@@ -123,12 +126,14 @@ def to_onnx(model: LanguageModel, opset: int = OPSET) -> Any:
 
 def export_model(model: LanguageModel, path: str | Path, *, vocab: Sequence[str],
                  surface: Sequence[str] | None = None, training: dict[str, Any] | None = None,
-                 check: bool = True, lengths: Sequence[int] = PARITY_LENGTHS) -> ExportReport:
+                 check: bool = True, lengths: Sequence[int] = PARITY_LENGTHS,
+                 language: str | None = None) -> ExportReport:
     """Write `model` as a Caminho ONNX file (atomically) and, with `check`, prove parity."""
     started = time.monotonic()
     path = Path(path)
     proto = to_onnx(model)
-    meta = metadata(vocab, surface if surface is not None else vocab, model.config, training or {})
+    meta = metadata(vocab, surface if surface is not None else vocab, model.config, training or {},
+                    language)
     del proto.metadata_props[:]
     for key, value in meta.items():
         entry = proto.metadata_props.add()
@@ -229,8 +234,8 @@ def model_from_checkpoint(data: dict[str, Any]) -> LanguageModel:
     return model.eval()
 
 
-def export_checkpoint(checkpoint: str | Path, out: str | Path, *, check: bool = True
-                      ) -> ExportReport:
+def export_checkpoint(checkpoint: str | Path, out: str | Path, *, check: bool = True,
+                      language: str | None = None) -> ExportReport:
     """`caminho-train export`: a checkpoint (finished or not) -> ONNX file."""
     from training.train import TrainConfig, training_facts
 
@@ -247,8 +252,12 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, *, check: bool = 
         metrics={f"last_epoch_{k}": v for k, v in metrics.items()},
         stopped=str(data.get("stopped", "")) or "exported from a checkpoint",
     )
+    if language is None:
+        from editor.language import detect_language
+
+        language = detect_language(data["vocab"])
     return export_model(model, out, vocab=data["vocab"], surface=data["surface"],
-                        training=facts, check=check)
+                        training=facts, check=check, language=language)
 
 
 def random_vocab(size: int) -> list[str]:
