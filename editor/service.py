@@ -170,8 +170,12 @@ class SuggestionService:
 
     def _report_lexicon(self, status: LexiconStatus) -> None:
         callback = self.on_lexicon
-        if callback is not None:
+        if callback is None or self._stop:
+            return
+        try:
             callback(status)
+        except RuntimeError:
+            pass  # the window went away while the list was loading ("source has been deleted")
 
     def shutdown(self, timeout: float = 2.0) -> None:
         with self._cond:

@@ -42,3 +42,26 @@ def test_probe_with_a_broken_model_reports_the_error(tmp_path):
     assert report["text"] == "abc"
     assert "empty" in report["error"]
     assert proc.returncode == 1
+
+
+@pytest.mark.slow
+def test_probe_reports_word_list_completions(tmp_path):
+    proc = run_caminho(tmp_path, "--type", "Obrigado pela sua atencao", "--json")
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["word_list"] == "pt"  # the poem model's language, guessed from its words
+    assert "atenção" in report["strip"]
+    proc = run_caminho(tmp_path, "--word-list", "en", "--type", "beautif", "--json")
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["word_list"] == "en" and report["strip"][0] == "Beautiful"
+
+
+@pytest.mark.slow
+def test_probe_without_the_word_list_says_so_and_still_suggests(tmp_path, monkeypatch):
+    env_dir = tmp_path / "no-lists"
+    env_dir.mkdir()
+    monkeypatch.setenv("CAMINHO_LEXICON_DIR", str(env_dir))  # a folder without the lists
+    proc = run_caminho(tmp_path, "--type", "No meio do cam", "--json")
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["word_list"] is None
+    assert report["strip"] == ["caminho"]
+    assert "Word list not loaded" in report["status_message"]
