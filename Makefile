@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 
-.PHONY: run test lint setup setup-dev package package-test bench clean
+.PHONY: run test lint setup setup-dev package package-test bench clean lexicon
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,17 @@ lint: $(VENV)/.setup-dev
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+
+# The bundled word lists (resources/lexicon/), rebuilt from wordfreq in a venv of their own:
+# wordfreq is a build tool here, never a dependency of the editor.
+LEX_VENV := build/lexicon-venv
+$(LEX_VENV)/.setup:
+	$(PYTHON) -m venv $(LEX_VENV)
+	$(LEX_VENV)/bin/pip install -q wordfreq==3.1.1 numpy
+	touch $@
+
+lexicon: $(LEX_VENV)/.setup
+	$(LEX_VENV)/bin/python scripts/build_lexicon.py
 
 # --- packaging (docs/PACKAGING.md) ---------------------------------------------------------------
 # A venv of its own with the runtime dependencies and PyInstaller only: PyInstaller bundles what

@@ -4,7 +4,8 @@
 
 Three tables, each measured side by side in one run:
 1. one model step (one token, state in and out): onnxruntime vs the same weights in PyTorch eager;
-2. keystroke → strip and ghost text updated, in the real window (offscreen), typing a passage;
+2. keystroke → strip and ghost text updated, in the real window (offscreen), typing a passage,
+   without and with the Portuguese word list (editor/lexicon.py);
 3. CPU time per keystroke (all threads, idle gaps between keys included), with Caminho's
    session options (one intra-op thread, no spinning) vs onnxruntime's defaults.
 Models: the bundled poem model and a large random-weight model (vocab 12k, hidden 512).
@@ -108,22 +109,23 @@ def bench_step(models: dict[str, tuple[Path, object]], n: int = 2000) -> None:
               f"{statistics.median(torch_times) / statistics.median(ort_times):8.2f} |")
 
 
-def type_passage(path: Path, keys: int, gap_ms: float
+def type_passage(path: Path, keys: int, gap_ms: float, word_list: str = "off"
                  ) -> tuple[list[float], list[float], list[float], list[float]]:
     """Per key, in the real window: latency, process CPU, ranking time on the worker and
     GUI-thread CPU (all ms)."""
     from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 
     from editor.app import build_parser, build_window, create_application
-    from editor.probe import parse_keys, press, wait_until
+    from editor.probe import parse_keys, press, wait_for_word_list, wait_until
     from editor.settings import Settings
 
     create_application()
-    args = build_parser().parse_args(["--model", str(path)])
+    args = build_parser().parse_args(["--model", str(path), "--word-list", word_list])
     window = build_window(args, Settings(Path(tempfile.mkdtemp()) / "b.ini"))
     window.show()
     ctl = window.suggestions
     wait_until(lambda: ctl.model_name is not None, 60)
+    wait_for_word_list(window, 60)
     computes: list[float] = []
     forward = ctl.service._on_result
 
@@ -178,6 +180,10 @@ def main() -> int:
             lat, cpu, comp, gui = type_passage(models[name][0], args.keys, args.gap_ms)
             results[name] = (cpu, comp, gui)
             print(row(f"{name}: latency", lat))
+            lat, _, comp, _ = type_passage(models[name][0], args.keys, args.gap_ms, "pt")
+            print(row(f"{name} + pt word list: latency", lat))
+            print(row(f"{name}: ranking on the worker", results[name][1]))
+            print(row(f"{name} + pt word list: ranking on the worker", comp))
         header(f"CPU time per keystroke, all threads, {args.gap_ms:.0f} ms idle gap included")
         for name, (cpu, comp, gui) in results.items():
             print(row(f"{name}: process CPU per key", cpu))

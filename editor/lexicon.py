@@ -14,6 +14,7 @@ the same sorted keys: it only tries the letters that really follow each prefix i
 from __future__ import annotations
 
 import bisect
+import functools
 import gzip
 import math
 import os
@@ -22,7 +23,6 @@ import unicodedata
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -59,7 +59,7 @@ class LexiconError(Exception):
 # -- accent folding -------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=4096)
 def _fold_char(ch: str) -> str:
     """The letter without its accents or cedilla: the first character of its decomposition."""
     decomposed = unicodedata.normalize("NFD", ch)
@@ -216,24 +216,29 @@ class WordIndex:
         """Ranges of the keys that start with a one-edit variant of `folded` (the exact range
         left out): the words a writer may have meant when typing `folded`."""
         n = len(folded)
+        keys, find = self.keys, bisect.bisect_left
         found: set[tuple[int, int]] = set()
-        exact = self.range(folded)
-
-        def add(lo: int, hi: int) -> None:
-            if lo < hi and not (exact[0] <= lo and hi <= exact[1]):
-                found.add((lo, hi))
-
         for i in range(n):
             head, here, tail = folded[:i], folded[i], folded[i + 1:]
-            add(*self.range(head + tail))  # a letter too many
+            found.add(self.range(head + tail))  # a letter too many
             if i + 1 < n and folded[i + 1] != here:  # two neighbours swapped
-                add(*self.range(head + folded[i + 1] + here + folded[i + 2:]))
-            # Only letters that really follow `head` in the list can start a word there.
-            for ch, lo, hi in self.next_letters(head):
-                if ch != here:
-                    add(*self.range_within(head + ch + tail, lo, hi))  # a wrong letter
-                add(*self.range_within(head + ch + here + tail, lo, hi))  # a letter missing
-        return sorted(found)
+                found.add(self.range(head + folded[i + 1] + here + folded[i + 2:]))
+            # Only letters that really follow `head` in the list can start a word there, and
+            # the words starting head + letter bound the search.
+            letters = self._root_letters if i == 0 else self.next_letters(head)
+            for ch, lo, hi in letters:
+                stem = head + ch
+                for v in ((stem + tail) if ch != here else None, stem + here + tail):
+                    if v is not None:  # a wrong letter, then a letter missing
+                        a = find(keys, v, lo, hi)
+                        found.add((a, find(keys, v + _MAX, a, hi)))
+        exact_lo, exact_hi = self.range(folded)
+        return sorted((lo, hi) for lo, hi in found
+                      if lo < hi and not (exact_lo <= lo and hi <= exact_hi))
+
+    @functools.cached_property
+    def _root_letters(self) -> list[tuple[str, int, int]]:
+        return self.next_letters("")
 
 
 # -- the lexicon ------------------------------------------------------------------------------

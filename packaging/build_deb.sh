@@ -84,6 +84,13 @@ Caminho is MIT licensed.
 /opt/caminho/_internal holds the third-party runtime that PyInstaller bundled: CPython (PSF
 License), Qt 6 and PySide6 (LGPLv3), onnxruntime (MIT), numpy and OpenBLAS (BSD). Their
 licenses ship in the bundle: _internal/*.dist-info and _internal/onnxruntime/ThirdPartyNotices.txt.
+
+/opt/caminho/_internal/resources/lexicon/pt.tsv.gz and en.tsv.gz (word lists) are derived from
+wordfreq 3.1.1 by Robyn Speer (https://github.com/rspeer/wordfreq), whose data is licensed
+CC BY-SA 4.0 (https://creativecommons.org/licenses/by-sa/4.0/); so are these lists. wordfreq
+draws on Wikipedia, OpenSubtitles 2018, SUBTLEX (Brysbaert et al.), NewsCrawl, GlobalVoices,
+Google Books Ngrams (http://books.google.com/ngrams), OSCAR, ParaCrawl, the Leeds Internet
+Corpus, Twitter and Reddit. Sources and changes: _internal/resources/lexicon/LICENSE.txt.
 EOF
 
 # Files a user could not otherwise read would break the app for everyone but root.

@@ -82,6 +82,11 @@ else
 fi
 [[ -f "$BUNDLE/_internal/resources/models/no-meio-do-caminho.onnx" ]] \
     && pass "bundled model present" || fail "bundled model missing from _internal/resources/models"
+for lexicon in pt.tsv.gz en.tsv.gz LICENSE.txt; do
+    [[ -f "$BUNDLE/_internal/resources/lexicon/$lexicon" ]] \
+        && pass "word list file $lexicon present" \
+        || fail "word list file $lexicon missing from _internal/resources/lexicon"
+done
 
 step "sizes"
 # MiB with one decimal; the bundle as du counts it (blocks, symlinks as links).

@@ -155,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ngram-weight", type=float, default=None, metavar="X",
                    help="the LSTM's weight against the model file's n-gram (default: the "
                         "weight stored with it; 1: the LSTM alone)")
+    p.add_argument("--word-list", metavar="LANG", default=None,
+                   help="also measure the engine completing from this bundled word list "
+                        "(pt, en; 'auto': the model's language), as the editor does")
     p.add_argument("--limit", type=int, default=None, metavar="N",
                    help="only the first N documents (for a quick look)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
@@ -307,6 +310,25 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _word_list(choice: str | None, model: Any) -> Any:
+    """The bundled word list for --word-list (None when not asked for)."""
+    if not choice:
+        return None
+    from editor.language import model_language
+    from editor.lexicon import Lexicon, LexiconError, lexicon_path
+
+    language = choice
+    if choice == "auto":
+        language = model_language(model.lm.info.language, model.vocab)
+        if language is None:
+            raise TrainError("--word-list auto: the model does not say its language; "
+                             "give --word-list pt or en")
+    try:
+        return Lexicon.load(lexicon_path(language), language)
+    except LexiconError as exc:
+        raise TrainError(f"--word-list {choice}: {exc}") from None
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from editor.suggest import SuggestConfig
     from training.data import load_documents, read_text, split_documents
@@ -341,7 +363,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     result = compare(model, documents, config=config, learning=learning,
                      train_documents=train_tokens, seed_model=seed_model,
                      model_name=Path(args.model).name, text_name=Path(args.text).name,
-                     progress=progress)
+                     progress=progress, lexicon=_word_list(args.word_list, model))
     if args.json:
         print(dumps(result))
         return 0

@@ -30,7 +30,7 @@ Details, decided here and documented in docs/BENCHMARKS.md:
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -161,15 +161,20 @@ class DocumentRun:
     ghost: Keystrokes = field(default_factory=Keystrokes)
     hits: WordHits = field(default_factory=WordHits)
     offers: int = 0  # predictor calls (distinct prefixes asked about)
+    oov_words: int = 0  # words outside the model's vocabulary (when it was given)
+    oov_early: int = 0  # ... offered in the strip with two letters or more still to type
 
     def add(self, other: DocumentRun) -> None:
         self.strip.add(other.strip)
         self.ghost.add(other.ghost)
         self.hits.add(other.hits)
         self.offers += other.offers
+        self.oov_words += other.oov_words
+        self.oov_early += other.oov_early
 
 
-def run_document(text: str, predictor: Predictor, strip_size: int = 3) -> DocumentRun:
+def run_document(text: str, predictor: Predictor, strip_size: int = 3,
+                 known: Container[str] | None = None) -> DocumentRun:
     """Both writers (strip and ghost) and the word-start accuracy, for one document.
 
     The text before the cursor is always a prefix of `text`, so what is offered depends on the
@@ -190,6 +195,13 @@ def run_document(text: str, predictor: Predictor, strip_size: int = 3) -> Docume
     run.hits = word_hits(spans, offer_at, strip_size)
     run.strip = simulate(text, offer_at, "strip", strip_size=strip_size, spans=spans)
     run.ghost = simulate(text, offer_at, "ghost", strip_size=strip_size, spans=spans)
+    if known is not None:
+        # Words the model cannot know: is each offered before its last two letters?
+        for s in spans:
+            if s.norm not in known:
+                run.oov_words += 1
+                run.oov_early += any(s.norm in offer_at(pos).words[:strip_size]
+                                     for pos in range(s.start, s.end - 1))
     run.offers = len(memo)
     return run
 

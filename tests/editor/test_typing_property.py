@@ -35,10 +35,11 @@ from editor import service
 from editor.app import build_window
 from editor.context import ContextTracker
 from editor.controller import utf16_len
+from editor.lexicon import completes
 from editor.lm import LanguageModel
 from editor.probe import press
 from editor.resources import bundled_model_path
-from editor.tokenizer import normalize, split_partial
+from editor.tokenizer import split_partial
 from editor.window import MainWindow
 
 NO = Qt.KeyboardModifier.NoModifier
@@ -278,8 +279,9 @@ class Typist:
             _, prefix = split_partial(window)
             stem = head[: len(head) - len(prefix)]
             # A word still on the strip from earlier text must not replace letters it does
-            # not complete: then nothing happens.
-            if normalize(word).startswith(normalize(prefix)):
+            # not complete: then nothing happens. Completing is accent-blind and, from four
+            # letters, forgives one typo (the word list's "camcam" → "Caçamba" replaces it).
+            if completes(word, prefix):
                 options = [(stem + lead + word + space + tail, bool(space))
                            for lead in ("", " ") for space in ("", " ")]
         match = [added for option, added in options if option == after]
