@@ -158,3 +158,22 @@ def test_seed_baseline_round_trip(tmp_path, poem_model, poem_path):
     row = c.results[-1].to_dict()
     assert row["name"] == "seed" and row["perplexity"] is None  # words only
     assert row["word_perplexity"] is not None and 0 <= row["ksr_strip"] < 1
+
+
+def test_words_outside_the_vocabulary_offered_early_by_hand():
+    # "cd" [3,5) is offered at 3 (two letters to go): early. "efgh" [7,11) is offered at 7
+    # and 8 (four and three to go): early. "ij" [12,14) is offered at 12 only with its two
+    # letters to go: early too; "ab" is in the vocabulary and does not count.
+    run = run_document(TEXT, Scripted(), known={"ab"})
+    assert (run.oov_words, run.oov_early) == (3, 3)
+    # Offers that come only with one letter left are not early: "cd" is offered at 4 only.
+    late = dict(OFFERS)
+    late[3] = Offer(("x",))
+
+    class Late(Scripted):
+        def offer(self, text_before: str) -> Offer:
+            return late.get(len(text_before), Offer(()))
+
+    run = run_document(TEXT, Late(), known={"ab", "efgh", "ij"})
+    assert (run.oov_words, run.oov_early) == (1, 0)
+    assert run_document(TEXT, Scripted()).oov_words == 0  # no vocabulary given: not counted
