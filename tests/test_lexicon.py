@@ -279,3 +279,15 @@ def test_a_list_bound_to_another_model_is_rebound(pt: Lexicon, poem: LanguageMod
     assert other.lexicon is not bound and other.lexicon.vocab_ids is poem.ids
     assert np.isclose(other.lexicon.total, 1.0 - sum(
         pt.freq[i] for i, w in enumerate(pt.words) if w in poem.ids))
+
+
+def test_unknown_words_share_by_frequency():
+    lex = Lexicon.from_words("pt", {"casa": 3.0, "casaco": 1.0, "cão": 4.0, "de": 2.0})
+    bound = lex.bind({"de": 7})  # a model that knows "de"
+    lo, hi = lex.index.range("ca")
+    # "cão" folds to "cao": it is in the "ca" range, and the most frequent there.
+    assert [lex.words[i] for i in bound.best(lo, hi, 3, lambda i: True)] == ["cão", "casa",
+                                                                             "casaco"]
+    assert bound.mass(lo, hi) == pytest.approx(1.0)  # "de" is the model's: not shared
+    assert bound.mass(*lex.index.range("cas")) == pytest.approx(0.5)
+    assert [lex.words[i] for i in bound.best_anywhere(2, lambda i: True)] == ["cão", "casa"]
