@@ -105,6 +105,21 @@ def _os_error(path: Path, exc: OSError, action: str) -> FileError:
     return FileError(path, f"{reason[:1].lower()}{reason[1:]} ({action})", kind="io")
 
 
+def display_name(path: Path | str, *, whole: bool = False) -> str:
+    """A file's name (or its whole path) as a person should see it.
+
+    A name with bytes that are not UTF-8 reaches Python with each such byte as a lone
+    surrogate, which Qt drops without a word ("caf\\xe9.txt" would show as "caf.txt", a
+    file that does not exist); here each becomes U+FFFD, the same way everywhere.
+    """
+    text = str(path) if whole else Path(path).name
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "replace")
+    return raw.decode("utf-8", "replace")
+
+
 # --- reading -----------------------------------------------------------------------------
 
 
