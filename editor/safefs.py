@@ -83,8 +83,13 @@ class PrivateFolder:
         """Open `name` for reading, never through a link; refuses what is not a regular file
         of this user (OSError with EPERM)."""
         where, kw = self._at(name)
-        fd = os.open(where, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | getattr(os, "O_NONBLOCK", 0),
-                     **kw)
+        try:
+            fd = os.open(where, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | getattr(os, "O_NONBLOCK", 0),
+                         **kw)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:  # what O_NOFOLLOW answers for a link
+                raise OSError(errno.EPERM, "it is a link", str(self.path / name)) from None
+            raise
         try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode) or not owned_by_user(info):

@@ -65,6 +65,7 @@ from PySide6.QtWidgets import (
 from editor.lm import LanguageModel, ModelError
 from editor.models import MODELS_FOLDER, ModelRegistry, RegistryError, safe_name
 from editor.resources import bundled_model_path
+from editor.safefs import UnsafeFolderError, ensure_private_folder
 from editor.settings import CONFIG_DIR_ENV
 from editor.trainer import (
     INSTALL_COMMAND,
@@ -712,10 +713,17 @@ class UserFeatures(QObject):
         self.window_ = window
         self.controller = controller
         self.settings = settings
+        try:
+            # Word lists, trained models and training copies of the document hold the
+            # user's text: the folder is theirs alone (0700), or refused and said so.
+            ensure_private_folder(data_dir())
+        except (OSError, UnsafeFolderError) as exc:
+            window.show_status(self.tr("Your data folder is not private: {0}").format(exc))
         self.registry = ModelRegistry(models_dir(), bundled_model_path(), settings)
         self.registry.clean_stale_temp()
         self.userwords = UserWords(data_dir() / USERWORDS_FILE,
-                                   dictionary_enabled=settings.get("user_dictionary"))
+                                   dictionary_enabled=settings.get("user_dictionary"),
+                                   on_problem=window.show_status)
         self.typed = TypedWords()
         self.known_words: frozenset[str] = frozenset()
         self.train_dialog: TrainDialog | None = None

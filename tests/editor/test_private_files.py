@@ -22,6 +22,8 @@ from editor import recovery, safefs
 from editor.fileio import DEFAULT_FORMAT
 from editor.recovery import AutoSaver, RecoveryStore, autosaver, offer_recovery, recovery_dir
 from editor.safefs import UnsafeFolderError, ensure_private_folder, private_folder
+from editor.training_ui import UserFeatures, data_dir
+from editor.userwords import UserWords
 from editor.window import MainWindow
 
 FAST = {"idle_ms": 50, "max_delay_ms": 200}
@@ -317,3 +319,75 @@ def test_recovered_text_keeps_its_character_count_in_the_question(
     assert "6 characters" in prompts.asked[0]["text"]  # counted when written, not re-read
     assert window.editor.text() == "ação 😀"
     autosaver(window).discard()
+
+
+# --- 3: the word lists are the user's alone -----------------------------------------------------
+
+
+def test_word_lists_are_written_0600_in_a_0700_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    words = UserWords(folder / "userwords.json")
+    words.block("segredo")
+    assert mode(folder) == 0o700 and mode(folder / "userwords.json") == 0o600
+
+
+def test_an_older_world_readable_word_list_is_made_private(
+    qtbot, app_window, isolated_settings: Path
+) -> None:
+    # What earlier versions left: 0644 in a 0755 folder, readable by every user.
+    folder = data_dir()
+    folder.mkdir(parents=True)
+    os.chmod(folder, 0o755)
+    (folder / "userwords.json").write_text(json.dumps({"blocked": ["nome"]}), encoding="utf-8")
+    os.chmod(folder / "userwords.json", 0o644)
+    window = app_window()
+    assert mode(folder) == 0o700
+    assert mode(folder / "userwords.json") == 0o600
+    assert window.findChild(UserFeatures).userwords.blocked == {"nome"}  # and still read
+
+
+def test_a_word_list_that_is_a_link_or_someone_elses_is_not_read(
+    tmp_path: Path, victim: Path
+) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir(mode=0o700)
+    planted = tmp_path / "planted.json"
+    planted.write_text(json.dumps({"blocked": ["e"], "dictionary": {"ofensa": 50}}),
+                       encoding="utf-8")
+    (folder / "userwords.json").symlink_to(planted)
+    problems: list[str] = []
+    words = UserWords(folder / "userwords.json", on_problem=problems.append)
+    assert words.counts == {} and words.blocked == set()
+    assert problems and "not read" in problems[0]
+    words.block("x")  # replaces the link by a file of ours, never writes through it
+    assert json.loads(planted.read_text(encoding="utf-8"))["dictionary"] == {"ofensa": 50}
+    assert not (folder / "userwords.json").is_symlink()
+    if IS_ROOT:
+        os.chown(folder / "userwords.json", STRANGER, STRANGER)
+        assert UserWords(folder / "userwords.json").blocked == set()
+
+
+def test_a_data_folder_of_another_user_is_refused_and_the_window_says_so(
+    qtbot, app_window, isolated_settings: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = data_dir()
+    folder.mkdir(parents=True)
+    os.chmod(folder, 0o777)
+    give_away(folder, monkeypatch)
+    window = app_window()
+    assert "another user" in window.statusBar().currentMessage()
+    features = window.findChild(UserFeatures)
+    features.userwords.block("segredo")  # kept for this session, not written there
+    assert features.userwords.blocked == {"segredo"}
+    assert not (folder / "userwords.json").exists()
+    assert "not saved" in window.statusBar().currentMessage()
+
+
+def test_a_fresh_data_folder_and_training_copies_are_private(
+    qtbot, app_window, isolated_settings: Path
+) -> None:
+    window = app_window()
+    # Models trained on the user's writing and their training folders live here.
+    assert mode(data_dir()) == 0o700
+    temp = window.findChild(UserFeatures).registry.make_temp_dir()  # gets the document's text
+    assert mode(temp) == 0o700
