@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from editor import fileio
 from editor.controller import SuggestionController
-from editor.fileio import DEFAULT_FORMAT, FileError, FileFormat
+from editor.fileio import DEFAULT_FORMAT, FileError, FileFormat, display_name
 from editor.find import FindBar, find_text
 from editor.resources import bundled_model_path
 from editor.service import ModelStatus
@@ -314,12 +314,12 @@ class MainWindow(QMainWindow):
         return self.editor.document().isModified()
 
     def display_name(self) -> str:
-        return self._path.name if self._path is not None else self.tr(UNTITLED)
+        return display_name(self._path) if self._path is not None else self.tr(UNTITLED)
 
     def _update_title(self) -> None:
         # "[*]" is where Qt draws the unsaved-changes mark (setWindowModified).
         self.setWindowTitle(f"{self.display_name()}[*] — {APP_NAME}")
-        self.setWindowFilePath(str(self._path) if self._path else "")
+        self.setWindowFilePath(display_name(self._path, whole=True) if self._path else "")
 
     def _update_position(self) -> None:
         line, column = self.editor.cursor_line_column()
@@ -496,7 +496,7 @@ class MainWindow(QMainWindow):
         if not self.maybe_save(self.tr("starting a new file")):
             return False
         self._set_document(path, "", DEFAULT_FORMAT)
-        self.show_status(self.tr("New file: {0}").format(path.name))
+        self.show_status(self.tr("New file: {0}").format(display_name(path)))
         return True
 
     def _load(self, path: Path, *, ask: bool) -> bool:
@@ -506,7 +506,7 @@ class MainWindow(QMainWindow):
             if exc.kind == "not_found":
                 self.settings.remove_recent_file(path)
             self.show_error(
-                self.tr("Could not open {0}").format(path.name),
+                self.tr("Could not open {0}").format(display_name(path)),
                 f"{exc.reason[:1].upper()}{exc.reason[1:]}.",
             )
             return False
@@ -515,7 +515,7 @@ class MainWindow(QMainWindow):
         self._set_document(path, text, fmt)
         self._remember_recent(path)
         notices = self._format_notices(fmt)
-        self.show_status(" ".join(notices) if notices else self.tr("Opened {0}").format(path.name))
+        self.show_status(" ".join(notices) if notices else self.tr("Opened {0}").format(display_name(path)))
         return True
 
     def _format_notices(self, fmt: FileFormat) -> list[str]:
@@ -539,7 +539,7 @@ class MainWindow(QMainWindow):
         try:
             text, fmt = fileio.read_text(self._path)
         except FileError as exc:
-            self.show_error(self.tr("Could not reload {0}").format(self._path.name), exc.reason)
+            self.show_error(self.tr("Could not reload {0}").format(self.display_name()), exc.reason)
             return False
         position = self.editor.textCursor().position()
         cursor = QTextCursor(self.editor.document())
@@ -576,7 +576,7 @@ class MainWindow(QMainWindow):
             answer = self.ask_user(
                 self.tr("File changed on disk"),
                 self.tr("“{0}” was changed by another program since you opened it.").format(
-                    path.name
+                    display_name(path)
                 ),
                 [("overwrite", self.tr("Overwrite")), ("cancel", "")],
                 default="cancel",
@@ -611,13 +611,13 @@ class MainWindow(QMainWindow):
         self._remember_recent(path)
         self._show_format()
         self._update_title()
-        self.show_status(self.tr("Saved {0}").format(path.name))
+        self.show_status(self.tr("Saved {0}").format(display_name(path)))
         self.document_saved.emit(path)
         return True
 
     def _save_failed(self, path: Path, exc: FileError) -> bool:
         # The text stays in the buffer, still marked unsaved; the old file is untouched.
-        message = self.tr("Could not save “{0}”: {1}.").format(path.name, exc.reason)
+        message = self.tr("Could not save “{0}”: {1}.").format(display_name(path), exc.reason)
         log.error("%s", message)
         self.last_error = (self.tr("Could not save"), message)
         self.show_status(message)
@@ -654,7 +654,7 @@ class MainWindow(QMainWindow):
             self.editor.document().setModified(True)
             self.show_status(
                 self.tr("“{0}” was deleted on disk; saving will create it again.").format(
-                    self._path.name
+                    self.display_name()
                 )
             )
             return
@@ -662,7 +662,7 @@ class MainWindow(QMainWindow):
             if self.reload():
                 self.show_status(
                     self.tr("Reloaded “{0}”: it was changed by another program.").format(
-                        self._path.name
+                        self.display_name()
                     )
                 )
             return
@@ -670,7 +670,7 @@ class MainWindow(QMainWindow):
         self._disk_stamp = stamp
         answer = self.ask_user(
             self.tr("File changed on disk"),
-            self.tr("“{0}” was changed by another program.").format(self._path.name),
+            self.tr("“{0}” was changed by another program.").format(self.display_name()),
             [("reload", self.tr("Reload")), ("keep", self.tr("Keep My Version"))],
             default="keep",
             informative=self.tr(
@@ -696,11 +696,11 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         recent = self.settings.get("recent_files")
         for index, name in enumerate(recent, start=1):
-            label = f"&{index % 10} {Path(name).name}"
+            label = f"&{index % 10} {display_name(name)}"
             action = self.recent_menu.addAction(label)
             action.setData(name)
-            action.setToolTip(name)
-            action.setStatusTip(name)
+            action.setToolTip(display_name(name, whole=True))
+            action.setStatusTip(display_name(name, whole=True))
             action.triggered.connect(lambda _checked=False, name=name: self.open_file(name))
         if recent:
             self.recent_menu.addSeparator()
