@@ -14,6 +14,11 @@ A recovery file is one line of magic, one line of JSON (where the text belongs, 
 it, who wrote it, and the payload's length and SHA-256), then the text in UTF-8. It is written
 to a temporary file, fsynced and renamed over the old one, so a crash mid-write leaves the
 previous version; the length and checksum catch anything cut short or garbled.
+
+The files hold drafts, and Recover then Save writes them into the file they name, so the
+folder must be the user's own and private, temporary files are created exclusively and never
+through a link (editor/safefs.py), and only plain files of the user are offered. At start only
+headers are read; the text is read when the user recovers it.
 """
 
 from __future__ import annotations
@@ -621,7 +626,7 @@ class _Writer:
         # Closed already (a window closed twice): nothing is queued to run later.
         try:
             job()
-        except OSError as exc:
+        except (OSError, UnsafeFolderError) as exc:
             log.warning("recovery file: %s", exc)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
