@@ -778,7 +778,11 @@ class MainWindow(QMainWindow):
     def _on_model_status(self, status: ModelStatus) -> None:
         self.set_model_name(status.message if status.ok else None)
         if status.ok:
-            self.show_status(self.tr("Model loaded: {0}").format(status.message))
+            loaded = self.tr("Model loaded: {0}").format(status.message)
+            if status.note:  # loaded, but part of the file was refused: say which and why
+                log.warning("%s", status.note)
+                loaded = f"{loaded}. {status.note}"
+            self.show_status(loaded)
         elif status.path is not None:
             # The editor keeps working without suggestions; say why there are none.
             self.show_error(self.tr("Model not loaded"), status.message)
