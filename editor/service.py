@@ -46,6 +46,7 @@ class ModelStatus:
     path: Path | None
     message: str  # model name when ok, the reason when not
     model: LanguageModel | None = None
+    note: str = ""  # loaded, but a part of the file was refused (e.g. its n-gram table)
 
 
 class SuggestionService:
@@ -138,7 +139,8 @@ class SuggestionService:
         self._suggester = Suggester(model, self.config)
         self._suggester.blocked = set(self._blocked)
         self._suggester.extra_words = self._extra_words
-        self._on_model(ModelStatus(True, path, model.info.name, model))
+        self._on_model(ModelStatus(True, path, model.info.name, model,
+                                   note=self._suggester.ngram_problem))
 
     def _serve(self, req: Request) -> None:
         assert self._suggester is not None

@@ -37,6 +37,13 @@ from editor import fileio
 from editor.controller import SuggestionController
 from editor.fileio import DEFAULT_FORMAT, FileError, FileFormat, display_name
 from editor.find import FindBar, find_text
+from editor.longlines import (
+    AS_IS_MAX_CHARS,
+    PIECE_CHARS,
+    LongLines,
+    break_long_lines,
+    find_long_lines,
+)
 from editor.resources import bundled_model_path
 from editor.service import ModelStatus
 from editor.settings import Settings
@@ -510,13 +517,45 @@ class MainWindow(QMainWindow):
                 f"{exc.reason[:1].upper()}{exc.reason[1:]}.",
             )
             return False
+        long_lines = find_long_lines(text)
+        answer = self._ask_long_lines(path, long_lines) if long_lines else "as_is"
+        if answer == "cancel":
+            return False
         if ask and not self.maybe_save(self.tr("opening another file")):
             return False
+        if answer == "copy":
+            # Not tied to the file: saving it cannot replace the file with the broken lines.
+            self._set_document(None, break_long_lines(text), fmt)
+            self.show_status(self.tr("Opened a copy of {0} with its long lines broken; the file "
+                                     "is unchanged.").format(path.name))
+            return True
         self._set_document(path, text, fmt)
         self._remember_recent(path)
         notices = self._format_notices(fmt)
         self.show_status(" ".join(notices) if notices else self.tr("Opened {0}").format(display_name(path)))
         return True
+
+    def _ask_long_lines(self, path: Path, found: LongLines) -> str:
+        """A line Qt would lay out for a minute (issue 13 item 7): "copy", "as_is" or "cancel"."""
+        where = (self.tr("line {0}").format(found.first) if found.count == 1 else
+                 self.tr("{0} lines, the first line {1}").format(found.count, found.first))
+        choices = [("copy", self.tr("Open a Copy with Lines Broken"))]
+        if found.longest <= AS_IS_MAX_CHARS:
+            choices.append(("as_is", self.tr("Open As Is")))
+        choices.append(("cancel", ""))
+        return self.ask_user(
+            self.tr("Very long line"),
+            self.tr("“{0}” has a line of {1:,} characters ({2}).").format(
+                path.name, found.longest, where),
+            choices,
+            default="copy",
+            informative=self.tr(
+                "Caminho lays out a line as a whole: a line this long would freeze the window "
+                "for about a second per million characters, and every key typed on it would "
+                "be slow. The copy breaks long lines into lines of at most {0:,} characters, "
+                "at spaces where it can; it is a new document, and the file stays as it is."
+            ).format(PIECE_CHARS),
+        )
 
     def _format_notices(self, fmt: FileFormat) -> list[str]:
         notices = []
@@ -540,6 +579,11 @@ class MainWindow(QMainWindow):
             text, fmt = fileio.read_text(self._path)
         except FileError as exc:
             self.show_error(self.tr("Could not reload {0}").format(self.display_name()), exc.reason)
+            return False
+        if find_long_lines(text):
+            # Reloading would freeze the window; the buffer stays and a save asks first.
+            self.show_error(self.tr("Could not reload {0}").format(self._path.name), self.tr(
+                "it now has a very long line; open it again to get a copy with lines broken"))
             return False
         position = self.editor.textCursor().position()
         cursor = QTextCursor(self.editor.document())
@@ -778,7 +822,11 @@ class MainWindow(QMainWindow):
     def _on_model_status(self, status: ModelStatus) -> None:
         self.set_model_name(status.message if status.ok else None)
         if status.ok:
-            self.show_status(self.tr("Model loaded: {0}").format(status.message))
+            loaded = self.tr("Model loaded: {0}").format(status.message)
+            if status.note:  # loaded, but part of the file was refused: say which and why
+                log.warning("%s", status.note)
+                loaded = f"{loaded}. {status.note}"
+            self.show_status(loaded)
         elif status.path is not None:
             # The editor keeps working without suggestions; say why there are none.
             self.show_error(self.tr("Model not loaded"), status.message)

@@ -205,6 +205,19 @@ def test_broken_model_shows_an_error_and_typing_still_works(qtbot, app_window, t
     assert w.strip.slot_words()[1] == "caminho"
 
 
+def test_a_model_whose_ngram_is_a_zip_bomb_loads_without_it_and_says_so(
+        qtbot, app_window, ngram_bomb_model):
+    # Issue 13 item 8: the n-gram archive unpacked whole (3 GB from a 3 MB file) on load.
+    # Now it is refused before unpacking, the status bar says why, and the LSTM suggests.
+    w = app_window(model=ngram_bomb_model(), wait_for_model=True)
+    assert w.model_label.text() == "bomb.onnx" and w.last_error is None
+    message = w.statusBar().currentMessage()
+    assert "Model loaded: bomb.onnx. The n-gram table in bomb.onnx would unpack" in message
+    assert message.endswith("the LSTM suggests alone.")
+    type_and_wait(qtbot, w, "No meio do ")
+    assert w.strip.slot_words()[1] == "caminho"
+
+
 def test_a_slow_model_load_never_blocks_typing(qtbot, app_window, monkeypatch):
     # Models load on the suggestion worker: a load stuck on a slow disk must leave the
     # window typing (a load on the GUI thread would hold the keys until it finished).
