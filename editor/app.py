@@ -145,8 +145,10 @@ def build_window(args: argparse.Namespace, settings: Settings | None = None) -> 
         window.open_or_create(args.file)
     model = startup_model(args, settings)
     if model is not None:
-        # --model is for this run only; the Model menu is what changes the saved choice.
-        window.load_model(model, remember=False)
+        # --model is for this run only; the Model menu is what changes the saved choice. The
+        # choice saved last time gives way to the bundled model if it no longer loads.
+        remembered = args.model is None and bool(settings.get("model_path"))
+        window.load_model(model, remember=False, fallback=remembered)
     return window
 
 

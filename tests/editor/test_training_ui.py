@@ -196,9 +196,9 @@ def test_training_through_the_dialog_installs_a_model_that_changes_suggestions(
     assert len(dialog.curve.train) == 40
     assert dialog.progress.value() == dialog.progress.maximum()
     assert "zorbel" in dialog.status_label.text()
-    assert settings.get("model_path") == str(path)
 
     qtbot.waitUntil(lambda: w.suggestions.model_name == "zorbel.onnx", timeout=10000)
+    assert settings.get("model_path") == str(path)  # kept as the choice once it loaded
     w.editor.clear()
     qtbot.keyClicks(w.editor, "O gato dorme na casa. O zorbel ")
     wait_fresh(qtbot, w)
