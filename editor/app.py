@@ -13,6 +13,7 @@ from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessag
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from editor import help as help_menu
 from editor import training_ui
 from editor.controller import SuggestionController
 from editor.panel import VIEWS, InsightPanel
@@ -141,6 +142,7 @@ def build_window(args: argparse.Namespace, settings: Settings | None = None) -> 
     window.attach_panel(panel)
     training_ui.install(window, controller, settings)  # training, models, preferences
     attach_autosave(window)
+    help_menu.install(window)  # last, so Help is the last menu
     if args.file is not None:
         window.open_or_create(args.file)
     model = startup_model(args, settings)

@@ -40,6 +40,7 @@ from editor.find import FindBar, find_text
 from editor.resources import bundled_model_path
 from editor.service import ModelStatus
 from editor.settings import Settings
+from editor.statusbar import ElidingStatusBar
 from editor.strip import SuggestionStrip
 from editor.textedit import CaminhoTextEdit, insert_text
 
@@ -268,6 +269,8 @@ class MainWindow(QMainWindow):
         self._rebuild_recent_menu()
 
     def _create_status_bar(self) -> None:
+        # Long messages end at a word boundary, whole in the tooltip (issue 12, item 8).
+        self.setStatusBar(ElidingStatusBar(self))
         status = self.statusBar()
         self.latency_label = QLabel(self)
         self.latency_label.setToolTip(self.tr("How long the last suggestion took"))
@@ -467,7 +470,8 @@ class MainWindow(QMainWindow):
 
     def set_latency_ms(self, latency_ms: float | None) -> None:
         """Show how long the last suggestion took (None clears it)."""
-        self.latency_label.setText("" if latency_ms is None else f"{latency_ms:.1f} ms")
+        self.latency_label.setText(
+            "" if latency_ms is None else self.tr("suggested in {0:.1f} ms").format(latency_ms))
 
     # --- files -------------------------------------------------------------------------
 

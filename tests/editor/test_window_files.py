@@ -532,7 +532,7 @@ def test_status_bar_labels(qtbot, window: MainWindow) -> None:
     qtbot.keyClicks(window.editor, "c")
     assert window.position_label.text() == "Ln 2, Col 2"
     window.set_latency_ms(3.25)
-    assert window.latency_label.text() == "3.2 ms"
+    assert window.latency_label.text() == "suggested in 3.2 ms"  # a figure says what it is
     window.set_latency_ms(None)
     assert window.latency_label.text() == ""
     window.set_model_name("no-meio-do-caminho")
