@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 APP_NAME = "Caminho"
 UNTITLED = "Untitled"
 STATUS_TIMEOUT_MS = 8000
+PANEL_SHARE = 1 / 3  # of the window's width, for the insight panel until the writer moves it
 # Programs that save in several steps fire several change events; look once they settle.
 DISK_CHECK_DELAY_MS = 150
 
@@ -787,7 +788,9 @@ class MainWindow(QMainWindow):
         """Dock the insight panel on the right, toggled from View (F8); remember if it is shown."""
         self.panel = panel
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, panel)
-        self.resizeDocks([panel], [440], Qt.Orientation.Horizontal)
+        # A third of the window unless the writer dragged the split before: the text comes first.
+        width = self.settings.get("panel_width") or round(self.width() * PANEL_SHARE)
+        self.resizeDocks([panel], [width], Qt.Orientation.Horizontal)
         toggle = panel.toggleViewAction()
         toggle.setText(self.tr("&Insight Panel"))
         toggle.setShortcut(QKeySequence(Qt.Key.Key_F8))
@@ -905,6 +908,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.settings.set("window_geometry", bytes(self.saveGeometry().data()))
+        if self.panel is not None and self.panel.isVisible() and not self.panel.isFloating():
+            self.settings.set("panel_width", self.panel.width())
         self.settings.sync()
         self._disk_timer.stop()
         if self.panel is not None:
