@@ -838,7 +838,7 @@ class MainWindow(QMainWindow):
                 self.tr("Your model could not be loaded"), status.message,
                 informative=self.tr(
                     "Caminho suggests with its bundled model instead. To use another model, "
-                    "choose it under Model → Models… or Model → Load Model…."),
+                    "choose it again (Model → Models… or Model → Load Model…)."),
                 details=status.detail)
             self.load_model(None, remember=False)
             return
@@ -862,8 +862,8 @@ class MainWindow(QMainWindow):
             self.tr("Could not load {0}").format(name), status.message,
             informative=self.tr(
                 "Nothing changed: {0} still suggests. Load a .onnx file made by "
-                "caminho-train, or make one from your own texts with Model → Train on "
-                "Documents….").format(current),
+                "caminho-train, or make one from your own texts (Model → Train on "
+                "Documents…).").format(current),
             details=status.detail)
 
     def _choose_and_load_model(self) -> None:
