@@ -20,6 +20,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QKeySequence,
+    QShowEvent,
     QTextCursor,
 )
 from PySide6.QtWidgets import (
@@ -120,6 +121,7 @@ class MainWindow(QMainWindow):
         # (path, remember, fallback) of the model load in flight; see load_model.
         self._load_request: tuple[Path | None, bool, bool] | None = None
         self._fallback_from: str | None = None  # the remembered model that failed at start
+        self._shown_once = False
         self.last_error: tuple[str, str] | None = None
         self._message_box: QMessageBox | None = None
 
@@ -788,9 +790,7 @@ class MainWindow(QMainWindow):
         """Dock the insight panel on the right, toggled from View (F8); remember if it is shown."""
         self.panel = panel
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, panel)
-        # A third of the window unless the writer dragged the split before: the text comes first.
-        width = self.settings.get("panel_width") or round(self.width() * PANEL_SHARE)
-        self.resizeDocks([panel], [width], Qt.Orientation.Horizontal)
+        self._size_panel()
         toggle = panel.toggleViewAction()
         toggle.setText(self.tr("&Insight Panel"))
         toggle.setShortcut(QKeySequence(Qt.Key.Key_F8))
@@ -810,6 +810,19 @@ class MainWindow(QMainWindow):
             return None
         self._load_request = None
         return request
+
+    def _size_panel(self) -> None:
+        # A third of the window unless the writer dragged the split before: the text comes first.
+        if self.panel is not None:
+            width = self.settings.get("panel_width") or round(self.width() * PANEL_SHARE)
+            self.resizeDocks([self.panel], [width], Qt.Orientation.Horizontal)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if not self._shown_once:
+            # Again at the size the window opens with (--size, or one set after building).
+            self._shown_once = True
+            self._size_panel()
 
     def _on_model_status(self, status: ModelStatus) -> None:
         """The model in use changed: loaded, or none (nothing was loaded before a failure)."""

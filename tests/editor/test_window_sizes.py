@@ -9,6 +9,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtTest import QTest
 
+from editor.app import build_parser, build_window
 from editor.models_dialog import COLUMNS, ModelsDialog
 from editor.resources import bundled_model_path
 from editor.training_ui import UserFeatures, models_dir
@@ -83,3 +84,15 @@ def test_the_models_dialog_shows_the_accuracy_column_whole(qtbot, app_window):
             needed = QFontMetrics(item.font(column)).horizontalAdvance(item.text(column))
             assert header.sectionSize(column) >= needed, (COLUMNS[column], item.text(column))
         assert item.toolTip(COLUMNS.index("Trained on")).startswith("no-meio-do-caminho.txt")
+
+
+def test_a_window_resized_before_it_shows_still_gives_the_panel_a_third(qtbot, settings):
+    # `caminho --size 1280x640` resizes the built window before showing it: the panel was
+    # sized for the 900 px it had when built.
+    w = build_window(build_parser().parse_args(["--no-model"]), settings)
+    qtbot.addWidget(w, before_close_func=lambda x: x.editor.document().setModified(False))
+    w.resize(1280, 640)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: abs(w.panel.width() - 1280 / 3) <= 8, timeout=2000)
+    w.suggestions.shutdown()
