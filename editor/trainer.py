@@ -76,7 +76,9 @@ AUTO_EPOCHS_EXPONENT = -0.31
 AUTO_EPOCHS_RANGE = (10, 100)
 MAX_EPOCHS = 400  # caminho-train's default --epochs: the most a run does unless told
 TRAINER_MIN_TOKENS = 10  # caminho-train refuses a corpus with fewer tokens
-FINISH_S = 5.0  # after the last epoch: exporting and checking the model
+# After the last epoch: exporting and checking the model. The poem model took 7.1 s of CPU
+# there (docs/USER_MODELS.md has the command); bigger models take longer.
+FINISH_S = 8.0
 
 
 @dataclass(frozen=True)
