@@ -13,6 +13,7 @@ from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessag
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from editor import help as help_menu
 from editor import training_ui
 from editor.controller import SuggestionController
 from editor.panel import VIEWS, InsightPanel
@@ -141,12 +142,15 @@ def build_window(args: argparse.Namespace, settings: Settings | None = None) -> 
     window.attach_panel(panel)
     training_ui.install(window, controller, settings)  # training, models, preferences
     attach_autosave(window)
+    help_menu.install(window)  # last, so Help is the last menu
     if args.file is not None:
         window.open_or_create(args.file)
     model = startup_model(args, settings)
     if model is not None:
-        # --model is for this run only; the Model menu is what changes the saved choice.
-        window.load_model(model, remember=False)
+        # --model is for this run only; the Model menu is what changes the saved choice. The
+        # choice saved last time gives way to the bundled model if it no longer loads.
+        remembered = args.model is None and bool(settings.get("model_path"))
+        window.load_model(model, remember=False, fallback=remembered)
     return window
 
 

@@ -32,7 +32,8 @@ def utf16_len(text: str) -> int:
 
 class SuggestionController(QObject):
     shown = Signal(object)  # Suggestions just put on screen (fresh for the current text)
-    model_status = Signal(object)  # ModelStatus, on the GUI thread
+    model_status = Signal(object)  # ModelStatus, on the GUI thread: the model in use changed
+    model_load_failed = Signal(object)  # ModelStatus of a failed load; the previous model stays
     _result_from_worker = Signal(object)
     _model_from_worker = Signal(object)
 
@@ -93,6 +94,9 @@ class SuggestionController(QObject):
         self.service.load_model(path)
 
     def _on_model(self, status: ModelStatus) -> None:
+        if status.kept:
+            self.model_load_failed.emit(status)  # the model in use did not change
+            return
         self.model_name = status.message if status.ok else None
         self._clear()
         self.model_status.emit(status)

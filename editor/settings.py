@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "panel_visible": True,
     "user_dictionary": True,  # remember words the user types often (editor/userwords.py)
     "window_geometry": None,  # bytes from QWidget.saveGeometry()
+    "panel_width": 0,  # pixels, as the writer left the split; 0: a third of the window
 }
 
 # Keys whose default is None still need a type to coerce to.

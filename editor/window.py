@@ -20,6 +20,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QKeySequence,
+    QShowEvent,
     QTextCursor,
 )
 from PySide6.QtWidgets import (
@@ -47,6 +48,7 @@ from editor.longlines import (
 from editor.resources import bundled_model_path
 from editor.service import ModelStatus
 from editor.settings import Settings
+from editor.statusbar import ElidingStatusBar
 from editor.strip import SuggestionStrip
 from editor.textedit import CaminhoTextEdit, insert_text
 
@@ -55,6 +57,7 @@ log = logging.getLogger(__name__)
 APP_NAME = "Caminho"
 UNTITLED = "Untitled"
 STATUS_TIMEOUT_MS = 8000
+PANEL_SHARE = 1 / 3  # of the window's width, for the insight panel until the writer moves it
 # Programs that save in several steps fire several change events; look once they settle.
 DISK_CHECK_DELAY_MS = 150
 
@@ -121,6 +124,11 @@ class MainWindow(QMainWindow):
         self._format: FileFormat = DEFAULT_FORMAT
         self._disk_stamp: DiskStamp | None = None
         self._requested_model: Path | None = None
+        self._active_model: Path | None = None  # as requested: None is the bundled one
+        # (path, remember, fallback) of the model load in flight; see load_model.
+        self._load_request: tuple[Path | None, bool, bool] | None = None
+        self._fallback_from: str | None = None  # the remembered model that failed at start
+        self._shown_once = False
         self.last_error: tuple[str, str] | None = None
         self._message_box: QMessageBox | None = None
 
@@ -271,6 +279,8 @@ class MainWindow(QMainWindow):
         self._rebuild_recent_menu()
 
     def _create_status_bar(self) -> None:
+        # Long messages end at a word boundary, whole in the tooltip (issue 12, item 8).
+        self.setStatusBar(ElidingStatusBar(self))
         status = self.statusBar()
         self.latency_label = QLabel(self)
         self.latency_label.setToolTip(self.tr("How long the last suggestion took"))
@@ -431,8 +441,10 @@ class MainWindow(QMainWindow):
         recent = self.settings.get("recent_files")
         return Path(recent[0]).parent if recent else Path.home()
 
-    def show_error(self, title: str, message: str) -> None:
-        """Tell the user something failed without blocking (tests, autosaves, timers)."""
+    def show_error(self, title: str, message: str, *, informative: str = "",
+                   details: str = "") -> None:
+        """Tell the user something failed without blocking (tests, autosaves, timers).
+        `informative` says what to do; `details` (technical text) sits behind "Show Details"."""
         log.error("%s: %s", title, message)
         self.last_error = (title, message)
         self.statusBar().showMessage(f"{title}: {message}", STATUS_TIMEOUT_MS)
@@ -441,11 +453,20 @@ class MainWindow(QMainWindow):
         box = QMessageBox(
             QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self
         )
+        if informative:
+            box.setInformativeText(informative)
+        if details:
+            box.setDetailedText(details)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.destroyed.connect(self._forget_message_box)
         self._message_box = box
         box.open()  # window-modal sheet, returns at once
         self.error_shown.emit(title, message)
+
+    @property
+    def message_box(self) -> QMessageBox | None:
+        """The error box on screen, if any (tests read its texts)."""
+        return self._message_box
 
     def _forget_message_box(self) -> None:
         self._message_box = None
@@ -459,7 +480,8 @@ class MainWindow(QMainWindow):
 
     def set_latency_ms(self, latency_ms: float | None) -> None:
         """Show how long the last suggestion took (None clears it)."""
-        self.latency_label.setText("" if latency_ms is None else f"{latency_ms:.1f} ms")
+        self.latency_label.setText(
+            "" if latency_ms is None else self.tr("suggested in {0:.1f} ms").format(latency_ms))
 
     # --- files -------------------------------------------------------------------------
 
@@ -788,12 +810,14 @@ class MainWindow(QMainWindow):
     def requested_model(self) -> Path | None:
         return self._requested_model
 
-    def load_model(self, path: Path | str | None, *, remember: bool = True) -> None:
-        """Ask for the model at `path` (None: the bundled one) and, if `remember`, keep the
-        choice for the next start. Listeners of `model_requested` do the loading."""
+    def load_model(self, path: Path | str | None, *, remember: bool = True,
+                   fallback: bool = False) -> None:
+        """Ask for the model at `path` (None: the bundled one). Listeners of `model_requested`
+        do the loading; once it has loaded, and only then, a `remember`ed choice is kept for
+        the next start. With `fallback` (the choice remembered from last time), a model that
+        fails to load gives way to the bundled one."""
         self._requested_model = Path(path) if path is not None else None
-        if remember:
-            self.settings.set("model_path", str(path) if path is not None else None)
+        self._load_request = (self._requested_model, remember, fallback)
         self.model_requested.emit(self._requested_model)
 
     def attach_suggestions(self, controller: SuggestionController) -> None:
@@ -803,13 +827,14 @@ class MainWindow(QMainWindow):
             lambda path: controller.load_model(path if path is not None else bundled_model_path())
         )
         controller.model_status.connect(self._on_model_status)
+        controller.model_load_failed.connect(self._on_model_load_failed)
         controller.shown.connect(lambda _s: self.set_latency_ms(controller.last_latency_ms))
 
     def attach_panel(self, panel: QDockWidget) -> None:
         """Dock the insight panel on the right, toggled from View (F8); remember if it is shown."""
         self.panel = panel
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, panel)
-        self.resizeDocks([panel], [440], Qt.Orientation.Horizontal)
+        self._size_panel()
         toggle = panel.toggleViewAction()
         toggle.setText(self.tr("&Insight Panel"))
         toggle.setShortcut(QKeySequence(Qt.Key.Key_F8))
@@ -819,17 +844,88 @@ class MainWindow(QMainWindow):
         # visibilityChanged also fires when the window itself hides; only the user's toggle counts.
         toggle.toggled.connect(lambda shown: self.settings.set("panel_visible", shown))
 
+    def _answered_request(self, status: ModelStatus) -> tuple[Path | None, bool, bool] | None:
+        """The pending load request `status` answers, taken off; None for an older one."""
+        request = self._load_request
+        if request is None or status.path is None:
+            return None
+        wanted = request[0] if request[0] is not None else bundled_model_path()
+        if Path(status.path) != Path(wanted):
+            return None
+        self._load_request = None
+        return request
+
+    def _size_panel(self) -> None:
+        # A third of the window unless the writer dragged the split before: the text comes first.
+        if self.panel is not None:
+            width = self.settings.get("panel_width") or round(self.width() * PANEL_SHARE)
+            self.resizeDocks([self.panel], [width], Qt.Orientation.Horizontal)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if not self._shown_once:
+            # Again at the size the window opens with (--size, or one set after building).
+            self._shown_once = True
+            self._size_panel()
+
     def _on_model_status(self, status: ModelStatus) -> None:
+        """The model in use changed: loaded, or none (nothing was loaded before a failure)."""
+        request = self._answered_request(status)
         self.set_model_name(status.message if status.ok else None)
         if status.ok:
-            loaded = self.tr("Model loaded: {0}").format(status.message)
-            if status.note:  # loaded, but part of the file was refused: say which and why
-                log.warning("%s", status.note)
-                loaded = f"{loaded}. {status.note}"
-            self.show_status(loaded)
-        elif status.path is not None:
-            # The editor keeps working without suggestions; say why there are none.
-            self.show_error(self.tr("Model not loaded"), status.message)
+            self._active_model = request[0] if request is not None else Path(status.path)
+            if request is not None and request[1]:
+                self.settings.set("model_path", str(request[0]) if request[0] else None)
+            if self._fallback_from is not None and request is not None and request[0] is None:
+                self.show_status(self.tr("Using the bundled model: {0} could not be loaded.")
+                                 .format(self._fallback_from))
+                self._fallback_from = None
+            else:
+                loaded = self.tr("Model loaded: {0}").format(status.message)
+                if status.note:  # loaded, but part of the file was refused: say which and why
+                    log.warning("%s", status.note)
+                    loaded = f"{loaded}. {status.note}"
+                self.show_status(loaded)
+            return
+        if status.path is None:
+            return  # unloaded on purpose
+        name = Path(status.path).name
+        if request is not None and request[2] and request[0] is not None:
+            # The model chosen last time is broken or gone: start on the bundled one instead,
+            # and make that the choice, so the next start does not stumble over it again.
+            self._fallback_from = name
+            self.settings.set("model_path", None)
+            self.show_error(
+                self.tr("Your model could not be loaded"), status.message,
+                informative=self.tr(
+                    "Caminho suggests with its bundled model instead. To use another model, "
+                    "choose it again (Model → Models… or Model → Load Model…)."),
+                details=status.detail)
+            self.load_model(None, remember=False)
+            return
+        # The editor keeps working without suggestions; say why there are none.
+        self.show_error(
+            self.tr("Model not loaded"), status.message,
+            informative=self.tr(
+                "You can keep typing; there are no suggestions until a model loads. "
+                "Model → Use Bundled Model brings the bundled one back, Model → Load Model… "
+                "takes a .onnx file made by caminho-train."),
+            details=status.detail)
+
+    def _on_model_load_failed(self, status: ModelStatus) -> None:
+        """A load failed and the model in use stays: nothing changes, the choice included."""
+        self._answered_request(status)
+        self._requested_model = self._active_model
+        name = Path(status.path).name if status.path is not None else self.tr("The model")
+        current = (self.suggestions.model_name if self.suggestions is not None else None) or \
+            self.model_label.text()
+        self.show_error(
+            self.tr("Could not load {0}").format(name), status.message,
+            informative=self.tr(
+                "Nothing changed: {0} still suggests. Load a .onnx file made by "
+                "caminho-train, or make one from your own texts (Model → Train on "
+                "Documents…).").format(current),
+            details=status.detail)
 
     def _choose_and_load_model(self) -> None:
         path = self.choose_model_path()
@@ -873,6 +969,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.settings.set("window_geometry", bytes(self.saveGeometry().data()))
+        if self.panel is not None and self.panel.isVisible() and not self.panel.isFloating():
+            self.settings.set("panel_width", self.panel.width())
         self.settings.sync()
         self._disk_timer.stop()
         if self.panel is not None:

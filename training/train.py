@@ -368,17 +368,21 @@ class Trainer:
             self.seconds += time.monotonic() - started
             session_epochs += 1
             per_epoch = (time.monotonic() - session_start) / session_epochs
+            if should_stop is not None and not self.stopped and should_stop():
+                self.stopped = f"stopped on request after epoch {epoch}"
+            if self.epoch >= cfg.epochs and not self.stopped:
+                self.stopped = f"reached {cfg.epochs} epochs"
+            # The last report says why it is the last, so a GUI can tell at once.
             report = EpochReport(
                 epoch=epoch, epochs=cfg.epochs, loss=fit.mean_loss, accuracy=fit.accuracy,
                 val_loss=val.mean_loss if val else None, val_accuracy=val.accuracy if val else None,
                 seconds=self.seconds,
                 eta=0.0 if self.stopped else per_epoch * (cfg.epochs - epoch),
+                stopped=self.stopped,
+                stale=self.bad_epochs if val else None,
+                patience=cfg.patience if val else None,
             )
             self.history.append(asdict(report))
-            if should_stop is not None and not self.stopped and should_stop():
-                self.stopped = f"stopped on request after epoch {epoch}"
-            if self.epoch >= cfg.epochs and not self.stopped:
-                self.stopped = f"reached {cfg.epochs} epochs"
             if self.stopped or time.monotonic() - last_save >= self.checkpoint_every:
                 self.save()
                 last_save = time.monotonic()
