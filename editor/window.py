@@ -772,8 +772,14 @@ class MainWindow(QMainWindow):
         self.view_menu.addSeparator()
         self.view_menu.addAction(toggle)
         panel.setVisible(bool(self.settings.get("panel_visible")))
-        # visibilityChanged also fires when the window itself hides; only the user's toggle counts.
-        toggle.toggled.connect(lambda shown: self.settings.set("panel_visible", shown))
+
+        def remember(shown: bool) -> None:
+            # Closing the window hides the dock too (and unchecks its toggle): only a change
+            # while the window is up is the user's (F8, the menu, the panel's close button).
+            if self.isVisible():
+                self.settings.set("panel_visible", shown)
+
+        panel.visibilityChanged.connect(remember)
 
     def _on_model_status(self, status: ModelStatus) -> None:
         self.set_model_name(status.message if status.ok else None)
