@@ -772,14 +772,13 @@ class MainWindow(QMainWindow):
         self.view_menu.addSeparator()
         self.view_menu.addAction(toggle)
         panel.setVisible(bool(self.settings.get("panel_visible")))
+        panel.visibilityChanged.connect(self._panel_visibility_changed)
 
-        def remember(shown: bool) -> None:
-            # Closing the window hides the dock too (and unchecks its toggle): only a change
-            # while the window is up is the user's (F8, the menu, the panel's close button).
-            if self.isVisible():
-                self.settings.set("panel_visible", shown)
-
-        panel.visibilityChanged.connect(remember)
+    def _panel_visibility_changed(self, shown: bool) -> None:
+        # Closing the window hides the dock too (and unchecks its toggle): only a change while
+        # the window is up is the user's (F8, the menu, the panel's close button).
+        if self.isVisible():
+            self.settings.set("panel_visible", shown)
 
     def _on_model_status(self, status: ModelStatus) -> None:
         self.set_model_name(status.message if status.ok else None)
