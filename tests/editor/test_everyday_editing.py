@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QRect, Qt
 from PySide6.QtGui import QImage, QTextCursor, QWheelEvent
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
 
 from editor.settings import Settings
 from editor.strip import strip_shortcuts
@@ -142,7 +142,13 @@ def test_the_panel_stays_shown_across_starts_until_the_user_hides_it(qtbot, app_
     assert not third.panel.isVisible()
     third.panel.toggleViewAction().trigger()
     third.close()
-    assert app_window(settings=Settings()).panel.isVisible()
+    fourth = app_window(settings=Settings())
+    assert fourth.panel.isVisible()
+    # The panel's own close button is the user's choice too.
+    fourth.panel.findChild(QAbstractButton, "qt_dockwidget_closebutton").click()
+    assert not fourth.panel.isVisible()
+    fourth.close()
+    assert not app_window(settings=Settings()).panel.isVisible()
 
 
 # --- 3: Ctrl+Right word by word ------------------------------------------------------------------
