@@ -54,9 +54,12 @@ class SuggestConfig:
     ghost_threshold: float = 0.35  # show ghost text only when P(top | typed prefix) reaches this
     ghost_max_words: int = 4  # how far the ghost text may run
     ghost_enabled: bool = True
-    # Ghost text only when the model knows at least this share of the last few words before
-    # the cursor (and there is at least one): on text it has never seen (another language, an
-    # empty page) its confident guesses are its own training text, pushed into any writing.
+    # A next word as ghost text only when the model knows at least this share of the last few
+    # words before the cursor (and there is at least one): on text it has never seen (another
+    # language, an empty page) its confident guesses are its own training text, pushed into any
+    # writing. The rest of a word the writer has started is still completed, but not run on.
+    # (Completions kept the ghost's keystroke savings; silencing them too cost 2 points,
+    # docs/BENCHMARKS.md.)
     ghost_known_words: int = 3
     ghost_min_known: float = 0.6
     # λ: weight of the document-word cache in the mixture. Small: a unigram cache adds words
@@ -295,17 +298,21 @@ class Suggester:
         case = _CaseRule(tokens, prefix)
         p_model = self.model_distribution(ids, logits)
         out.candidates, out.confidence = self._rank(p_model, prefix, doc_counts, doc_surface, case)
-        if (self.config.ghost_enabled and out.candidates
-                and out.confidence >= self.config.ghost_threshold and self.knows_context(tokens)):
+        familiar = self.knows_context(tokens)
+        if (self.config.ghost_enabled and out.candidates and (familiar or prefix)
+                and out.confidence >= self.config.ghost_threshold):
             out.ghost, out._continuation = self._ghost(out.candidates[0], prefix, text_before,
                                                        tokens, doc_counts, ids)
+            if not familiar:
+                out._continuation = None  # the started word only, never a run of its own text
             if extend:
                 self.extend_ghost(out)
         return out
 
     def knows_context(self, tokens: Sequence[Token]) -> bool:
-        """Whether the model knows enough of the last words before the cursor for ghost text
-        (`ghost_known_words`, `ghost_min_known`); never on an empty page."""
+        """Whether the model knows enough of the last words before the cursor to offer the
+        next ones as ghost text (`ghost_known_words`, `ghost_min_known`); never on an empty
+        page."""
         recent = [t.norm for t in tokens if t.is_word][-max(1, self.config.ghost_known_words):]
         if not recent:
             return False

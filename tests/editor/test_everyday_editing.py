@@ -211,8 +211,12 @@ def test_no_ghost_on_an_empty_page_or_on_words_the_model_does_not_know(qtbot, wi
     assert win.strip.words()
     qtbot.keyClick(win.editor, Qt.Key.Key_Tab)
     assert win.editor.text() == "I would like to go to the \t"  # Tab is a tab again
+    # A word the writer starts is still completed, without the poem running on after it.
+    qtbot.keyClick(win.editor, Qt.Key.Key_Backspace)
+    type_and_wait(qtbot, win, "c")
+    assert win.suggestions.ghost.text() == "aminho"
     # Once the last words are the model's own, it speaks again.
-    type_and_wait(qtbot, win, "No meio do ")
+    type_and_wait(qtbot, win, "aminho no meio do ")
     assert win.suggestions.ghost.text().startswith("caminho")
 
 
