@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 from editor import help as help_menu
 from editor import training_ui
 from editor.controller import SuggestionController
+from editor.model_hint import ModelHint
 from editor.panel import VIEWS, InsightPanel
 from editor.probe import run_probe
 from editor.recovery import attach_autosave, offer_recovery
@@ -135,6 +136,7 @@ def build_window(args: argparse.Namespace, settings: Settings | None = None) -> 
     controller.set_accept_key(settings.get("accept_key"))
     settings.changed.connect(controller.apply_setting)
     window.attach_suggestions(controller)
+    controller.model_status.connect(ModelHint(window, window.editor).show_status)
     panel = InsightPanel(window)
     controller.shown.connect(panel.show_suggestions)
     controller.model_status.connect(lambda st: panel.set_model(st.model if st.ok else None))

@@ -56,6 +56,14 @@ class SuggestConfig:
     ghost_threshold: float = 0.35  # show ghost text only when P(top | typed prefix) reaches this
     ghost_max_words: int = 4  # how far the ghost text may run
     ghost_enabled: bool = True
+    # A next word as ghost text only when the model knows at least this share of the last few
+    # words before the cursor (and there is at least one): on text it has never seen (another
+    # language, an empty page) its confident guesses are its own training text, pushed into any
+    # writing. The rest of a word the writer has started is still completed, but not run on.
+    # (Completions kept the ghost's keystroke savings; silencing them too cost 2 points,
+    # docs/BENCHMARKS.md.)
+    ghost_known_words: int = 3
+    ghost_min_known: float = 0.6
     # λ: weight of the document-word cache in the mixture. Small: a unigram cache adds words
     # the model already ranks well, so a large weight costs next-word accuracy; 0.02 kept it
     # and added keystroke savings on the study's validation text (docs/BENCHMARKS.md).
@@ -367,12 +375,26 @@ class Suggester:
         case = _CaseRule(tokens, prefix)
         p_model = self.model_distribution(ids, logits)
         out.candidates, out.confidence = self._rank(p_model, prefix, doc_counts, doc_surface, case)
-        if self.config.ghost_enabled and out.candidates and out.confidence >= self.config.ghost_threshold:
+        familiar = self.knows_context(tokens)
+        if (self.config.ghost_enabled and out.candidates and (familiar or prefix)
+                and out.confidence >= self.config.ghost_threshold):
             out.ghost, out._continuation = self._ghost(out.candidates[0], prefix, text_before,
                                                        tokens, doc_counts, ids)
+            if not familiar:
+                out._continuation = None  # the started word only, never a run of its own text
             if extend:
                 self.extend_ghost(out)
         return out
+
+    def knows_context(self, tokens: Sequence[Token]) -> bool:
+        """Whether the model knows enough of the last words before the cursor to offer the
+        next ones as ghost text (`ghost_known_words`, `ghost_min_known`); never on an empty
+        page."""
+        recent = [t.norm for t in tokens if t.is_word][-max(1, self.config.ghost_known_words):]
+        if not recent:
+            return False
+        known = sum(1 for w in recent if w in self.model.ids)
+        return known >= self.config.ghost_min_known * len(recent)
 
     # -- ranking ---------------------------------------------------------------------------
     def _document_words(self, tokens: list[Token]) -> tuple[Counter[str], dict[str, str]]:
@@ -554,6 +576,29 @@ class _CaseRule:
     def apply(self, word: str) -> str:
         return match_case(word, sentence_start=self.sentence_start, typed_prefix=self.prefix,
                           shouting=self.shouting)
+
+
+def split_ghost_word(pieces: Sequence[str]) -> tuple[str, list[str], bool]:
+    """Split ghost pieces for accepting one word (Ctrl+Right): the next word with any
+    punctuation hugging it, the pieces left, and whether a space came next (it is dropped from
+    what is left; the accept puts it after the word).
+
+    A line break is a step of its own: ["pedra", "\\n"] gives "pedra", then "\\n".
+    """
+    if not pieces:
+        return "", [], False
+    word, i = pieces[0], 1
+    if word.strip():
+        while i < len(pieces) and pieces[i][:1] and not pieces[i][0].isspace():
+            word += pieces[i]
+            i += 1
+    rest = list(pieces[i:])
+    space = bool(rest) and rest[0].startswith(" ")
+    if space:
+        rest[0] = rest[0][1:]
+        if not rest[0]:
+            del rest[0]
+    return word, rest, space
 
 
 def learn_words(counter: Counter[str], words: Iterable[str]) -> None:

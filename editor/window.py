@@ -841,8 +841,13 @@ class MainWindow(QMainWindow):
         self.view_menu.addSeparator()
         self.view_menu.addAction(toggle)
         panel.setVisible(bool(self.settings.get("panel_visible")))
-        # visibilityChanged also fires when the window itself hides; only the user's toggle counts.
-        toggle.toggled.connect(lambda shown: self.settings.set("panel_visible", shown))
+        panel.visibilityChanged.connect(self._panel_visibility_changed)
+
+    def _panel_visibility_changed(self, shown: bool) -> None:
+        # Closing the window hides the dock too (and unchecks its toggle): only a change while
+        # the window is up is the user's (F8, the menu, the panel's close button).
+        if self.isVisible():
+            self.settings.set("panel_visible", shown)
 
     def _answered_request(self, status: ModelStatus) -> tuple[Path | None, bool, bool] | None:
         """The pending load request `status` answers, taken off; None for an older one."""
