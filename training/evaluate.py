@@ -300,13 +300,17 @@ def seed_system(model: OnnxModel, seed_model: Any, config: SuggestConfig) -> Sys
                     line_ids.append(model.lm.ids.get(t.norm, model.lm.unk_id))
             yield start, out
 
+    # Lines repeat within a document, rarely across documents; the memo holds at most
+    # SCORE_BLOCK probabilities (4096 rows of a 20k vocabulary would be 650 MB).
+    most = max(16, SCORE_BLOCK // max(1, len(model.vocab)))
+
     def context_dist_ids(line_ids: list[int]) -> np.ndarray:
         key = tuple(line_ids)
         hit = memo.get(key)
         if hit is None:
-            if len(memo) > 4096:  # lines repeat within a document, rarely across documents
+            if len(memo) >= most:
                 memo.clear()
-            hit = memo[key] = seed_model.line_distributions(list(key))[-1]
+            hit = memo[key] = seed_model.next_distribution(list(key))
         return hit
 
     pred = RankedPredictor("seed", model.vocab, context_dist, strip_size=config.strip_size,

@@ -114,3 +114,24 @@ def test_evaluating_a_long_document_stays_within_bounds(tmp_path):
     got = run_stage("evaluate", tmp_path)
     assert got["vocab"] == 20_000 and got["perplexity"] is not None
     assert got["growth_mb"] < 300, got
+
+
+def test_seed_baseline_computes_only_the_row_it_is_asked_for():
+    # The evaluator's seed baseline used to compute [line length + 1, V] to read the last row,
+    # and memoised 4096 such rows (650 MB at 20k words); it now asks for the last row alone.
+    import numpy as np
+
+    from training.seed_baseline import SeedConfig, SeedModel
+
+    rng = np.random.default_rng(0)
+    v, e, h = 300, 6, 7
+
+    def weights(*shape):
+        return rng.normal(size=shape).astype(np.float32)
+
+    seed = SeedModel(weights(v, e), weights(4 * h, e), weights(4 * h, h), weights(4 * h),
+                     weights(v, h), weights(v), SeedConfig())
+    for line in ([], [3], [3, 4, 5, 9, 250]):
+        want = seed.line_distributions(line)[-1]
+        got = seed.next_distribution(line)
+        assert got.shape == (v,) and np.allclose(got, want, rtol=1e-5, atol=1e-9)
