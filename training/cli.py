@@ -289,7 +289,10 @@ def _make_it(checkpoint: Path, args: argparse.Namespace, out: Path) -> str:
 def _failed_after_training(exc: BaseException, checkpoint: Path, args: argparse.Namespace,
                            out: Path) -> int:
     """A step after training failed (memory, disk, a bug): the run is not lost, say where."""
-    if isinstance(exc, MemoryError):
+    # PyTorch reports a failed allocation as a RuntimeError ("DefaultCPUAllocator: can't
+    # allocate memory"), numpy as a MemoryError.
+    if isinstance(exc, MemoryError) or (isinstance(exc, RuntimeError)
+                                        and "allocate memory" in str(exc)):
         what, status = "out of memory after training", EXIT_ERROR
     elif isinstance(exc, TrainError):
         what, status = str(exc), EXIT_ERROR

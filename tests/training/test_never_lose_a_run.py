@@ -30,11 +30,14 @@ import training.export, training.train
 how = sys.argv[1]
 def fail(*args, **kwargs):
     if how == "memory":
-        raise MemoryError()
+        raise MemoryError()  # numpy's way
+    if how == "torch-memory":
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: "
+                           "can't allocate memory: you tried to allocate 6400000000 bytes.")
     if how == "disk":
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), kwargs.get("path", "m.onnx"))
     os.kill(os.getpid(), signal.SIGKILL)
-if how == "memory":
+if how.endswith("memory"):
     training.train.fit_ngram = fail  # the trigram's fit, where 1 MB corpora ran out of memory
 else:
     training.export.to_onnx = fail  # the export itself
@@ -78,6 +81,7 @@ def check_model(path: Path) -> dict:
 @pytest.mark.slow
 @pytest.mark.parametrize(("how", "message"), [
     ("memory", "caminho-train: error: out of memory after training"),
+    ("torch-memory", "caminho-train: error: out of memory after training"),
     ("disk", "caminho-train: error: No space left on device"),
 ])
 def test_a_failure_after_training_leaves_a_model_to_export(cli, tmp_path, how, message):
