@@ -106,7 +106,11 @@ class ProgressBar:
         if message:
             self.stream.write(message + "\n")
         self.stream.flush()
+        # A second close (the CLI closes once training is over and again on its way out)
+        # writes nothing more.
         self._last_line = ""
+        self._last_draw = 0.0
+        self._drawn_len = 0
 
     def _draw(self, line: str) -> None:
         pad = max(0, self._drawn_len - len(line))
