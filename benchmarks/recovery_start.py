@@ -25,9 +25,9 @@ import os, resource, sys, time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from editor.recovery import AutoSaver, RecoveryStore, offer_recovery, recovery_dir
-from editor.settings import Settings
-from editor.window import MainWindow
+from editor.ui.recovery import AutoSaver, RecoveryStore, offer_recovery, recovery_dir
+from editor.ui.settings import Settings
+from editor.ui.window import MainWindow
 window = MainWindow(Settings())
 window.ask_user = lambda *a, **k: "cancel"
 window.show_error = lambda *a, **k: None
@@ -41,7 +41,8 @@ print(f"{took:.3f} {peak:.0f}")
 
 
 def make_file(folder: Path, megabytes: int) -> Path:
-    from editor import recovery  # noqa: PLC0415 (only MAGIC and SUFFIX, the same in every version)
+    # Only MAGIC and SUFFIX, the same in every version.
+    from editor.ui import recovery  # noqa: PLC0415
 
     folder.mkdir(parents=True, mode=0o700)
     length = megabytes << 20

@@ -19,7 +19,7 @@ def ngram_bomb_model(tmp_path):
     import numpy as np
     import onnx
 
-    from editor.resources import bundled_model_path
+    from editor.core.resources import bundled_model_path
 
     def member(zf: zipfile.ZipFile, name: str, array: np.ndarray) -> None:
         with zf.open(f"{name}.npy", "w") as out:

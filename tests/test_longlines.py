@@ -1,4 +1,4 @@
-"""Finding lines too long to edit, and breaking them (editor/longlines.py), without Qt."""
+"""Finding lines too long to edit, and breaking them (editor/core/longlines.py), without Qt."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from editor.longlines import LongLines, break_long_lines, find_long_lines
+from editor.core.longlines import LongLines, break_long_lines, find_long_lines
 
 
 def brute_force(text: str, limit: int) -> LongLines | None:

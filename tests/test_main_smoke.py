@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from editor.app import build_parser, startup_model
-from editor.settings import CONFIG_DIR_ENV, Settings
+from editor.ui.settings import CONFIG_DIR_ENV, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,8 +10,8 @@ import onnx
 import pytest
 from onnx import TensorProto, helper
 
-from editor.lm import FORMAT_VERSION, LanguageModel, ModelError
-from editor.resources import bundled_model_path
+from editor.core.lm import FORMAT_VERSION, LanguageModel, ModelError
+from editor.core.resources import bundled_model_path
 
 BUNDLED = bundled_model_path()
 

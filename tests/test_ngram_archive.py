@@ -18,10 +18,10 @@ import zipfile
 import numpy as np
 import pytest
 
-from editor.lm import LanguageModel
-from editor.npz import ArchiveError, read_npz
-from editor.resources import bundled_model_path
-from editor.suggest import NgramError, NgramModel, Suggester
+from editor.core.lm import LanguageModel
+from editor.core.npz import ArchiveError, read_npz
+from editor.core.resources import bundled_model_path
+from editor.core.suggest import NgramError, NgramModel, Suggester
 from training.kneser_ney import estimate
 
 BUNDLED = bundled_model_path()

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from editor.context import CHUNK, WINDOW, ContextTracker, context_window
-from editor.lm import LanguageModel
-from editor.resources import bundled_model_path, poem_corpus_path
-from editor.suggest import SuggestConfig, Suggester, split_ghost_word
-from editor.tokenizer import DOC, NEWLINE, tokenize
+from editor.core.context import CHUNK, WINDOW, ContextTracker, context_window
+from editor.core.lm import LanguageModel
+from editor.core.resources import bundled_model_path, poem_corpus_path
+from editor.core.suggest import SuggestConfig, Suggester, split_ghost_word
+from editor.core.tokenizer import DOC, NEWLINE, tokenize
 
 POEM = poem_corpus_path().read_text(encoding="utf-8")
 

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from editor.resources import poem_corpus_path
-from editor.tokenizer import (
+from editor.core.resources import poem_corpus_path
+from editor.core.tokenizer import (
     NEWLINE,
     detokenize,
     is_sentence_start,

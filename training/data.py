@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from editor.tokenizer import DOC, NEWLINE, SPECIALS, UNK, Token, is_sentence_start, tokenize
+from editor.core.tokenizer import DOC, NEWLINE, SPECIALS, UNK, Token, is_sentence_start, tokenize
 from training.errors import CorpusError
 
 MIN_TOKENS = 10  # fewer than this is not something a language model can learn from
@@ -41,7 +41,7 @@ def read_text(path: str | Path) -> str:
         if stat.S_ISDIR(info.st_mode):
             raise CorpusError(f"{path} is a directory; give the text files inside it")
         if not stat.S_ISREG(info.st_mode):
-            # Checked before opening, as the editor does (editor/fileio.py): opening a FIFO
+            # Checked before opening, as the editor does (editor/core/fileio.py): opening a FIFO
             # waits for a writer for ever, and /dev/zero never ends.
             raise CorpusError(f"{path} is not a regular file (a pipe, device or socket); "
                               "give a text file")

@@ -1,7 +1,7 @@
 """`caminho-train evaluate`: a model's predictions measured through the editor's own engine.
 
-The model file is loaded with `editor.lm.LanguageModel` and suggestions come from
-`editor.suggest.Suggester`, so what is measured is exactly what a writer gets in the editor
+The model file is loaded with `editor.core.lm.LanguageModel` and suggestions come from
+`editor.core.suggest.Suggester`, so what is measured is exactly what a writer gets in the editor
 (strip, ghost text, in-document learning, capitalisation rules), with onnxruntime and no torch.
 
 Per document (a file, or the parts between `--doc-separator` lines), from its start:
@@ -39,9 +39,9 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from editor.lm import LanguageModel, ModelError
-from editor.suggest import SuggestConfig, Suggester
-from editor.tokenizer import (
+from editor.core.lm import LanguageModel, ModelError
+from editor.core.suggest import SuggestConfig, Suggester
+from editor.core.tokenizer import (
     DOC,
     NEWLINE,
     UNK,

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from editor.tokenizer import DOC, NEWLINE, TOKENIZER_VERSION, UNK
+from editor.core.tokenizer import DOC, NEWLINE, TOKENIZER_VERSION, UNK
 from training.checkpoint import atomic_write, load_checkpoint
 from training.errors import CheckpointError, ExportError
 from training.model import ExportableLSTM, LanguageModel, ModelConfig

@@ -10,7 +10,7 @@ It reads the same token stream as the LSTM: every document is `<doc>` + its toke
 numbers, punctuation, line breaks) and closes with `<doc>`, over the same vocabulary (anything
 outside it is `<unk>`), so the two models' perplexities count the same tokens.
 
-The estimate is an `editor.suggest.NgramModel`: the editor looks the same tables up when a
+The estimate is an `editor.core.suggest.NgramModel`: the editor looks the same tables up when a
 model file carries them (`caminho-train train` adds them for corpora with a validation split),
 and the evaluator's baseline queries exactly that code. `next_distribution(context)` gives
 P(next | two previous tokens) over the whole vocabulary; the keystroke simulator ranks words
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from editor.suggest import NGRAM_KEY, NgramModel, NgramRows
+from editor.core.suggest import NGRAM_KEY, NgramModel, NgramRows
 
 ORDER = 3
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from editor.tokenizer import NEWLINE, Token
+from editor.core.tokenizer import NEWLINE, Token
 
 
 @dataclass(frozen=True)

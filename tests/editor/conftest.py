@@ -14,8 +14,8 @@ import pytest
 from PySide6.QtCore import QStandardPaths
 
 from editor.app import build_window
-from editor.settings import CONFIG_DIR_ENV, Settings
-from editor.window import MainWindow
+from editor.ui.settings import CONFIG_DIR_ENV, Settings
+from editor.ui.window import MainWindow
 
 
 @pytest.fixture(autouse=True)

@@ -11,9 +11,9 @@ from PySide6.QtCore import QPoint, QPointF, QRect, Qt
 from PySide6.QtGui import QImage, QTextCursor, QWheelEvent
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
 
-from editor.settings import Settings
-from editor.strip import strip_shortcuts
-from editor.window import MainWindow
+from editor.ui.settings import Settings
+from editor.ui.suggestions.strip import strip_shortcuts
+from editor.ui.window import MainWindow
 
 FILLER = "uma linha de texto que vem antes\n"
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from editor import fileio
-from editor.fileio import DEFAULT_FORMAT, FileError, FileFormat, decode, encode
+from editor.core import fileio
+from editor.core.fileio import DEFAULT_FORMAT, FileError, FileFormat, decode, encode
 
 
 def leftovers(folder: Path) -> list[str]:

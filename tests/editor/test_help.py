@@ -11,12 +11,12 @@ import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QKeySequence, QTextDocument
 
-from editor import resources
 from editor.app import version
-from editor.help import HelpMenu, describe_model
-from editor.statusbar import ELLIPSIS, ElidingStatusBar, elide_words
-from editor.training_ui import UserFeatures
-from editor.window import MainWindow
+from editor.core import resources
+from editor.ui.help import HelpMenu, describe_model
+from editor.ui.statusbar import ELLIPSIS, ElidingStatusBar, elide_words
+from editor.ui.training_ui import UserFeatures
+from editor.ui.window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,11 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from editor import insight
-from editor.lm import LanguageModel
-from editor.resources import bundled_model_path, poem_corpus_path
-from editor.suggest import Suggester, softmax
-from editor.tokenizer import DOC, tokenize
+from editor.core import insight
+from editor.core.lm import LanguageModel
+from editor.core.resources import bundled_model_path, poem_corpus_path
+from editor.core.suggest import Suggester, softmax
+from editor.core.tokenizer import DOC, tokenize
 
 POEM = poem_corpus_path().read_text(encoding="utf-8")
 SECOND_NUNCA = "Nunca me esquecerei ".join(POEM.split("Nunca me esquecerei ")[:2] + [""])

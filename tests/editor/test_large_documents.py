@@ -19,12 +19,12 @@ import pytest
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication
 
-from editor import recovery
 from editor.app import build_window
-from editor.recovery import autosaver
-from editor.resources import poem_corpus_path
-from editor.settings import CONFIG_DIR_ENV, Settings
-from editor.window import MainWindow
+from editor.core.resources import poem_corpus_path
+from editor.ui import recovery
+from editor.ui.recovery import autosaver
+from editor.ui.settings import CONFIG_DIR_ENV, Settings
+from editor.ui.window import MainWindow
 
 LINES = 200_000
 # One key must not cost anything like reading the document (~0.3 s for these 14 MB).
@@ -189,7 +189,7 @@ def one_line_file(folder: Path, chars: int) -> tuple[Path, str]:
 
 def test_a_huge_line_opens_as_a_copy_with_lines_broken_and_types_fast(
         qtbot, open_window, prompts, tmp_path) -> None:
-    from editor.longlines import PIECE_CHARS
+    from editor.core.longlines import PIECE_CHARS
 
     w = open_window()
     path, text = one_line_file(tmp_path, 1_200_000)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QTextCursor
 
-from editor import fileio
-from editor.settings import Settings
-from editor.window import MainWindow
+from editor.core import fileio
+from editor.ui.settings import Settings
+from editor.ui.window import MainWindow
 
 IS_ROOT = hasattr(os, "getuid") and os.getuid() == 0
 

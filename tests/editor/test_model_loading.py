@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from editor.lm import LanguageModel, ModelError
-from editor.resources import bundled_model_path
-from editor.service import explain_load_error
-from editor.window import MainWindow
+from editor.core.lm import LanguageModel, ModelError
+from editor.core.resources import bundled_model_path
+from editor.core.service import explain_load_error
+from editor.ui.window import MainWindow
 
 POEM_MODEL = "no-meio-do-caminho.onnx"
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from editor import models
-from editor.models import ModelRegistry, RegistryError, safe_name
-from editor.models_dialog import ModelsDialog, describe_accuracy, describe_size
-from editor.resources import bundled_model_path
-from editor.training_ui import UserFeatures, models_dir
-from editor.window import MainWindow
+from editor.core import models
+from editor.core.models import ModelRegistry, RegistryError, safe_name
+from editor.core.resources import bundled_model_path
+from editor.ui.models_dialog import ModelsDialog, describe_accuracy, describe_size
+from editor.ui.training_ui import UserFeatures, models_dir
+from editor.ui.window import MainWindow
 
 BUNDLED = bundled_model_path()
 

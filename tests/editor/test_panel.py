@@ -6,13 +6,13 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QImage, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit
 
-from editor import insight
-from editor.lm import LanguageModel
-from editor.panel import FRAME_MS, InsightPanel, screenshot
-from editor.resources import bundled_model_path, poem_corpus_path
-from editor.suggest import Suggester
-from editor.tint import apply_tint, clear_tint, tinted, token_spans
-from editor.tokenizer import DOC, tokenize
+from editor.core import insight
+from editor.core.lm import LanguageModel
+from editor.core.resources import bundled_model_path, poem_corpus_path
+from editor.core.suggest import Suggester
+from editor.core.tokenizer import DOC, tokenize
+from editor.ui.insight.panel import FRAME_MS, InsightPanel, screenshot
+from editor.ui.insight.tint import apply_tint, clear_tint, tinted, token_spans
 
 POEM = poem_corpus_path().read_text(encoding="utf-8")
 

@@ -7,11 +7,11 @@ import shutil
 import pytest
 from PySide6.QtCore import Qt
 
-from editor.preferences import PreferencesDialog
-from editor.resources import bundled_model_path
-from editor.settings import Settings
-from editor.training_ui import UserFeatures, models_dir
-from editor.window import MainWindow
+from editor.core.resources import bundled_model_path
+from editor.ui.preferences import PreferencesDialog
+from editor.ui.settings import Settings
+from editor.ui.training_ui import UserFeatures, models_dir
+from editor.ui.window import MainWindow
 
 
 @pytest.fixture

@@ -18,13 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from editor import recovery, safefs
-from editor.fileio import DEFAULT_FORMAT
-from editor.recovery import AutoSaver, RecoveryStore, autosaver, offer_recovery, recovery_dir
-from editor.safefs import UnsafeFolderError, ensure_private_folder, private_folder
-from editor.training_ui import UserFeatures, data_dir
-from editor.userwords import UserWords
-from editor.window import MainWindow
+from editor.core import safefs
+from editor.core.fileio import DEFAULT_FORMAT
+from editor.core.safefs import UnsafeFolderError, ensure_private_folder, private_folder
+from editor.core.userwords import UserWords
+from editor.ui import recovery
+from editor.ui.recovery import AutoSaver, RecoveryStore, autosaver, offer_recovery, recovery_dir
+from editor.ui.training_ui import UserFeatures, data_dir
+from editor.ui.window import MainWindow
 
 FAST = {"idle_ms": 50, "max_delay_ms": 200}
 STRANGER = 4242  # a uid that is not ours

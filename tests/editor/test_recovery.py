@@ -25,10 +25,11 @@ from hypothesis import strategies as st
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit
 
-from editor import fileio, recovery
 from editor.app import build_window
-from editor.fileio import DEFAULT_FORMAT, FileFormat
-from editor.recovery import (
+from editor.core import fileio
+from editor.core.fileio import DEFAULT_FORMAT, FileFormat
+from editor.ui import recovery
+from editor.ui.recovery import (
     AutoSaver,
     DocumentMirror,
     RecoveryError,
@@ -39,8 +40,8 @@ from editor.recovery import (
     process_identity,
     recovery_dir,
 )
-from editor.textedit import document_text
-from editor.window import MainWindow
+from editor.ui.textedit import document_text
+from editor.ui.window import MainWindow
 
 FAST = {"idle_ms": 80, "max_delay_ms": 400}
 

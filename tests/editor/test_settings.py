@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from editor.settings import DEFAULTS, MAX_RECENT_FILES, Settings
+from editor.ui.settings import DEFAULTS, MAX_RECENT_FILES, Settings
 
 
 def reread_in_new_process(config_dir: Path, key: str) -> str:
     """What a fresh process reads: QSettings objects in one process share a cache, which
     would hide the INI file's string-typed values."""
-    code = f"from editor.settings import Settings; print(repr(Settings().get({key!r})))"
+    code = f"from editor.ui.settings import Settings; print(repr(Settings().get({key!r})))"
     out = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,

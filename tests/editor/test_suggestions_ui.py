@@ -14,8 +14,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent, QTextCursor
 from PySide6.QtWidgets import QApplication
 
-from editor.resources import poem_corpus_path
-from editor.window import MainWindow
+from editor.core.resources import poem_corpus_path
+from editor.ui.window import MainWindow
 
 POEM = poem_corpus_path().read_text(encoding="utf-8")
 
@@ -152,8 +152,8 @@ def test_stale_results_are_never_shown(qtbot, win):
     ctl = win.suggestions
     shown = ctl.strip.words()
     # A result made for an older revision arrives late: it must be dropped.
-    from editor.service import Result
-    from editor.suggest import Candidate, Suggestions
+    from editor.core.service import Result
+    from editor.core.suggest import Candidate, Suggestions
 
     old = Suggestions(candidates=[Candidate("velho", "velho", 0.9, "model")], ghost=["velho"])
     ctl._on_result(Result(ctl.revision - 1, old, 0.1, 0.1))
@@ -222,7 +222,7 @@ def test_a_model_whose_ngram_is_a_zip_bomb_loads_without_it_and_says_so(
 def test_a_slow_model_load_never_blocks_typing(qtbot, app_window, monkeypatch):
     # Models load on the suggestion worker: a load stuck on a slow disk must leave the
     # window typing (a load on the GUI thread would hold the keys until it finished).
-    from editor import service
+    from editor.core import service
 
     release = threading.Event()
     real_load = service.LanguageModel.load

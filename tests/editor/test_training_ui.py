@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QColor
 
-from editor import trainer, training_ui
-from editor.resources import bundled_model_path
-from editor.trainer import (
+from editor.core import trainer
+from editor.core.resources import bundled_model_path
+from editor.core.trainer import (
     FINISH_S,
     INSTALL_COMMAND,
     MAX_EPOCHS,
@@ -35,8 +35,9 @@ from editor.trainer import (
     stop_reason,
     time_left,
 )
-from editor.training_ui import TrainDialog, UserFeatures, models_dir
-from editor.window import MainWindow
+from editor.ui import training_ui
+from editor.ui.training_ui import TrainDialog, UserFeatures, models_dir
+from editor.ui.window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[2]
 

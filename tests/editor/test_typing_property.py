@@ -13,7 +13,7 @@ input-method commits, cursor keys, Backspace, undo, and every way of accepting a
 - ghost text shows only where nothing follows on the line.
 
 Non-ASCII can't go through qtbot.keyClicks, so keys are QKeyEvents with text, sent the way the
-window system delivers them (editor.probe.press).
+window system delivers them (editor.ui.probe.press).
 """
 
 from __future__ import annotations
@@ -31,16 +31,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication
 
-from editor import service
 from editor.app import build_window
-from editor.context import ContextTracker
-from editor.controller import utf16_len
-from editor.lm import LanguageModel
-from editor.probe import press
-from editor.resources import bundled_model_path
-from editor.suggest import split_ghost_word
-from editor.tokenizer import normalize, split_partial
-from editor.window import MainWindow
+from editor.core import service
+from editor.core.context import ContextTracker
+from editor.core.lm import LanguageModel
+from editor.core.resources import bundled_model_path
+from editor.core.suggest import split_ghost_word
+from editor.core.tokenizer import normalize, split_partial
+from editor.ui.probe import press
+from editor.ui.suggestions.controller import utf16_len
+from editor.ui.window import MainWindow
 
 NO = Qt.KeyboardModifier.NoModifier
 ALT = Qt.KeyboardModifier.AltModifier

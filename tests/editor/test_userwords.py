@@ -10,11 +10,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 
-from editor import userwords as uw
-from editor.settings import Settings
-from editor.training_ui import UserFeatures, data_dir
-from editor.userwords import TypedWords, UserWords, word_norms
-from editor.window import MainWindow
+from editor.core import userwords as uw
+from editor.core.userwords import TypedWords, UserWords, word_norms
+from editor.ui.settings import Settings
+from editor.ui.training_ui import UserFeatures, data_dir
+from editor.ui.window import MainWindow
 
 # --- Qt-free ----------------------------------------------------------------------------------
 

@@ -15,9 +15,9 @@ from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QTextCursor
 from PySide6.QtWidgets import QApplication
 
-from editor import fileio
-from editor.settings import Settings
-from editor.window import MainWindow
+from editor.core import fileio
+from editor.ui.settings import Settings
+from editor.ui.window import MainWindow
 
 
 def type_at_end(qtbot, window: MainWindow, text: str) -> None:

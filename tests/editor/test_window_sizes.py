@@ -10,10 +10,10 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtTest import QTest
 
 from editor.app import build_parser, build_window
-from editor.models_dialog import COLUMNS, ModelsDialog
-from editor.resources import bundled_model_path
-from editor.training_ui import UserFeatures, models_dir
-from editor.window import MainWindow
+from editor.core.resources import bundled_model_path
+from editor.ui.models_dialog import COLUMNS, ModelsDialog
+from editor.ui.training_ui import UserFeatures, models_dir
+from editor.ui.window import MainWindow
 
 
 def text_share(w: MainWindow) -> float:

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from editor.tokenizer import DOC, tokenize
+from editor.core.tokenizer import DOC, tokenize
 from training.evaluate import OnnxModel, evaluate_text, recite
 
 
@@ -61,6 +61,6 @@ def test_metadata_describes_the_run(model):
 
 
 def test_editor_loads_the_bundled_model(bundled_model):
-    lm = pytest.importorskip("editor.lm")
+    lm = pytest.importorskip("editor.core.lm")
     loaded = lm.LanguageModel.load(bundled_model)
     assert loaded.info.vocab[:2] == ["<unk>", "<doc>"]

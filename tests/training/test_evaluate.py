@@ -141,7 +141,7 @@ def test_cli_json_fields(cli, bundled_model, poem_path):
 
 def test_seed_baseline_round_trip(tmp_path, poem_model, poem_path):
     pytest.importorskip("torch")
-    from editor.tokenizer import tokenize
+    from editor.core.tokenizer import tokenize
     from training.seed_baseline import SeedConfig, SeedModel, train_seed, training_lines
 
     poem = poem_path.read_text(encoding="utf-8")

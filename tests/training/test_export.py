@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from editor.tokenizer import TOKENIZER_VERSION
+from editor.core.tokenizer import TOKENIZER_VERSION
 from training.errors import ExportError
 from training.export import (
     INPUT_NAMES,
@@ -120,7 +120,7 @@ def test_metadata(exported):
 
 
 def test_editor_accepts_the_file(exported):
-    lm = pytest.importorskip("editor.lm")
+    lm = pytest.importorskip("editor.core.lm")
     _, path = exported
     model = lm.LanguageModel.load(path)
     assert model.info.vocab_size == 40 and model.info.layers == 2 and model.info.hidden == 16

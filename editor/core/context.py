@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from editor.lm import LanguageModel
+from editor.core.lm import LanguageModel
 
 # The window's start snaps to multiples of CHUNK characters, so it moves once per CHUNK typed,
 # not on every keystroke; the model then sees between WINDOW - CHUNK and WINDOW characters.

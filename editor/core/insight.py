@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from editor.context import ContextTracker
-from editor.lm import GATE_NAMES, LanguageModel
-from editor.suggest import Suggestions, softmax
-from editor.tokenizer import DOC, SPECIALS, Token, normalize, tokenize
+from editor.core.context import ContextTracker
+from editor.core.lm import GATE_NAMES, LanguageModel
+from editor.core.suggest import Suggestions, softmax
+from editor.core.tokenizer import DOC, SPECIALS, Token, normalize, tokenize
 
 # What a heatmap can show: key -> label. Gates keep the model's order (input, forget, candidate, output).
 KINDS: dict[str, str] = {

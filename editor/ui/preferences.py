@@ -2,7 +2,7 @@
 
 The suggestion controller and the window already follow `Settings.changed`, so a change shows
 while the dialog is still open and there is no OK/Apply to forget. Word lists live in
-`UserWords` (editor/userwords.py), not in the settings file.
+`UserWords` (editor/core/userwords.py), not in the settings file.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from editor.models import ModelRegistry
-from editor.settings import Settings
-from editor.userwords import UserWords
+from editor.core.models import ModelRegistry
+from editor.core.userwords import UserWords
+from editor.ui.settings import Settings
 
 ACCEPT_KEYS = (("Tab", "Tab"), ("Right", "Right arrow"), ("End", "End"))
 

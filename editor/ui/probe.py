@@ -16,7 +16,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
-from editor.window import MainWindow
+from editor.ui.window import MainWindow
 
 # Escapes in the typed text that press a key instead of typing a character.
 ESCAPES = {

@@ -34,23 +34,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from editor import fileio
-from editor.controller import SuggestionController
-from editor.fileio import DEFAULT_FORMAT, FileError, FileFormat, display_name
-from editor.find import FindBar, find_text
-from editor.longlines import (
+from editor.core import fileio
+from editor.core.fileio import DEFAULT_FORMAT, FileError, FileFormat, display_name
+from editor.core.longlines import (
     AS_IS_MAX_CHARS,
     PIECE_CHARS,
     LongLines,
     break_long_lines,
     find_long_lines,
 )
-from editor.resources import bundled_model_path
-from editor.service import ModelStatus
-from editor.settings import Settings
-from editor.statusbar import ElidingStatusBar
-from editor.strip import SuggestionStrip
-from editor.textedit import CaminhoTextEdit, insert_text
+from editor.core.resources import bundled_model_path
+from editor.core.service import ModelStatus
+from editor.ui.find import FindBar, find_text
+from editor.ui.settings import Settings
+from editor.ui.statusbar import ElidingStatusBar
+from editor.ui.suggestions.controller import SuggestionController
+from editor.ui.suggestions.strip import SuggestionStrip
+from editor.ui.textedit import CaminhoTextEdit, insert_text
 
 log = logging.getLogger(__name__)
 
@@ -937,7 +937,7 @@ class MainWindow(QMainWindow):
         if path is not None:
             self.load_model(path)
 
-    # --- crash recovery (editor/recovery.py) -------------------------------------------
+    # --- crash recovery (editor/ui/recovery.py) -------------------------------------------
 
     def restore_document(self, path: Path | None, text: str, fmt: FileFormat) -> None:
         """Show text recovered after a crash: it belongs to `path`, but is unsaved until the

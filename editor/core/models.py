@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from editor.lm import LanguageModel, ModelError
+from editor.core.lm import LanguageModel, ModelError
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,10 @@ def _entry_from_facts(path: Path, kind: str, size: int, file_date: str,
 
 
 class ModelRegistry:
-    """Lists, renames and deletes models; knows the default. `settings` is editor.settings.Settings."""
+    """Lists, renames and deletes models; knows the default.
+
+    `settings` is editor.ui.settings.Settings (duck-typed: this module stays Qt-free).
+    """
 
     def __init__(self, folder: Path | str, bundled: Path | None, settings: SettingsLike) -> None:
         self.folder = Path(folder)

@@ -15,8 +15,8 @@ from PySide6.QtCore import QPoint
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor, QTextFormat
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit
 
-from editor.insight import Scale, colorize
-from editor.tokenizer import Token
+from editor.core.insight import Scale, colorize
+from editor.core.tokenizer import Token
 
 # A property id of our own in Qt's user range marks the tint's selections.
 TINT_PROPERTY = int(QTextFormat.Property.UserProperty) + 0x7A1

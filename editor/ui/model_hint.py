@@ -11,11 +11,11 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QLabel, QMainWindow
 
-from editor.lm import ModelInfo
-from editor.resources import bundled_model_path
-from editor.service import ModelStatus
-from editor.textedit import CaminhoTextEdit
-from editor.tokenizer import is_word_norm
+from editor.core.lm import ModelInfo
+from editor.core.resources import bundled_model_path
+from editor.core.service import ModelStatus
+from editor.core.tokenizer import is_word_norm
+from editor.ui.textedit import CaminhoTextEdit
 
 TRAIN_HINT = "train one on your writing: Model → Train on Documents…"
 

@@ -1,7 +1,7 @@
 """The insight panel: a dock that shows, live, what the LSTM holds while you type.
 
 Views (tabs): State heatmap, Next word, Unit trace, Memory (occlusion), Gates, Pin & compare.
-Every number comes from `editor.insight` fed with the arrays of the onnxruntime run that made
+Every number comes from `editor.core.insight` fed with the arrays of the onnxruntime run that made
 the suggestions; the widgets here only draw and forward clicks.
 
 Cost rules: `show_suggestions` only stores and arms a ~16 ms single-shot timer, so a burst of
@@ -69,8 +69,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from editor import insight
-from editor.insight import (
+from editor.core import insight
+from editor.core.insight import (
     KINDS,
     ROW_SORTS,
     DocumentRunner,
@@ -79,9 +79,9 @@ from editor.insight import (
     PinnedState,
     Scale,
 )
-from editor.lm import GATE_NAMES, LanguageModel
-from editor.suggest import Suggestions
-from editor.tint import clear_tint, tint_document
+from editor.core.lm import GATE_NAMES, LanguageModel
+from editor.core.suggest import Suggestions
+from editor.ui.insight.tint import clear_tint, tint_document
 
 FRAME_MS = 16  # at most one redraw per frame
 ANALYSIS_DEBOUNCE_MS = 150  # model re-runs wait for a pause in typing

@@ -17,7 +17,7 @@ previous version; the length and checksum catch anything cut short or garbled.
 
 The files hold drafts, and Recover then Save writes them into the file they name, so the
 folder must be the user's own and private, temporary files are created exclusively and never
-through a link (editor/safefs.py), and only plain files of the user are offered. At start only
+through a link (editor/core/safefs.py), and only plain files of the user are offered. At start only
 headers are read; the text is read when the user recovers it.
 """
 
@@ -42,7 +42,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QTextCursor, QTextDocument
 from PySide6.QtWidgets import QProgressDialog
 
-from editor.fileio import (
+from editor.core.fileio import (
     MAX_FILE_BYTES,
     FileError,
     FileFormat,
@@ -50,14 +50,14 @@ from editor.fileio import (
     display_name,
     fsync_folder,
 )
-from editor.safefs import (
+from editor.core.safefs import (
     UnsafeFolderError,
     ensure_private_folder,
     owned_by_user,
     private_folder,
 )
-from editor.settings import CONFIG_DIR_ENV
-from editor.window import MainWindow
+from editor.ui.settings import CONFIG_DIR_ENV
+from editor.ui.window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -246,7 +246,7 @@ def _trusted(info: os.stat_result) -> bool:
 class RecoveryStore:
     """The recovery folder: writes, reads and checks the files, finds those left by crashes.
 
-    The folder must be the user's own and private (editor/safefs.py); `problem` says why one
+    The folder must be the user's own and private (editor/core/safefs.py); `problem` says why one
     was refused or why files in it were passed over, for the window to tell the user.
     """
 
@@ -665,7 +665,7 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, UnsafeFolderError):
         return f"the recovery folder {exc.folder} was not used: {exc.reason}"
     if isinstance(exc, OSError):
-        from editor.fileio import _os_error  # noqa: PLC0415 (one wording for every I/O error)
+        from editor.core.fileio import _os_error  # noqa: PLC0415 (one wording for every I/O error)
 
         return _os_error(Path(exc.filename or "recovery"), exc, "auto-saving").reason
     return str(exc) or type(exc).__name__
@@ -934,7 +934,7 @@ def _offer_export(window: MainWindow, store: RecoveryStore, info: RecoveryInfo, 
         window.show_status(window.tr("Cancelled; the recovered text is kept for next time."))
         return
     except OSError as exc:
-        from editor.fileio import _os_error  # noqa: PLC0415 (one wording for every I/O error)
+        from editor.core.fileio import _os_error  # noqa: PLC0415 (one wording for every I/O error)
 
         window.show_error(window.tr("Could not save"),
                           window.tr("Could not save the recovered text to {0}: {1}.").format(

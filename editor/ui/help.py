@@ -1,7 +1,7 @@
 """Help menu: About (version, model, credits and licences), Keyboard Shortcuts, User Guide.
 
 Everything here works offline and from the frozen bundle: the guide is README.md read from
-disk (editor/resources.py says where), the shortcut list is read from the window's own actions
+disk (editor/core/resources.py says where), the shortcut list is read from the window's own actions
 when the dialog opens, so it cannot drift from what the keys really do.
 """
 
@@ -29,12 +29,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from editor.resources import user_guide_path
-from editor.strip import SLOT_OF_RANK
+from editor.core.resources import user_guide_path
+from editor.ui.suggestions.strip import SLOT_OF_RANK
 
 if TYPE_CHECKING:
-    from editor.controller import SuggestionController
-    from editor.window import MainWindow
+    from editor.ui.suggestions.controller import SuggestionController
+    from editor.ui.window import MainWindow
 
 
 # --- credits ---------------------------------------------------------------------------------

@@ -5,13 +5,16 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+# The repository root when running from a checkout (editor/core/resources.py is three levels down).
+SOURCE_TREE = Path(__file__).resolve().parents[2]
+
 
 def resources_dir() -> Path:
     """The folder holding the corpus, the bundled models and the icons."""
     if getattr(sys, "frozen", False):
         # PyInstaller unpacks data next to the executable's internals (_MEIPASS).
         return Path(getattr(sys, "_MEIPASS", Path(sys.executable).parent)) / "resources"
-    source_tree = Path(__file__).resolve().parent.parent / "resources"
+    source_tree = SOURCE_TREE / "resources"
     if source_tree.is_dir():
         return source_tree
     # An installed wheel ships resources/ as the `caminho_resources` package.
@@ -45,7 +48,7 @@ def user_guide_path() -> Path | None:
     if bundled.is_file():
         return bundled
     if not getattr(sys, "frozen", False):
-        source_tree = Path(__file__).resolve().parent.parent
+        source_tree = SOURCE_TREE
         readme = source_tree / "README.md"
         # Only beside our own resources/: site-packages may hold some other project's README.
         if (source_tree / "resources").is_dir() and readme.is_file():

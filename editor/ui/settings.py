@@ -32,7 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "ghost_max_words": 4,
     "accept_key": "Tab",
     "panel_visible": True,
-    "user_dictionary": True,  # remember words the user types often (editor/userwords.py)
+    "user_dictionary": True,  # remember words the user types often (editor/core/userwords.py)
     "window_geometry": None,  # bytes from QWidget.saveGeometry()
     "panel_width": 0,  # pixels, as the writer left the split; 0: a third of the window
 }

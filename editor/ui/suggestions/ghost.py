@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QRect, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette
 
-from editor.textedit import CaminhoTextEdit
+from editor.ui.textedit import CaminhoTextEdit
 
 NEWLINE_GLYPH = " ⏎"
 # Below this much room left of the right edge the ghost goes to the start of the next line.

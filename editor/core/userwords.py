@@ -3,7 +3,7 @@
 Both live in one JSON file in the user's data folder, written atomically, so they survive
 restarts and a crash mid-write never loses them. The words are the user's own writing: the
 file is 0600 in a 0700 folder, and one that belongs to someone else is never read. Words are kept as the model's norms
-(`editor.tokenizer.normalize`), the form `Suggester.blocked` and `Suggester.extra_words` use.
+(`editor.core.tokenizer.normalize`), the form `Suggester.blocked` and `Suggester.extra_words` use.
 
 The dictionary counts the words the user writes (`TypedWords` gathers them edit by edit), and
 feeds the suggester only words typed at least `MIN_COUNT` times that the
@@ -23,8 +23,8 @@ from collections import Counter
 from collections.abc import Callable, Container, Iterable
 from pathlib import Path
 
-from editor.safefs import UnsafeFolderError, make_private, private_folder
-from editor.tokenizer import SPECIALS, is_word_norm, normalize, tokenize
+from editor.core.safefs import UnsafeFolderError, make_private, private_folder
+from editor.core.tokenizer import SPECIALS, is_word_norm, normalize, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def write_json_atomic(path: Path, data: object) -> None:
 
     The folder must be the user's own and private, the file is 0600 (it holds words the user
     typed), and the temporary file is created exclusively, never through a planted link
-    (editor/safefs.py); UnsafeFolderError for a folder that can't be trusted."""
+    (editor/core/safefs.py); UnsafeFolderError for a folder that can't be trusted."""
     payload = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
     with private_folder(path.parent) as folder:
         tmp = f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"

@@ -19,10 +19,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from editor.models import ModelEntry, ModelRegistry, RegistryError
+from editor.core.models import ModelEntry, ModelRegistry, RegistryError
 
 if TYPE_CHECKING:
-    from editor.window import MainWindow
+    from editor.ui.window import MainWindow
 
 COLUMNS = ("Name", "Trained on", "Size", "Date", "Accuracy")
 CORPUS_COLUMN = 1

@@ -17,14 +17,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from editor.lm import LanguageModel, ModelError
-from editor.suggest import SuggestConfig, Suggester, Suggestions
+from editor.core.lm import LanguageModel, ModelError
+from editor.core.suggest import SuggestConfig, Suggester, Suggestions
 
 
 @dataclass(frozen=True)
 class Request:
     revision: int  # the document revision this is for; results echo it back
-    text_before: str  # window of text before the cursor (see editor.context.context_window)
+    text_before: str  # window of text before the cursor (see editor.core.context.context_window)
     at_doc_start: bool  # whether the window starts at the start of the document
     text_after: str = ""  # a few characters after the cursor
     posted: float = 0.0  # time.perf_counter() when the key event arrived

@@ -14,13 +14,13 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QTextCursor
 
-from editor.context import context_window
-from editor.ghost import GhostText
-from editor.service import ModelStatus, Request, Result, SuggestionService
-from editor.strip import SuggestionStrip
-from editor.suggest import SuggestConfig, Suggestions, split_ghost_word
-from editor.textedit import CaminhoTextEdit
-from editor.tokenizer import needs_space, normalize, split_partial, tokenize
+from editor.core.context import context_window
+from editor.core.service import ModelStatus, Request, Result, SuggestionService
+from editor.core.suggest import SuggestConfig, Suggestions, split_ghost_word
+from editor.core.tokenizer import needs_space, normalize, split_partial, tokenize
+from editor.ui.suggestions.ghost import GhostText
+from editor.ui.suggestions.strip import SuggestionStrip
+from editor.ui.textedit import CaminhoTextEdit
 
 _DEAD_KEYS = range(0x01001250, 0x01001300)  # Qt.Key_Dead_Grave ... Qt.Key_Dead_* block
 _PUNCT_HUGGING_LEFT = frozenset(".,;:!?)")

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from editor.tokenizer import DOC, NEWLINE, TOKENIZER_VERSION, UNK
+from editor.core.tokenizer import DOC, NEWLINE, TOKENIZER_VERSION, UNK
 
 FORMAT_VERSION = 1
 REQUIRED_KEYS = ("caminho_format", "vocab", "tokenizer", "sizes")

@@ -5,7 +5,7 @@ and on opening: a 60 MB file on one line froze the window for about a minute and
 2.5 GB (issue 13 item 7; docs/RELIABILITY.md, "Big documents"). The window asks before
 opening such a file and offers a copy with the long lines broken (`break_long_lines`).
 
-Text here has "\\n" line breaks only (editor/fileio.py turns CRLF and CR into "\\n").
+Text here has "\\n" line breaks only (editor/core/fileio.py turns CRLF and CR into "\\n").
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ trainer writes into a hidden folder beside the user's models; the model is valid
 broken run never leaves half a model where the Models list would show it.
 
 `install()` adds this dialog, the Models manager, Preferences and "Never suggest" to a main
-window, and keeps the user's word lists (editor/userwords.py) in step with the suggestions.
+window, and keeps the user's word lists (editor/core/userwords.py) in step with the suggestions.
 """
 
 from __future__ import annotations
@@ -63,14 +63,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from editor import fileio
-from editor.fileio import FileError
-from editor.lm import LanguageModel, ModelError
-from editor.models import MODELS_FOLDER, ModelRegistry, RegistryError, safe_name
-from editor.resources import bundled_model_path
-from editor.safefs import UnsafeFolderError, ensure_private_folder
-from editor.settings import CONFIG_DIR_ENV
-from editor.trainer import (
+from editor.core import fileio
+from editor.core.fileio import FileError
+from editor.core.lm import LanguageModel, ModelError
+from editor.core.models import MODELS_FOLDER, ModelRegistry, RegistryError, safe_name
+from editor.core.resources import bundled_model_path
+from editor.core.safefs import UnsafeFolderError, ensure_private_folder
+from editor.core.trainer import (
     INSTALL_COMMAND,
     MAX_EPOCHS,
     SAMPLE_BYTES,
@@ -87,19 +86,20 @@ from editor.trainer import (
     time_left,
     training_root,
 )
-from editor.userwords import (
+from editor.core.userwords import (
     BEFORE_CHARS,
     MAX_INSERT,
     TypedWords,
     UserWords,
     finishes_a_word,
 )
-from editor.userwords import FILE_NAME as USERWORDS_FILE
+from editor.core.userwords import FILE_NAME as USERWORDS_FILE
+from editor.ui.settings import CONFIG_DIR_ENV
 
 if TYPE_CHECKING:
-    from editor.controller import SuggestionController
-    from editor.settings import Settings
-    from editor.window import MainWindow
+    from editor.ui.settings import Settings
+    from editor.ui.suggestions.controller import SuggestionController
+    from editor.ui.window import MainWindow
 
 # Overrides the user's data folder (models, word lists): tests, portable use.
 DATA_DIR_ENV = "CAMINHO_DATA_DIR"
@@ -996,7 +996,7 @@ class UserFeatures(QObject):
         return dialog
 
     def open_models(self) -> QDialog:
-        from editor.models_dialog import ModelsDialog
+        from editor.ui.models_dialog import ModelsDialog
 
         if self.models_dialog is None:
             self.models_dialog = ModelsDialog(self.window_, self.registry,
@@ -1007,7 +1007,7 @@ class UserFeatures(QObject):
         return self.models_dialog
 
     def open_preferences(self) -> QDialog:
-        from editor.preferences import PreferencesDialog
+        from editor.ui.preferences import PreferencesDialog
 
         if self.preferences_dialog is None:
             self.preferences_dialog = PreferencesDialog(

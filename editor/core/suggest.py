@@ -28,10 +28,10 @@ from typing import Any
 
 import numpy as np
 
-from editor.context import ContextTracker
-from editor.lm import LanguageModel
-from editor.npz import ArchiveError, Member, read_npz
-from editor.tokenizer import (
+from editor.core.context import ContextTracker
+from editor.core.lm import LanguageModel
+from editor.core.npz import ArchiveError, Member, read_npz
+from editor.core.tokenizer import (
     DOC,
     NEWLINE,
     UNK,
@@ -222,7 +222,7 @@ class NgramModel:
         """Read the metadata value; `NgramError` says in plain words why one cannot be used.
 
         Every size is checked against the vocabulary before anything is unpacked, and what
-        is unpacked is capped (editor/npz.py): the value comes from a file someone sent.
+        is unpacked is capped (editor/core/npz.py): the value comes from a file someone sent.
         """
         try:
             blob = base64.b64decode(text, validate=True)

@@ -1,5 +1,5 @@
 """Talking to `caminho-train` without Qt: finding it, sizing a corpus, estimating the time,
-reading its progress lines and its errors. `editor/training_ui.py` drives it with QProcess."""
+reading its progress lines and its errors. `editor/ui/training_ui.py` drives it with QProcess."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from editor.tokenizer import tokenize
+from editor.core.tokenizer import tokenize
 
 # --- finding the trainer -------------------------------------------------------------
 
