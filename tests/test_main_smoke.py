@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from editor.app import build_parser, startup_model
-from editor.ui.settings import CONFIG_DIR_ENV, Settings
+from editor.core.paths import CONFIG_DIR_ENV
+from editor.ui.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -23,7 +23,6 @@ from editor.core.lm import LanguageModel, ModelError
 
 log = logging.getLogger(__name__)
 
-MODELS_FOLDER = "models"
 SUFFIX = ".onnx"
 TEMP_PREFIX = ".training-"
 # A temp folder this old belongs to no live run even where process ids can't be checked.

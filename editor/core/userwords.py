@@ -28,7 +28,6 @@ from editor.core.tokenizer import SPECIALS, is_word_norm, normalize, tokenize
 
 log = logging.getLogger(__name__)
 
-FILE_NAME = "userwords.json"
 FORMAT_VERSION = 1
 MIN_COUNT = 2  # a word typed once may be a typo
 MAX_STORED = 5000  # the file stays small; the rarest words go first

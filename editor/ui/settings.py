@@ -15,12 +15,11 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QObject, QSettings, Signal
 
+# Where the settings file goes is decided in editor.core.paths, with the other user folders.
+from editor.core.paths import APPLICATION, ORGANIZATION, settings_file_override
+
 log = logging.getLogger(__name__)
 
-ORGANIZATION = "Caminho"
-APPLICATION = "Caminho"
-# Points the settings file into a folder of its own (tests, portable use, screenshots).
-CONFIG_DIR_ENV = "CAMINHO_CONFIG_DIR"
 MAX_RECENT_FILES = 10
 
 DEFAULTS: dict[str, Any] = {
@@ -105,12 +104,6 @@ def _loaded_path(entry: str) -> str:
     if entry.startswith(_URL_PREFIX):
         return os.fsdecode(urllib.parse.unquote_to_bytes(entry[len(_URL_PREFIX):]))
     return entry
-
-
-def settings_file_override() -> Path | None:
-    """The INI file named through CAMINHO_CONFIG_DIR, if that variable is set."""
-    folder = os.environ.get(CONFIG_DIR_ENV)
-    return Path(folder) / "caminho.ini" if folder else None
 
 
 class Settings(QObject):

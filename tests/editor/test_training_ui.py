@@ -16,6 +16,7 @@ import pytest
 from PySide6.QtGui import QColor
 
 from editor.core import trainer
+from editor.core.paths import models_dir
 from editor.core.resources import bundled_model_path
 from editor.core.trainer import (
     FINISH_S,
@@ -35,8 +36,9 @@ from editor.core.trainer import (
     stop_reason,
     time_left,
 )
-from editor.ui import training_ui
-from editor.ui.training_ui import TrainDialog, UserFeatures, models_dir
+from editor.ui import training_ui, user_features
+from editor.ui.training_ui import TrainDialog
+from editor.ui.user_features import UserFeatures
 from editor.ui.window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,7 +136,7 @@ def fake_trainer(tmp_path, monkeypatch):
     shutil.copy(bundled_model_path(), tmp_path / "model.onnx")  # what "early-stop" writes
 
     def use(mode: str) -> None:
-        monkeypatch.setattr(training_ui, "find_trainer", lambda: [sys.executable, str(script), mode])
+        monkeypatch.setattr(user_features, "find_trainer", lambda: [sys.executable, str(script), mode])
 
     return use
 
@@ -311,7 +313,7 @@ def test_a_model_that_fails_validation_is_not_installed(qtbot, app_window, fake_
 
 
 def test_without_torch_the_dialog_shows_the_install_command(qtbot, app_window, monkeypatch):
-    monkeypatch.setattr(training_ui, "find_trainer", lambda: None)
+    monkeypatch.setattr(user_features, "find_trainer", lambda: None)
     w = app_window()
     dialog = open_dialog(w)
     assert dialog.run is None and dialog.start_button is None

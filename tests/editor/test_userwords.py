@@ -11,9 +11,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 
 from editor.core import userwords as uw
+from editor.core.paths import userwords_path
 from editor.core.userwords import TypedWords, UserWords, word_norms
 from editor.ui.settings import Settings
-from editor.ui.training_ui import UserFeatures, data_dir
+from editor.ui.user_features import UserFeatures
 from editor.ui.window import MainWindow
 
 # --- Qt-free ----------------------------------------------------------------------------------
@@ -177,7 +178,7 @@ def test_words_typed_often_are_suggested_in_a_later_session(qtbot, app_window):
     f = w.findChild(UserFeatures)
     f.learn_typed()  # what the idle timer, saving and closing do
     assert f.userwords.counts["zanzibarino"] == 2
-    assert (data_dir() / uw.FILE_NAME).is_file()
+    assert userwords_path().is_file()
 
     w2 = restart(qtbot, w, app_window)
     type_and_wait(qtbot, w2, "Zanz")

@@ -10,9 +10,10 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtTest import QTest
 
 from editor.app import build_parser, build_window
+from editor.core.paths import models_dir
 from editor.core.resources import bundled_model_path
 from editor.ui.models_dialog import COLUMNS, ModelsDialog
-from editor.ui.training_ui import UserFeatures, models_dir
+from editor.ui.user_features import UserFeatures
 from editor.ui.window import MainWindow
 
 
