@@ -10,7 +10,8 @@ import onnx
 import pytest
 from onnx import TensorProto, helper
 
-from editor.core.lm import FORMAT_VERSION, LanguageModel, ModelError
+from editor.core.lm import LanguageModel, ModelError
+from editor.core.modelfile import FORMAT_VERSION
 from editor.core.resources import bundled_model_path
 
 BUNDLED = bundled_model_path()

@@ -19,9 +19,10 @@ import numpy as np
 import pytest
 
 from editor.core.lm import LanguageModel
+from editor.core.modelfile import NgramError, NgramModel
 from editor.core.npz import ArchiveError, read_npz
 from editor.core.resources import bundled_model_path
-from editor.core.suggest import NgramError, NgramModel, Suggester
+from editor.core.suggest import Suggester
 from training.kneser_ney import estimate
 
 BUNDLED = bundled_model_path()
@@ -227,3 +228,34 @@ def test_a_model_with_a_bomb_still_suggests_with_the_lstm(ngram_bomb_model):
     assert suggester.ngram_problem.startswith("The n-gram table in bomb.onnx would unpack")
     assert suggester.ngram_problem.endswith("the LSTM suggests alone.")
     assert suggester.suggest("No meio do ").words[0] == "caminho"
+
+
+@pytest.mark.parametrize("version, loads", [(None, True), ("1", True), ("2", False)])
+def test_the_ngram_table_has_a_format_version_of_its_own(tmp_path, version, loads):
+    # Issue 14: the table's layout is versioned apart from `caminho_format` (key
+    # `ngram_format`), so it can change without a new model format; absent means 1, and a
+    # newer one is passed over with a reason instead of being misread.
+    import onnx
+
+    from editor.core.modelfile import NGRAM_FORMAT_KEY, NGRAM_KEY
+    from training.kneser_ney import attach
+
+    path = tmp_path / "with-ngram.onnx"
+    path.write_bytes(bundled_model_path().read_bytes())
+    attach(path, small_ngram(24))
+    proto = onnx.load(str(path))
+    assert {e.key: e.value for e in proto.metadata_props}[NGRAM_FORMAT_KEY] == "1"
+    for entry in list(proto.metadata_props):
+        if entry.key == NGRAM_FORMAT_KEY:
+            proto.metadata_props.remove(entry)
+    if version is not None:
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = NGRAM_FORMAT_KEY, version
+    onnx.save(proto, str(path))
+    suggester = Suggester(LanguageModel.load(path))
+    assert (suggester.ngram is not None) is loads
+    assert NGRAM_KEY in {e.key for e in proto.metadata_props}
+    if not loads:
+        assert suggester.ngram_problem == (
+            "The n-gram table in with-ngram.onnx uses n-gram format 2; this editor reads "
+            "format 1; the LSTM suggests alone.")

@@ -16,9 +16,11 @@ from functools import cached_property
 from pathlib import Path
 
 from editor.core.tokenizer import DOC, NEWLINE, SPECIALS, UNK, Token, is_sentence_start, tokenize
+from editor.core.trainer import TRAINER_MIN_TOKENS
 from training.errors import CorpusError
 
-MIN_TOKENS = 10  # fewer than this is not something a language model can learn from
+# Fewer than this is not something a language model can learn from (the editor's value).
+MIN_TOKENS = TRAINER_MIN_TOKENS
 MAX_LINE_CHARS = 1_000_000  # a whole novel is about this; one paragraph never is
 IGNORE = -100  # target id that counts for nothing (F.cross_entropy's ignore_index)
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from editor.core.context import ContextTracker
-from editor.core.lm import GATE_NAMES, LanguageModel
+from editor.core.lm import LanguageModel
+from editor.core.modelfile import GATE_NAMES
 from editor.core.suggest import Suggestions, softmax
 from editor.core.tokenizer import DOC, SPECIALS, Token, normalize, tokenize
 

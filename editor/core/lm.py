@@ -15,13 +15,16 @@ from typing import Any
 
 import numpy as np
 
+from editor.core.modelfile import (
+    ENTRY_NAMES,
+    FORMAT_KEY,
+    FORMAT_VERSION,
+    INPUTS,
+    OUTPUTS,
+    REQUIRED_KEYS,
+)
 from editor.core.tokenizer import DOC, NEWLINE, TOKENIZER_VERSION, UNK
 
-FORMAT_VERSION = 1
-REQUIRED_KEYS = ("caminho_format", "vocab", "tokenizer", "sizes")
-INPUTS = ("tokens", "h0", "c0")
-OUTPUTS = ("logits", "h", "c", "h_seq", "c_seq", "gates")
-GATE_NAMES = ("input", "forget", "candidate", "output")
 MAX_STATE = 1 << 24  # layers × hidden, vocab: a 64 MB state, far beyond any real model
 
 
@@ -174,19 +177,13 @@ def _session_error(path: Path, said: str) -> ModelError:
     )
 
 
-# What each metadata entry is, for messages.
-_ENTRY_NAMES = {"vocab": "the vocabulary", "sizes": "the model file's sizes",
-                "tokenizer": "the tokenizer description", "surface": "the list of written forms",
-                "training": "the training summary"}
-
-
 def _json(meta: dict[str, str], key: str, path: Path) -> Any:
     try:
         return json.loads(meta[key])
     except (json.JSONDecodeError, TypeError) as exc:
         raise ModelError(f"{path.name}: metadata '{key}' is not valid JSON ({exc}).") from exc
     except RecursionError as exc:
-        what = _ENTRY_NAMES.get(key, f"metadata '{key}'")
+        what = ENTRY_NAMES.get(key, f"metadata '{key}'")
         if key == "vocab":
             what = "the vocabulary is not a list of words: it"
         raise ModelError(
@@ -225,7 +222,7 @@ def _whole_numbers(sizes: Any, path: Path) -> tuple[int, int, int, int]:
 
 def _read_info(path: Path, session: Any) -> ModelInfo:
     meta = dict(session.get_modelmeta().custom_metadata_map)
-    if "caminho_format" not in meta:
+    if FORMAT_KEY not in meta:
         raise ModelError(
             f"{path.name} is an ONNX model but not a Caminho model "
             "(its metadata has no 'caminho_format'). Train one with caminho-train."
@@ -234,9 +231,9 @@ def _read_info(path: Path, session: Any) -> ModelInfo:
     if missing:
         raise ModelError(f"{path.name}: metadata lacks {', '.join(missing)}.")
     try:
-        version = int(str(meta["caminho_format"]).split(".")[0])
+        version = int(str(meta[FORMAT_KEY]).split(".")[0])
     except ValueError as exc:
-        raise ModelError(f"{path.name}: format version {meta['caminho_format']!r} is not a number.") from exc
+        raise ModelError(f"{path.name}: format version {meta[FORMAT_KEY]!r} is not a number.") from exc
     if version > FORMAT_VERSION:
         raise ModelError(
             f"{path.name} uses model format {version}, made by a newer Caminho; "

@@ -57,6 +57,8 @@ def find_trainer() -> list[str] | None:
 
 EXACT_CHARS = 200_000  # tokenize this much exactly; beyond it, extrapolate (1 MB takes ~0.6 s)
 SAMPLE_BYTES = 4 * EXACT_CHARS  # read no more of a file to count it: corpora may be huge
+# caminho-train's defaults that the dialog needs too: this is their one home (training/config.py
+# and training/data.py read them here; tests/training/test_train_cli.py ties the CLI to them).
 MAX_VOCAB = 20_000  # the trainer's default vocabulary limit
 STARTUP_S = 10.0  # importing torch, exporting and checking the model
 # Seconds per token and epoch on 2 cores, the recurrent part plus the output layer, which grows

@@ -88,7 +88,8 @@ def test_stored_in_the_model_file_and_used_by_the_editor(tmp_path, bundled_model
     import shutil
 
     from editor.core.lm import LanguageModel
-    from editor.core.suggest import NgramModel, SuggestConfig, Suggester
+    from editor.core.modelfile import NgramModel
+    from editor.core.suggest import SuggestConfig, Suggester
     from training.kneser_ney import attach, estimate
 
     path = tmp_path / "poem.onnx"

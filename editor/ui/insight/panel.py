@@ -79,7 +79,8 @@ from editor.core.insight import (
     PinnedState,
     Scale,
 )
-from editor.core.lm import GATE_NAMES, LanguageModel
+from editor.core.lm import LanguageModel
+from editor.core.modelfile import GATE_NAMES
 from editor.core.suggest import Suggestions
 from editor.ui.insight.tint import clear_tint, tint_document
 
