@@ -19,6 +19,8 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from editor.core.atomic import ReplaceError, replace_file
+
 # Larger files would freeze a QPlainTextEdit and are not what this editor is for.
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
@@ -333,38 +335,20 @@ def write_bytes_atomic(path: Path | str, data: bytes) -> Path:
     else:
         mode = 0o666 & ~_current_umask()
 
+    def write(fd: int, _tmp: Path) -> None:
+        _write_all(fd, data)
+        if info is not None and (info.st_uid, info.st_gid) != (os.getuid(), os.getgid()):
+            # Only root (or the owner, for the group) may do this; a plain user's save
+            # then makes the file theirs, as every editor that saves atomically does.
+            with contextlib.suppress(OSError):
+                os.fchown(fd, info.st_uid, info.st_gid)
+
     try:
-        fd, tmp_name = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".caminho-tmp"
-        )
-    except OSError as exc:
-        raise _folder_error(path, target.parent, exc, "create") from None
-    tmp = Path(tmp_name)
-    try:
-        try:
-            _write_all(fd, data)
-            os.fsync(fd)
-            os.fchmod(fd, mode)
-            if info is not None and (info.st_uid, info.st_gid) != (os.getuid(), os.getgid()):
-                # Only root (or the owner, for the group) may do this; a plain user's save
-                # then makes the file theirs, as every editor that saves atomically does.
-                with contextlib.suppress(OSError):
-                    os.fchown(fd, info.st_uid, info.st_gid)
-        finally:
-            os.close(fd)
-        try:
-            os.replace(tmp, target)
-        except OSError as exc:
-            raise _folder_error(path, target.parent, exc, "replace") from None
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        replace_file(target, write, mode=mode)
+    except ReplaceError as exc:
+        if exc.step in ("create", "replace"):
+            raise _folder_error(path, target.parent, exc, exc.step) from None
         raise _os_error(path, exc, "saving") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    fsync_folder(target.parent)
     return target
 
 

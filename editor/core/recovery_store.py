@@ -28,7 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from editor.core.fileio import FileError, FileFormat, canonical_encoding, fsync_folder
+from editor.core.atomic import TEMP_SUFFIX, replace_file
+from editor.core.atomic import write_all as _write_all  # one name tests can make fail
+from editor.core.fileio import FileError, FileFormat, canonical_encoding
 from editor.core.safefs import (
     UnsafeFolderError,
     ensure_private_folder,
@@ -169,19 +171,6 @@ class Recovered:
     disk: tuple[int, int] | None = None  # (mtime_ns, size) of `path` when it was written
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    """Write every byte (one place tests can make fail like a full disk)."""
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _temp_name(path: Path) -> str:
-    """A fresh name for the next version of `path`: random, so one planted in advance (a link
-    set up as a trap) is never the one used."""
-    return f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
-
-
 def _open_own(path: Path) -> tuple[int, os.stat_result]:
     """Open a recovery file for reading: never through a link, and only a plain file of this
     user with no other names (a hard link planted by someone else); OSError otherwise."""
@@ -237,30 +226,13 @@ class RecoveryStore:
         chars = sum(len(chunk) for chunk in chunks)
         header = dict(meta, length=length, chars=chars, sha256=digest.hexdigest())
         head = MAGIC + json.dumps(header, ensure_ascii=True).encode("ascii") + b"\n"
-        with private_folder(self.folder) as folder:  # private: it holds drafts
-            for _ in range(8):
-                tmp = _temp_name(path)
-                try:
-                    fd = folder.create(tmp)  # exclusive, never through a link
-                    break
-                except FileExistsError:
-                    continue  # something is there already; never write into it
-            else:
-                raise FileExistsError(errno.EEXIST, "no free temporary name", str(self.folder))
-            try:
-                try:
-                    _write_all(fd, head)
-                    for data in parts:
-                        _write_all(fd, data)
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-                folder.replace(tmp, path.name)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    folder.unlink(tmp)
-                raise
-            folder.fsync()
+        def write(fd: int, _tmp: Path) -> None:
+            _write_all(fd, head)
+            for data in parts:
+                _write_all(fd, data)
+
+        # Private: it holds drafts. Exclusive, never through a link (editor/core/atomic.py).
+        replace_file(path, write, private=True)
         return length
 
     @staticmethod
@@ -374,30 +346,27 @@ class RecoveryStore:
             fd, _ = _open_own(info.file)
         except OSError as exc:
             raise RecoveryError(info.file, f"it can't be read ({exc.strerror or exc})") from None
-        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.caminho-tmp")
-        try:
-            with open(fd, "rb") as source, open(tmp, "xb") as out:
+
+        def copy(out: int, _tmp: Path) -> None:
+            nonlocal done
+            with open(fd, "rb", closefd=False) as source:
                 source.seek(info.start)
                 while done < info.length:
                     piece = source.read(min(EXPORT_PIECE, info.length - done))
                     if not piece:
                         raise RecoveryError(info.file, "it changed while it was being read")
                     digest.update(piece)
-                    out.write(piece)
+                    _write_all(out, piece)
                     done += len(piece)
                     if progress is not None and not progress(done):
                         raise InterruptedError("cancelled")
-                if digest.hexdigest() != info.sha256:
-                    raise RecoveryError(info.file,
-                                        "its text is garbled (the checksum does not match)")
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
-        fsync_folder(target.parent)
+            if digest.hexdigest() != info.sha256:
+                raise RecoveryError(info.file, "its text is garbled (the checksum does not match)")
+
+        try:
+            replace_file(target, copy)
+        finally:
+            os.close(fd)
 
     def orphans(self) -> list[Path]:
         """Recovery files whose writer is gone, newest first; stale temporary files of dead
@@ -417,7 +386,8 @@ class RecoveryStore:
                     except OSError:
                         continue
                     entry = self.folder / name
-                    if name.startswith(".") and name.endswith(".tmp") and SUFFIX in name:
+                    if name.startswith(".") and name.endswith((".tmp", TEMP_SUFFIX)) \
+                            and SUFFIX in name:
                         pid = _pid_of(self.folder / name[1:])
                         if pid is not None and owned_by_user(info) and not owner_alive(pid):
                             with contextlib.suppress(OSError):

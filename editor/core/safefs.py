@@ -181,6 +181,23 @@ def private_folder(folder: Path | str, *, create: bool = True,
         os.close(fd)
 
 
+@contextlib.contextmanager
+def open_folder(folder: Path | str) -> Iterator[PrivateFolder]:
+    """Open an existing folder without the privacy checks (documents, models, checkpoints live
+    where the user chose): creating files in it is still exclusive and never through a link."""
+    folder = Path(folder)
+    if not _POSIX:
+        if not folder.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "it is not a folder", str(folder))
+        yield PrivateFolder(folder, None)
+        return
+    fd = os.open(folder, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
+    try:
+        yield PrivateFolder(folder, fd)
+    finally:
+        os.close(fd)
+
+
 def ensure_private_folder(folder: Path | str) -> None:
     """Create or check `folder` as `private_folder` does, without keeping it open."""
     with private_folder(folder):
@@ -204,6 +221,7 @@ __all__ = [
     "current_uid",
     "ensure_private_folder",
     "make_private",
+    "open_folder",
     "owned_by_user",
     "private_folder",
 ]

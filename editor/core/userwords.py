@@ -13,16 +13,14 @@ dilutes the document cache (`Suggester._mixed`), so only new words (names, jargo
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import json
 import logging
-import os
-import secrets
 from collections import Counter
 from collections.abc import Callable, Container, Iterable
 from pathlib import Path
 
+from editor.core.atomic import write_bytes
 from editor.core.safefs import UnsafeFolderError, make_private, private_folder
 from editor.core.tokenizer import SPECIALS, is_word_norm, normalize, tokenize
 
@@ -56,25 +54,9 @@ def write_json_atomic(path: Path, data: object) -> None:
 
     The folder must be the user's own and private, the file is 0600 (it holds words the user
     typed), and the temporary file is created exclusively, never through a planted link
-    (editor/core/safefs.py); UnsafeFolderError for a folder that can't be trusted."""
+    (editor/core/atomic.py); UnsafeFolderError for a folder that can't be trusted."""
     payload = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
-    with private_folder(path.parent) as folder:
-        tmp = f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-        fd = folder.create(tmp)
-        try:
-            try:
-                view = memoryview(payload)
-                while view:
-                    view = view[os.write(fd, view):]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            folder.replace(tmp, path.name)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                folder.unlink(tmp)
-            raise
-        folder.fsync()
+    write_bytes(path, payload, private=True)
 
 
 class UserWords:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from editor.core import fileio
+from editor.core import atomic, fileio
 from editor.core.fileio import DEFAULT_FORMAT, FileError, FileFormat, decode, encode
 
 
@@ -239,7 +239,7 @@ def test_disk_full_leaves_old_file_and_no_temporary(
 def test_write_error_reasons(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int, kind: str
 ) -> None:
-    def fail(*args: object) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
         raise OSError(code, os.strerror(code))
 
     monkeypatch.setattr(fileio.os, "replace", fail)
@@ -356,7 +356,7 @@ def test_a_folder_that_refuses_new_files_is_named_as_root_sees_it(
     def refuse(*_args: object, **_kwargs: object) -> None:
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(fileio.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(atomic, "_create_temp", refuse)
     path = tmp_path / "x.txt"
     path.write_bytes(b"old")
     with pytest.raises(FileError) as info:

@@ -4,13 +4,13 @@ real window (issue 13, items 5 and 14)."""
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QTextCursor
 
-from editor.core import fileio
+from editor.core import atomic
+from editor.core.safefs import PrivateFolder
 from editor.ui.settings import Settings
 from editor.ui.window import MainWindow
 
@@ -68,15 +68,15 @@ def test_a_read_only_folder_is_named_and_save_as_offered_as_root_sees_it(
     path.write_text("antigo\n", encoding="utf-8")
     window.open_file(path)
     type_at_end(qtbot, window, "novo")
-    real = tempfile.mkstemp
+    real = atomic._create_temp
 
-    def read_only_folder(*args: object, dir: object = None, **kwargs: object):  # noqa: A002
+    def read_only_folder(opened: PrivateFolder, name: str, mode: int) -> int:
         # Root ignores the permission bits: the folder answers as it would a plain user.
-        if dir is not None and Path(str(dir)) == folder:
+        if opened.path == folder:
             raise PermissionError(13, "Permission denied")
-        return real(*args, dir=dir, **kwargs)
+        return real(opened, name, mode)
 
-    monkeypatch.setattr(fileio.tempfile, "mkstemp", read_only_folder)
+    monkeypatch.setattr(atomic, "_create_temp", read_only_folder)
     check_save_as_offered(window, prompts, folder, tmp_path / "elsewhere.txt", monkeypatch)
     assert path.read_text(encoding="utf-8") == "antigo\n"
 

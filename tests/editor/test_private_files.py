@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from editor.core import recovery_store, safefs
+from editor.core import atomic, recovery_store, safefs
 from editor.core.fileio import DEFAULT_FORMAT
 from editor.core.paths import data_dir, recovery_dir
 from editor.core.recovery_store import RecoveryStore
@@ -92,8 +92,8 @@ def test_a_link_planted_at_the_next_temporary_name_is_never_written_through(
     (store.folder / planted).symlink_to(victim)
     # The attacker guessed the next temporary name: the writer must still not follow it.
     names = iter([planted])
-    real = recovery_store._temp_name
-    monkeypatch.setattr(recovery_store, "_temp_name", lambda path: next(names, None) or real(path))
+    real = atomic._temp_name
+    monkeypatch.setattr(atomic, "_temp_name", lambda name: next(names, None) or real(name))
     meta = {"path": None, "pid": os.getpid(), "time": time.time()}
     store.write(target, meta, ["rascunho"])
     assert victim.read_text(encoding="utf-8") == "alias ls='ls --color'\n"  # untouched

@@ -26,7 +26,7 @@ from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit
 
 from editor.app import build_window
-from editor.core import fileio, recovery_store
+from editor.core import atomic, fileio, recovery_store
 from editor.core.fileio import DEFAULT_FORMAT, FileFormat
 from editor.core.paths import DATA_DIR_ENV, recovery_dir
 from editor.core.recovery_store import RecoveryError, RecoveryStore, owner_alive, process_identity
@@ -556,8 +556,8 @@ def test_rename_failure_keeps_the_old_file(
 @pytest.mark.parametrize("failing, code, says", [
     ("fsync", errno.EIO, "input/output error"),  # the disk gave up while flushing
     ("fsync", errno.ENOSPC, "disk is full"),  # delayed allocation: full only at flush time
-    ("mkstemp", errno.EROFS, "read-only"),  # no temporary file can be made at all
-    ("mkstemp", errno.EDQUOT, "disk is full"),  # over quota
+    ("_create_temp", errno.EROFS, "read-only"),  # no temporary file can be made at all
+    ("_create_temp", errno.EDQUOT, "disk is full"),  # over quota
 ])
 def test_other_failures_keep_the_old_file(
     qtbot, window: MainWindow, prompts, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -569,7 +569,7 @@ def test_other_failures_keep_the_old_file(
     def fail(*args, **kwargs):
         raise OSError(code, os.strerror(code))
 
-    target = fileio.os if failing == "fsync" else fileio.tempfile
+    target = fileio.os if failing == "fsync" else atomic
     monkeypatch.setattr(target, failing, fail)
     prompts.answers = ["cancel"]
     assert not window.save()
