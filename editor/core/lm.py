@@ -148,7 +148,7 @@ def _open_session(path: Path) -> Any:
 def _session_error(path: Path, said: str) -> ModelError:
     """onnxruntime's refusal in plain words. Its external-data checks (a model whose weights
     live in other files) are what keep a model from reading files outside its folder:
-    pyproject.toml requires a version where they were verified (tests/test_model_errors.py)."""
+    pyproject.toml requires a version where they were verified (tests/editor/core/test_model_errors.py)."""
     name = path.name
     if "External data" in said:
         where = re.search(r'External data path: "([^"]*)"(?: resolved path: "([^"]*)")?', said)

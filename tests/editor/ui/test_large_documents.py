@@ -10,7 +10,6 @@ document on every key.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 from pathlib import Path
@@ -34,11 +33,6 @@ MEDIAN_KEY_MS = 30
 SLICE_MS = 60
 
 
-def make_args(**kw) -> argparse.Namespace:
-    base = dict(file=None, model=None, no_model=False, type_text=None, screenshot=None,
-                json=False, quit_after_start=False)
-    base.update(kw)
-    return argparse.Namespace(**base)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +46,7 @@ def big_file(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def open_window(qtbot, settings):
+def open_window(qtbot, settings, make_args):
     def make(**kw) -> MainWindow:
         w = build_window(make_args(**kw), settings)
         qtbot.addWidget(w, before_close_func=lambda x: x.editor.document().setModified(False))
@@ -70,7 +64,7 @@ def show(qtbot, w: MainWindow) -> None:
 
 
 @pytest.fixture(scope="module")
-def big_window(qapp, big_file: Path, tmp_path_factory):
+def big_window(qapp, big_file: Path, tmp_path_factory, make_args):
     """One window holding the 200k-line file for the tests below: building, showing and
     closing it costs seconds, so they share it (each leaves it unmodified at the end)."""
     folder = tmp_path_factory.mktemp("big-window")

@@ -13,7 +13,7 @@ from editor.app import build_parser, startup_model
 from editor.core.paths import CONFIG_DIR_ENV
 from editor.ui.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def run_editor(*args: str, config_dir: Path) -> subprocess.CompletedProcess[str]:

@@ -7,13 +7,13 @@ and file dialog of the window fails the test unless the test scripts its answer.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QStandardPaths
 
-from editor.app import build_window
+from editor.app import build_parser, build_window
 from editor.core.paths import CONFIG_DIR_ENV
 from editor.ui.settings import Settings
 from editor.ui.window import MainWindow
@@ -92,12 +92,19 @@ def window(make_window) -> MainWindow:
     return make_window()
 
 
-def make_args(**kw: object) -> argparse.Namespace:
-    """`caminho`'s parsed command line: no file, the default model, unless `kw` says otherwise."""
-    base: dict[str, object] = dict(file=None, model=None, no_model=False, type_text=None,
-                                   screenshot=None, json=False, quit_after_start=False)
-    base.update(kw)
-    return argparse.Namespace(**base)
+def app_args(**kw: object) -> argparse.Namespace:
+    """`caminho`'s parsed command line: no file, the default model, unless `kw` says otherwise
+    (the real parser's defaults, so a new option is never missing here)."""
+    args = build_parser().parse_args([])
+    for key, value in kw.items():
+        assert hasattr(args, key), f"caminho has no option {key!r}"
+        setattr(args, key, value)
+    return args
+
+
+@pytest.fixture(scope="session")
+def make_args() -> Callable[..., argparse.Namespace]:
+    return app_args
 
 
 @pytest.fixture
@@ -112,7 +119,7 @@ def app_window(qtbot, settings: Settings):
 
     def make(*, settings: Settings | None = None, wait_for_model: bool = False,
              **args: object) -> MainWindow:
-        w = build_window(make_args(**args), settings if settings is not None else default_settings)
+        w = build_window(app_args(**args), settings if settings is not None else default_settings)
         qtbot.addWidget(w, before_close_func=lambda x: x.editor.document().setModified(False))
         w.show()
         qtbot.waitExposed(w)

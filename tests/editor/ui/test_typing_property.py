@@ -18,7 +18,6 @@ window system delivers them (editor.ui.probe.press).
 
 from __future__ import annotations
 
-import argparse
 import threading
 import traceback
 from types import SimpleNamespace
@@ -34,8 +33,6 @@ from PySide6.QtWidgets import QApplication
 from editor.app import build_window
 from editor.core import service
 from editor.core.context import ContextTracker
-from editor.core.lm import LanguageModel
-from editor.core.resources import bundled_model_path
 from editor.core.suggest import split_ghost_word
 from editor.core.tokenizer import normalize, split_partial
 from editor.ui.probe import press
@@ -80,11 +77,6 @@ OPS = st.one_of(
 )
 
 
-def make_args(**kw) -> argparse.Namespace:
-    base = dict(file=None, model=None, no_model=False, type_text=None, screenshot=None,
-                json=False, quit_after_start=False)
-    base.update(kw)
-    return argparse.Namespace(**base)
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +95,7 @@ def worker_errors():
 
 
 @pytest.fixture
-def win(qtbot, settings_for_window, worker_errors):
+def win(qtbot, settings_for_window, worker_errors, make_args):
     w = build_window(make_args(), settings_for_window)
     qtbot.addWidget(w, before_close_func=lambda x: x.editor.document().setModified(False))
     w.show()
@@ -335,9 +327,6 @@ def test_accepting_after_any_script_then_typing(qtbot, win, worker_errors, words
 # --- the incremental LSTM context the typing above drives ------------------------------------
 
 
-@pytest.fixture(scope="module")
-def model():
-    return LanguageModel.load(bundled_model_path())
 
 
 # Token ids below 24, the poem model's vocabulary. Each step edits the previous sequence: cut

@@ -20,7 +20,7 @@ def reread_in_new_process(config_dir: Path, key: str) -> str:
         capture_output=True,
         text=True,
         check=True,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=Path(__file__).resolve().parents[3],
         env={"CAMINHO_CONFIG_DIR": str(config_dir), "PATH": "/usr/bin:/bin"},
     )
     return out.stdout.strip()

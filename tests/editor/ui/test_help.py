@@ -18,7 +18,7 @@ from editor.ui.statusbar import ELLIPSIS, ElidingStatusBar, elide_words
 from editor.ui.user_features import UserFeatures
 from editor.ui.window import MainWindow
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def help_of(w: MainWindow) -> HelpMenu:

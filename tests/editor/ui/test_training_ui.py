@@ -41,7 +41,7 @@ from editor.ui.training_ui import TrainDialog
 from editor.ui.user_features import UserFeatures
 from editor.ui.window import MainWindow
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def features(w: MainWindow) -> UserFeatures:

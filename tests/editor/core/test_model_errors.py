@@ -218,7 +218,7 @@ def test_onnxruntime_meets_the_version_pyproject_requires():
 
     import onnxruntime
 
-    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text("utf-8")
+    pyproject = (Path(__file__).resolve().parents[3] / "pyproject.toml").read_text("utf-8")
     floor = re.search(r'"onnxruntime>=([\d.]+)"', pyproject).group(1)
     as_tuple = [tuple(int(p) for p in v.split(".")[:2]) for v in (onnxruntime.__version__, floor)]
     assert as_tuple[0] >= as_tuple[1] >= (1, 32)

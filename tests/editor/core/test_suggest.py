@@ -4,17 +4,13 @@ import numpy as np
 import pytest
 
 from editor.core.context import CHUNK, WINDOW, ContextTracker, context_window
-from editor.core.lm import LanguageModel
-from editor.core.resources import bundled_model_path, poem_corpus_path
+from editor.core.resources import poem_corpus_path
 from editor.core.suggest import SuggestConfig, Suggester, split_ghost_word
 from editor.core.tokenizer import DOC, NEWLINE, tokenize
 
 POEM = poem_corpus_path().read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def model():
-    return LanguageModel.load(bundled_model_path())
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from editor.core import insight
-from editor.core.lm import LanguageModel
-from editor.core.resources import bundled_model_path, poem_corpus_path
+from editor.core.resources import poem_corpus_path
 from editor.core.suggest import Suggester, softmax
 from editor.core.tokenizer import DOC, tokenize
 
@@ -18,12 +17,6 @@ POEM = poem_corpus_path().read_text(encoding="utf-8")
 SECOND_NUNCA = "Nunca me esquecerei ".join(POEM.split("Nunca me esquecerei ")[:2] + [""])
 
 
-@pytest.fixture(scope="module")
-def model():
-    path = bundled_model_path()
-    if not path.exists():
-        pytest.skip("the bundled poem model is not built yet")
-    return LanguageModel.load(path)
 
 
 def _arrays(n=5, layers=2, hidden=3, seed=0):

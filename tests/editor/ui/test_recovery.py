@@ -8,7 +8,6 @@ make them fail: chmod can't stop root, who runs these tests in containers.
 
 from __future__ import annotations
 
-import argparse
 import errno
 import json
 import os
@@ -81,11 +80,6 @@ def wait_gone(qtbot, window: MainWindow) -> None:
     qtbot.waitUntil(lambda: saver.wait_idle(0) and not saver.path.exists(), timeout=5000)
 
 
-def make_args(**kw) -> argparse.Namespace:
-    base = dict(file=None, model=None, no_model=True, type_text=None, screenshot=None,
-                json=False, quit_after_start=False)
-    base.update(kw)
-    return argparse.Namespace(**base)
 
 
 # --- where, and the file format ------------------------------------------------------------
@@ -450,7 +444,7 @@ def test_the_user_is_told_when_the_file_changed_since(
 
 @pytest.mark.slow
 def test_sigkill_mid_typing_loses_only_what_came_after_the_last_auto_save(
-    qtbot, prompts, settings, isolated_settings: Path, tmp_path: Path
+    qtbot, prompts, settings, isolated_settings: Path, tmp_path: Path, make_args
 ) -> None:
     path = tmp_path / "poema.txt"
     original = "Poema.\n"
@@ -479,7 +473,7 @@ def test_sigkill_mid_typing_loses_only_what_came_after_the_last_auto_save(
                     seen.append((len(got.text) - len(original), got.time))
             if seen and kill_at is None:
                 # A running instance's file is never offered, let alone taken over.
-                window = build_window(make_args(), settings)
+                window = build_window(make_args(no_model=True), settings)
                 qtbot.addWidget(window)
                 assert offer_recovery(window) == 0 and store.files()
                 window.close()
@@ -496,7 +490,7 @@ def test_sigkill_mid_typing_loses_only_what_came_after_the_last_auto_save(
             proc.wait()
     assert seen, "no recovery file was written while typing"
 
-    window = build_window(make_args(file=path), settings)
+    window = build_window(make_args(file=path, no_model=True), settings)
     qtbot.addWidget(window, before_close_func=lambda w: w.editor.document().setModified(False))
     prompts.answers = ["recover"]
     assert offer_recovery(window) == 1
