@@ -130,9 +130,6 @@ class KneserNey:
         """
         return self.model.next_distribution(context).copy()
 
-    def logprob(self, context: Sequence[int], token: int) -> float:
-        return float(np.log(self.model.next_distribution(context)[token]))
-
 
 def attach(path: str | Path, ngram: NgramModel) -> None:
     """Store `ngram` in an exported model file (metadata `ngram` and its format version),

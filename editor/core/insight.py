@@ -402,10 +402,6 @@ class DocumentRunner:
                               tr.c_seq.view().copy(), tr.gates.view().copy())
 
 
-def document_states(model: LanguageModel, text: str) -> DocumentStates:
-    return DocumentRunner(model).run(text)
-
-
 # -- export ----------------------------------------------------------------------------------------
 def export_states(path: str | Path, tokens: Sequence[str], h_seq: np.ndarray, c_seq: np.ndarray,
                   gates: np.ndarray) -> Path:

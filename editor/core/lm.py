@@ -23,7 +23,7 @@ from editor.core.modelfile import (
     OUTPUTS,
     REQUIRED_KEYS,
 )
-from editor.core.tokenizer import DOC, NEWLINE, TOKENIZER_VERSION, UNK
+from editor.core.tokenizer import DOC, TOKENIZER_VERSION, UNK
 
 MAX_STATE = 1 << 24  # layers × hidden, vocab: a 64 MB state, far beyond any real model
 
@@ -98,10 +98,6 @@ class LanguageModel:
     @property
     def doc_id(self) -> int:
         return self.ids[DOC]
-
-    @property
-    def newline_id(self) -> int | None:
-        return self.ids.get(NEWLINE)
 
     def encode(self, norms: list[str]) -> list[int]:
         unk = self.unk_id

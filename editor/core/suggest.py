@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,7 +30,6 @@ from editor.core.modelfile import NgramModel
 from editor.core.tokenizer import (
     DOC,
     NEWLINE,
-    UNK,
     Token,
     is_sentence_start,
     is_word_norm,
@@ -424,11 +423,3 @@ def split_ghost_word(pieces: Sequence[str]) -> tuple[str, list[str], bool]:
         if not rest[0]:
             del rest[0]
     return word, rest, space
-
-
-def learn_words(counter: Counter[str], words: Iterable[str]) -> None:
-    """Add written words to a counter of norms (used for the user dictionary)."""
-    for w in words:
-        n = normalize(w)
-        if is_word_norm(n) and n not in (UNK, DOC):
-            counter[n] += 1

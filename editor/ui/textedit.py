@@ -132,10 +132,6 @@ class CaminhoTextEdit(QPlainTextEdit):
 
     # --- zoom --------------------------------------------------------------------------
 
-    @property
-    def base_point_size(self) -> float:
-        return self._base_point_size
-
     def zoom(self) -> int:
         return self._zoom
 

@@ -1,5 +1,9 @@
 """The insight dock with qtbot, fed by a real Suggester on the bundled poem model."""
 
+from __future__ import annotations
+
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -7,13 +11,45 @@ from PySide6.QtGui import QColor, QImage, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit
 
 from editor.core import insight
+from editor.core.lm import LanguageModel
 from editor.core.resources import poem_corpus_path
-from editor.core.suggest import Suggester
+from editor.core.suggest import Suggester, Suggestions
 from editor.core.tokenizer import DOC, tokenize
-from editor.ui.insight.panel import FRAME_MS, InsightPanel, screenshot
+from editor.ui.insight.panel import FRAME_MS, InsightPanel
 from editor.ui.insight.tint import apply_tint, clear_tint, tinted, token_spans
 
 POEM = poem_corpus_path().read_text(encoding="utf-8")
+
+
+def screenshot(path: str | Path, sug: Suggestions, model: LanguageModel | None = None,
+               view: str = "state", unit: int | None = None, size: tuple[int, int] = (460, 720),
+               sort: str = "index", kind: str = "h", text: str | None = None) -> bool:
+    """Render the panel headless to a PNG, as a writer would export it; needs a QApplication.
+
+    `text` (the whole document) lets the Gates view count saturation over all of it.
+    """
+    panel = InsightPanel()
+    panel.resize(*size)
+    if model is not None:
+        panel.set_model(model)
+    if text is not None:
+        panel.set_document_provider(lambda: text)
+    panel.set_kind(kind)
+    panel.set_sort(sort)
+    panel.set_view(view)
+    panel.show_suggestions(sug)
+    if unit is not None:
+        panel.select_unit(unit)
+    panel.show()
+    if model is not None:
+        panel.wait_for_analysis()
+    panel.flush()
+    ok = panel.export_png(path)
+    panel.shutdown()
+    panel.close()
+    panel.deleteLater()
+    return ok
+
 
 
 
