@@ -1,5 +1,5 @@
 """Talking to `caminho-train` without Qt: finding it, sizing a corpus, estimating the time,
-reading its progress lines and its errors. `editor/ui/training_ui.py` drives it with QProcess."""
+reading its progress lines and its errors. `editor/ui/training_run.py` drives it with QProcess."""
 
 from __future__ import annotations
 
