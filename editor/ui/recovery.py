@@ -10,18 +10,9 @@ the buffer is mirrored in chunks (`DocumentMirror`): an edit marks only the chun
 as stale, they are re-read a few milliseconds per event-loop turn, and encoding, hashing and
 writing happen on a background thread.
 
-The files themselves (format, checks, the folder) are the Qt-free store in
-editor/core/recovery_store.py; this module watches the document and talks to the user.
-
-A recovery file is one line of magic, one line of JSON (where the text belongs, how to save
-it, who wrote it, and the payload's length and SHA-256), then the text in UTF-8. It is written
-to a temporary file, fsynced and renamed over the old one, so a crash mid-write leaves the
-previous version; the length and checksum catch anything cut short or garbled.
-
-The files hold drafts, and Recover then Save writes them into the file they name, so the
-folder must be the user's own and private, temporary files are created exclusively and never
-through a link (editor/core/safefs.py), and only plain files of the user are offered. At start only
-headers are read; the text is read when the user recovers it.
+The files themselves (their format, checksums, the private folder, whose owner is gone) are
+the Qt-free store in editor/core/recovery_store.py; this module watches the document, writes
+through the store and asks the user what to recover.
 """
 
 from __future__ import annotations

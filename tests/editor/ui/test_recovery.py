@@ -534,7 +534,7 @@ def test_rename_failure_keeps_the_old_file(
     path = tmp_path / "texto.txt"
     open_and_edit(qtbot, window, path)
 
-    def refuse(src, dst):
+    def refuse(src, dst, **dir_fds):  # atomic.py renames inside the opened folder
         raise OSError(code, os.strerror(code), str(src), None, str(dst))
 
     monkeypatch.setattr(fileio.os, "replace", refuse)
