@@ -5,7 +5,7 @@
 Three tables, each measured side by side in one run:
 1. one model step (one token, state in and out): onnxruntime vs the same weights in PyTorch eager;
 2. keystroke → strip and ghost text updated, in the real window (offscreen), typing a passage,
-   without and with the Portuguese word list (editor/lexicon.py);
+   without and with the Portuguese word list (editor/core/lexicon.py);
 3. CPU time per keystroke (all threads, idle gaps between keys included), with Caminho's
    session options (one intra-op thread, no spinning) vs onnxruntime's defaults.
 Models: the bundled poem model and a large random-weight model (vocab 12k, hidden 512).
@@ -55,7 +55,7 @@ def make_models(tmp: Path) -> dict[str, tuple[Path, object]]:
     from training.model import LanguageModel as TorchLM
 
     models: dict[str, tuple[Path, object]] = {}
-    from editor.resources import bundled_model_path
+    from editor.core.resources import bundled_model_path
 
     models["poem"] = (bundled_model_path(), None)
     torch.manual_seed(0)
@@ -66,7 +66,7 @@ def make_models(tmp: Path) -> dict[str, tuple[Path, object]]:
     export_model(big, path, vocab=vocab, training={"corpus": [], "random": True}, check=False)
     models["large (V=12k, H=512)"] = (path, big)
     # A poem-sized torch model with the same shapes as the bundled one, for the step table.
-    from editor.lm import LanguageModel
+    from editor.core.lm import LanguageModel
 
     info = LanguageModel.load(bundled_model_path()).info
     small = TorchLM(ModelConfig(vocab_size=info.vocab_size, embedding=info.embedding or 64,
@@ -81,7 +81,7 @@ def make_models(tmp: Path) -> dict[str, tuple[Path, object]]:
 def bench_step(models: dict[str, tuple[Path, object]], n: int = 2000) -> None:
     import torch
 
-    from editor.lm import LanguageModel
+    from editor.core.lm import LanguageModel
 
     torch.set_num_threads(1)
     header("Model step: one token, state in and out (onnxruntime vs PyTorch eager, same weights)")
@@ -116,8 +116,8 @@ def type_passage(path: Path, keys: int, gap_ms: float, word_list: str = "off"
     from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 
     from editor.app import build_parser, build_window, create_application
-    from editor.probe import parse_keys, press, wait_for_word_list, wait_until
-    from editor.settings import Settings
+    from editor.ui.probe import parse_keys, press, wait_for_word_list, wait_until
+    from editor.ui.settings import Settings
 
     create_application()
     args = build_parser().parse_args(["--model", str(path), "--word-list", word_list])
@@ -169,7 +169,7 @@ def main() -> int:
     parser.add_argument("--keys", type=int, default=120, help="keystrokes typed per model")
     parser.add_argument("--gap-ms", type=float, default=100.0, help="pause between keystrokes")
     args = parser.parse_args()
-    import editor.lm as lm_module
+    import editor.core.lm as lm_module
 
     with tempfile.TemporaryDirectory() as tmpdir:
         models = make_models(Path(tmpdir))

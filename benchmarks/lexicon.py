@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from editor.lexicon import Lexicon, fold, lexicon_path  # noqa: E402
+from editor.core.lexicon import Lexicon, fold, lexicon_path  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -100,9 +100,9 @@ def main() -> int:
         print(f"| {lang} | {len(lex)} | {path.stat().st_size / 1e6:.2f} | {seconds:.2f} | "
               f"{rss_mb() - before:.1f} |")
 
-    from editor.lm import LanguageModel
-    from editor.resources import bundled_model_path
-    from editor.suggest import Suggester
+    from editor.core.lm import LanguageModel
+    from editor.core.resources import bundled_model_path
+    from editor.core.suggest import Suggester
 
     model = LanguageModel.load(bundled_model_path())
     for lang, lex in lexicons.items():

@@ -98,7 +98,7 @@ def train_model(corpus: Path, model: Path, extra: list[str]) -> dict[str, Any]:
         data = json.loads(line)
         if data.get("done"):
             done = data
-        elif data.get("epoch", 0) % 5 == 0:
+        elif "epoch" in data and data["epoch"] % 5 == 0:  # not {"checkpoint": ...}
             print(f"  epoch {data['epoch']}: loss {data['loss']:.3f}, validation "
                   f"{data['val_loss'] if data['val_loss'] is None else round(data['val_loss'], 3)}"
                   f", {data['seconds']:.0f} s", file=sys.stderr, flush=True)
@@ -118,7 +118,7 @@ def train_model(corpus: Path, model: Path, extra: list[str]) -> dict[str, Any]:
 def seed_baseline(model: Any, train_docs: list[str], out: Path, epochs: int | None) -> Any:
     from dataclasses import replace
 
-    from editor.tokenizer import tokenize
+    from editor.core.tokenizer import tokenize
     from training.seed_baseline import SeedConfig, SeedModel, cache_key, train_seed, training_lines
 
     config = SeedConfig() if epochs is None else replace(SeedConfig(), epochs=epochs)
@@ -180,13 +180,13 @@ def main() -> int:
                         help="evaluate models already trained under --out instead of training")
     args = parser.parse_args()
 
-    from editor.suggest import SuggestConfig
-    from editor.tokenizer import tokenize
+    from editor.core.suggest import SuggestConfig
+    from editor.core.tokenizer import tokenize
     from training.evaluate import OnnxModel, ProgressPrinter, compare, format_table
 
     lexicon = None
     if args.word_list != "none":
-        from editor.lexicon import Lexicon, lexicon_path
+        from editor.core.lexicon import Lexicon, lexicon_path
 
         lexicon = Lexicon.load(lexicon_path(args.word_list), args.word_list)
     corpus = find_corpus(args.corpus, install=not args.no_install)

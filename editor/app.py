@@ -13,15 +13,18 @@ from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessag
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from editor import lexicon_ui, training_ui
-from editor.controller import SuggestionController
-from editor.panel import VIEWS, InsightPanel
-from editor.probe import run_probe
-from editor.recovery import attach_autosave, offer_recovery
-from editor.resources import bundled_model_path, resource_path
-from editor.settings import APPLICATION, ORGANIZATION, Settings
-from editor.suggest import SuggestConfig
-from editor.window import MainWindow
+from editor.core.paths import APPLICATION, ORGANIZATION
+from editor.core.resources import bundled_model_path, resource_path
+from editor.core.suggest import SuggestConfig
+from editor.ui import help as help_menu
+from editor.ui import lexicon_ui, user_features
+from editor.ui.insight.panel import VIEWS, InsightPanel
+from editor.ui.model_hint import ModelHint
+from editor.ui.probe import run_probe
+from editor.ui.recovery import attach_autosave, offer_recovery
+from editor.ui.settings import Settings
+from editor.ui.suggestions.controller import SuggestionController
+from editor.ui.window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -137,22 +140,26 @@ def build_window(args: argparse.Namespace, settings: Settings | None = None) -> 
     controller.set_accept_key(settings.get("accept_key"))
     settings.changed.connect(controller.apply_setting)
     window.attach_suggestions(controller)
+    controller.model_status.connect(ModelHint(window, window.editor).show_status)
     panel = InsightPanel(window)
     controller.shown.connect(panel.show_suggestions)
     controller.model_status.connect(lambda st: panel.set_model(st.model if st.ok else None))
     panel.attach_editor(window.editor)
     window.attach_panel(panel)
-    training_ui.install(window, controller, settings)  # training, models, preferences
+    user_features.install(window, controller, settings)  # training, models, preferences
     chooser = lexicon_ui.install(window, controller, settings)  # the language's word list
     attach_autosave(window)
+    help_menu.install(window)  # last, so Help is the last menu
     if args.file is not None:
         window.open_or_create(args.file)
     if getattr(args, "word_list", None):
         chooser.set_document_choice(args.word_list)  # after the file: opening one resets it
     model = startup_model(args, settings)
     if model is not None:
-        # --model is for this run only; the Model menu is what changes the saved choice.
-        window.load_model(model, remember=False)
+        # --model is for this run only; the Model menu is what changes the saved choice. The
+        # choice saved last time gives way to the bundled model if it no longer loads.
+        remembered = args.model is None and bool(settings.get("model_path"))
+        window.load_model(model, remember=False, fallback=remembered)
     return window
 
 

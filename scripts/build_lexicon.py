@@ -35,8 +35,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from editor.lexicon import FILE_SUFFIX, LEXICON_DIR, WRITTEN_PREFIX, fold  # noqa: E402
-from editor.tokenizer import normalize, tokenize  # noqa: E402
+from editor.core.atomic import write_bytes  # noqa: E402
+from editor.core.lexicon import FILE_SUFFIX, LEXICON_DIR, WRITTEN_PREFIX, fold  # noqa: E402
+from editor.core.tokenizer import normalize, tokenize  # noqa: E402
 
 WORDFREQ_VERSION = "3.1.1"
 SINGLE_LETTERS = {"pt": {"a", "à", "e", "é", "o", "ó"}, "en": {"a", "i"}}
@@ -145,7 +146,7 @@ def main() -> int:
         words = select(language, freqs, args.max_words)
         data = render(language, words)
         path = args.out / f"{language}{FILE_SUFFIX}"
-        path.write_bytes(data)
+        write_bytes(path, data)  # a rebuild that fails midway leaves the old list whole
         covered = sum(f for _, f in words)
         print(f"{path.relative_to(ROOT)}: {len(words)} of {len(freqs)} entries, "
               f"{covered:.1%} of wordfreq's frequency mass, {len(data) / 1e6:.2f} MB")

@@ -102,8 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in TRAIN_SWITCHES.items():
         p.add_argument(f"--{name.replace('_', '-')}", action=argparse.BooleanOptionalAction,
                        default=None, help=text + _default_text(name, getattr(train_defaults, name)))
-    p.add_argument("--checkpoint", metavar="PATH", help="save a resumable checkpoint here")
+    p.add_argument("--checkpoint", metavar="PATH",
+                   help="save a resumable checkpoint here and keep it (default: MODEL.onnx.ckpt, "
+                        "deleted once the model is written)")
     p.add_argument("--resume", metavar="PATH", help="continue the run saved in this checkpoint")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing model at --out (and a checkpoint an unfinished run "
+                        "left beside it)")
     p.add_argument("--progress-json", action="store_true",
                    help="print one JSON line per epoch on stdout (for a GUI)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
@@ -123,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-check", action="store_true", help="skip the parity check")
     p.add_argument("--language", metavar="CODE", type=_language_code,
                    help="the corpus language to record (default: detected, with --corpus)")
+    p.add_argument("--force", action="store_true", help="replace an existing model at --out")
 
     p = sub.add_parser(
         "evaluate", help="keystroke savings, next-word accuracy and perplexity on a text",
@@ -176,6 +182,7 @@ def _explicit(args: argparse.Namespace, names: dict[str, Any]) -> dict[str, Any]
 
 def cmd_train(args: argparse.Namespace) -> int:
     from training.data import load_documents
+    from training.outputs import check_checkpoint, check_output, checkpoint_beside
 
     model_opts = _explicit(args, {**MODEL_OPTIONS, **MODEL_SWITCHES})
     train_opts = _explicit(args, {**TRAIN_OPTIONS, **TRAIN_SWITCHES})
@@ -184,9 +191,15 @@ def cmd_train(args: argparse.Namespace) -> int:
         train_config = replace(TrainConfig(), **train_opts)
     except ValueError as exc:
         raise TrainError(str(exc)) from None
+    # Where the model and the checkpoint go is checked before anything is read or trained:
+    # a run must not replace its own corpus, nor end in a refusal.
     out = Path(args.out)
-    if out.is_dir():
-        raise TrainError(f"--out {out} is a directory")
+    inputs = [*args.corpus, *([args.resume] if args.resume else [])]
+    check_output(out, inputs, force=args.force)
+    own_checkpoint = args.checkpoint is None
+    checkpoint = checkpoint_beside(out) if own_checkpoint else Path(args.checkpoint)
+    check_checkpoint(checkpoint, out=out, inputs=args.corpus, resume=args.resume,
+                     default=own_checkpoint, force=args.force)
     # Read the corpus before importing torch (seconds): a bad file is reported at once.
     documents = None
     if not args.resume:
@@ -208,23 +221,51 @@ def cmd_train(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.batch(epoch, train_config.epochs, fraction)
 
+    saved: list[Path] = []  # the checkpoint that holds the trained network, once there is one
+
+    def trained(path: Path | None, problem: str) -> None:
+        if bar is not None:
+            bar.close()
+        if path is None:
+            if problem:
+                print(f"{PROG}: warning: could not save the trained network in {checkpoint} "
+                      f"({problem}); exporting without it", file=sys.stderr)
+            return
+        saved.append(path)
+        if args.progress_json:
+            print(json.dumps({"checkpoint": str(path)}), flush=True)
+        if not args.quiet:
+            kept = "" if not own_checkpoint else " until the model is written"
+            print(f"{PROG}: training done; the trained network is saved in {path}{kept}",
+                  file=sys.stderr, flush=True)
+
     try:
         result = train(
             args.corpus, model_config, train_config,
-            checkpoint=args.checkpoint, resume=args.resume,
+            checkpoint=checkpoint, resume=args.resume,
             progress=progress, on_batch=on_batch,
             explicit={**model_opts, **train_opts}, documents=documents,
+            trained=trained, checkpoint_optional=own_checkpoint,
         )
+        if bar is not None:
+            bar.close()
+        report = _write_model(result, out, check=not args.no_check, language=args.language)
     except KeyboardInterrupt:
         if bar is not None:
             bar.close()
-        saved = args.checkpoint and Path(args.checkpoint).is_file()
-        where = f"; continue with --resume {args.checkpoint}" if saved else ""
+        if saved:
+            print(f"{PROG}: interrupted after training; {_make_it(saved[0], args, out)}",
+                  file=sys.stderr)
+            return EXIT_INTERRUPTED
+        where = f"; continue with --resume {checkpoint}" if checkpoint.is_file() else ""
         print(f"{PROG}: interrupted{where}", file=sys.stderr)
         return EXIT_INTERRUPTED
-    if bar is not None:
-        bar.close()
-    report = _write_model(result, out, check=not args.no_check, language=args.language)
+    except BaseException as exc:
+        if not saved or isinstance(exc, SystemExit):
+            raise
+        return _failed_after_training(exc, saved[0], args, out)
+    if own_checkpoint:
+        checkpoint.unlink(missing_ok=True)  # the model holds what the user asked for
     m = result.metrics
     summary = (f"{result.stopped}. {result.epochs} epochs, {result.seconds:.1f} s; "
                f"training accuracy {m['train_accuracy']:.1%}")
@@ -238,6 +279,45 @@ def cmd_train(args: argparse.Namespace) -> int:
                           "seconds": round(result.seconds, 3), "stopped": result.stopped,
                           "metrics": m}), flush=True)
     return 0
+
+
+def _make_it(checkpoint: Path, args: argparse.Namespace, out: Path) -> str:
+    """How to turn the saved network into the model the run was making: the exact command."""
+    import shlex
+
+    command = [PROG, "export", str(checkpoint), "--corpus", *map(str, args.corpus),
+               "--out", str(out)]
+    if out.exists():
+        command.append("--force")
+    if args.no_check:
+        command.append("--no-check")
+    if args.language:
+        command += ["--language", args.language]
+    return (f"the trained network is saved in {checkpoint}; make the model from it with:\n"
+            f"  {shlex.join(command)}")
+
+
+def _failed_after_training(exc: BaseException, checkpoint: Path, args: argparse.Namespace,
+                           out: Path) -> int:
+    """A step after training failed (memory, disk, a bug): the run is not lost, say where."""
+    # PyTorch reports a failed allocation as a RuntimeError ("DefaultCPUAllocator: can't
+    # allocate memory"), numpy as a MemoryError.
+    if isinstance(exc, MemoryError) or (isinstance(exc, RuntimeError)
+                                        and "allocate memory" in str(exc)):
+        what, status = "out of memory after training", EXIT_ERROR
+    elif isinstance(exc, TrainError):
+        what, status = str(exc), EXIT_ERROR
+    elif isinstance(exc, OSError):
+        where = f": {exc.filename}" if exc.filename else ""
+        what, status = f"{exc.strerror or exc}{where}", EXIT_ERROR
+    else:  # not something a user can fix: keep the traceback for the report
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+        what, status = f"{type(exc).__name__} after training", 1
+    print(f"{PROG}: error: {what}", file=sys.stderr)
+    print(f"{PROG}: {_make_it(checkpoint, args, out)}", file=sys.stderr)
+    return status
 
 
 def _export_line(report: Any) -> str:
@@ -267,7 +347,7 @@ def _language_code(text: str) -> str:
 
 def corpus_language(vocab: Any) -> str | None:
     """The training text's language, from how often its most common words occur."""
-    from editor.language import detect_language
+    from editor.core.language import detect_language
 
     if vocab.counts:
         return detect_language(dict(zip(vocab.tokens, vocab.counts, strict=False)))
@@ -289,6 +369,9 @@ def _write_model(result: Any, out: Path, *, check: bool, language: str | None = 
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from training.outputs import check_output
+
+    check_output(Path(args.out), [args.checkpoint, *(args.corpus or [])], force=args.force)
     _need_torch()
     from training.checkpoint import load_checkpoint
     from training.export import export_checkpoint
@@ -314,8 +397,8 @@ def _word_list(choice: str | None, model: Any) -> Any:
     """The bundled word list for --word-list (None when not asked for)."""
     if not choice:
         return None
-    from editor.language import model_language
-    from editor.lexicon import Lexicon, LexiconError, lexicon_path
+    from editor.core.language import model_language
+    from editor.core.lexicon import Lexicon, LexiconError, lexicon_path
 
     language = choice
     if choice == "auto":
@@ -330,7 +413,7 @@ def _word_list(choice: str | None, model: Any) -> Any:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from editor.suggest import SuggestConfig
+    from editor.core.suggest import SuggestConfig
     from training.data import load_documents, read_text, split_documents
     from training.evaluate import OnnxModel, ProgressPrinter, compare, dumps, format_table
 

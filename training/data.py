@@ -7,6 +7,7 @@ and, in the editor, starts every document from `<doc>` with a zero state.
 
 from __future__ import annotations
 
+import stat
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -14,10 +15,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from editor.tokenizer import DOC, NEWLINE, SPECIALS, UNK, Token, is_sentence_start, tokenize
+from editor.core.tokenizer import DOC, NEWLINE, SPECIALS, UNK, Token, is_sentence_start, tokenize
+from editor.core.trainer import TRAINER_MIN_TOKENS
 from training.errors import CorpusError
 
-MIN_TOKENS = 10  # fewer than this is not something a language model can learn from
+# Fewer than this is not something a language model can learn from (the editor's value).
+MIN_TOKENS = TRAINER_MIN_TOKENS
 MAX_LINE_CHARS = 1_000_000  # a whole novel is about this; one paragraph never is
 IGNORE = -100  # target id that counts for nothing (F.cross_entropy's ignore_index)
 
@@ -36,6 +39,14 @@ def read_text(path: str | Path) -> str:
     """A corpus file's text, or a CorpusError that names the file and the offending byte."""
     path = Path(path)
     try:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise CorpusError(f"{path} is a directory; give the text files inside it")
+        if not stat.S_ISREG(info.st_mode):
+            # Checked before opening, as the editor does (editor/core/fileio.py): opening a FIFO
+            # waits for a writer for ever, and /dev/zero never ends.
+            raise CorpusError(f"{path} is not a regular file (a pipe, device or socket); "
+                              "give a text file")
         data = path.read_bytes()
     except FileNotFoundError:
         raise CorpusError(f"corpus file not found: {path}") from None

@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from editor.tokenizer import NEWLINE, Token
+from editor.core.atomic import replace_file
+from editor.core.tokenizer import NEWLINE, Token
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,14 @@ class SeedModel:
 
     def line_distributions(self, ids: Sequence[int]) -> np.ndarray:
         """P(next word) before each word of a line and after the last: [len(ids) + 1, V]."""
+        return self._softmax(np.stack(self._states(ids)))
+
+    def next_distribution(self, ids: Sequence[int]) -> np.ndarray:
+        """P(next word) after the words `ids` of a line: the last row of `line_distributions`,
+        without the others (a line can be thousands of words long)."""
+        return self._softmax(self._states(ids)[-1][None, :])[0]
+
+    def _states(self, ids: Sequence[int]) -> list[np.ndarray]:
         hidden = self.w_hh.shape[1]
         h = np.zeros(hidden, np.float32)
         c = np.zeros(hidden, np.float32)
@@ -89,7 +98,10 @@ class SeedModel:
             c = _sigmoid(gf) * c + _sigmoid(gi) * np.tanh(gg)
             h = _sigmoid(go) * np.tanh(c)
             outs.append(h)
-        logits = np.stack(outs) @ self.dec_w.T + self.dec_b
+        return outs
+
+    def _softmax(self, states: np.ndarray) -> np.ndarray:
+        logits = states @ self.dec_w.T + self.dec_b
         logits = logits - logits.max(axis=1, keepdims=True)
         e = np.exp(logits.astype(np.float64))
         return e / e.sum(axis=1, keepdims=True)
@@ -98,10 +110,11 @@ class SeedModel:
         arrays = {k: getattr(self, k) for k in ("embed", "w_ih", "w_hh", "bias", "dec_w", "dec_b")}
         meta = json.dumps({"config": asdict(self.config), "seconds": self.seconds,
                            "epochs": self.epochs, "key": self.key})
-        tmp = Path(f"{path}.tmp")
-        with open(tmp, "wb") as fh:
-            np.savez(fh, meta=np.array(meta), **arrays)
-        tmp.replace(path)
+        def write(fd: int, _tmp: Path) -> None:
+            with open(fd, "wb", closefd=False) as fh:
+                np.savez(fh, meta=np.array(meta), **arrays)
+
+        replace_file(path, write)
 
     @classmethod
     def load(cls, path: str | Path) -> SeedModel:

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.func import functional_call
 
-from editor.suggest import NgramModel
+from editor.core.modelfile import NgramModel
 from training.checkpoint import load_checkpoint, save_checkpoint
 from training.config import RESUMABLE, ModelConfig, TrainConfig, fit_to_corpus
 from training.data import (
@@ -41,6 +41,17 @@ from training.data import (
 from training.errors import CheckpointError, CorpusError
 from training.model import LanguageModel
 from training.progress import EpochReport
+
+# The most scores (positions x vocabulary) computed at once outside the training step itself:
+# evaluation and the trigram's fit work through the text in blocks of this size, so their
+# memory does not grow with the corpus (4M float32 scores: 16 MB; a [positions x vocabulary]
+# array over a 40k-token validation split with 20k words would be 3.2 GB, 6.4 GB in float64).
+SCORE_BLOCK = 1 << 22
+
+# Called once training is over, before anything that follows it (evaluation, the trigram,
+# export): with the checkpoint that holds the trained network (None if none could be saved)
+# and, when saving failed, why.
+Trained = Callable[[Path | None, str], None]
 
 
 @dataclass
@@ -180,6 +191,11 @@ class Measure:
         return self.correct / self.count if self.count else float("nan")
 
 
+def block_steps(rows: int, vocab_size: int, most: int) -> int:
+    """Time steps per model run so that `rows` x steps x vocabulary stays within SCORE_BLOCK."""
+    return max(1, min(most, SCORE_BLOCK // max(1, rows * vocab_size)))
+
+
 @torch.no_grad()
 def evaluate_stream(model: LanguageModel, stream: Stream, batch_size: int,
                     chunk: int = 1024) -> Measure:
@@ -188,6 +204,8 @@ def evaluate_stream(model: LanguageModel, stream: Stream, batch_size: int,
     model.eval()
     b = streams_for(len(stream), batch_size, chunk)
     inputs, targets = batchify(stream, b)
+    # The streams' split does not depend on this: only how many steps run at once.
+    chunk = block_steps(b, model.config.vocab_size, chunk)
     state = model.zero_state(b)
     measure = Measure()
     for t in range(0, inputs.shape[1], chunk):
@@ -207,11 +225,15 @@ class Trainer:
     def __init__(self, corpus: Corpus, model_config: ModelConfig, config: TrainConfig, *,
                  checkpoint_path: str | Path | None = None,
                  resume: dict[str, Any] | None = None,
-                 checkpoint_every: float = 5.0) -> None:
+                 checkpoint_every: float = 5.0, checkpoint_optional: bool = False) -> None:
         self.corpus = corpus
         self.config = config
         self.checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
         self.checkpoint_every = checkpoint_every
+        # Optional: a checkpoint the user did not ask for (the CLI's default) that cannot be
+        # written (a full disk) must not end a run that would have worked without it.
+        self.checkpoint_optional = checkpoint_optional
+        self.save_error = ""  # why the last save failed ("" when it did not)
         torch.set_num_threads(config.effective_threads(model_config.hidden))
         # CPU kernels are deterministic already; this turns any that are not into warnings.
         torch.use_deterministic_algorithms(True, warn_only=True)
@@ -257,8 +279,16 @@ class Trainer:
         }
 
     def save(self) -> None:
-        if self.checkpoint_path is not None:
+        if self.checkpoint_path is None:
+            return
+        try:
             save_checkpoint(self.checkpoint_path, self.checkpoint_data())
+        except OSError as exc:
+            if not self.checkpoint_optional:
+                raise
+            self.save_error = exc.strerror or str(exc)
+        else:
+            self.save_error = ""
 
     def _restore(self, data: dict[str, Any]) -> None:
         if data["tokens"] != self.corpus.tokens:
@@ -272,13 +302,18 @@ class Trainer:
             self.optimizer.load_state_dict(data["optimizer"])
         except (RuntimeError, ValueError, KeyError) as exc:
             raise CheckpointError(f"the checkpoint's weights do not fit its settings ({exc})") from None
-        self.best_state = data.get("best_model")
-        self.best_val = float(data.get("best_val", math.inf))
-        self.bad_epochs = int(data.get("bad_epochs", 0))
-        self.streak = int(data.get("streak", 0))
-        self.epoch = int(data["epoch"])
-        self.seconds = float(data.get("seconds", 0.0))
-        self.history = list(data.get("history", []))
+        try:
+            self.best_state = data.get("best_model")
+            if self.best_state is not None:
+                self.final_model()  # the best weights must fit as well as the current ones
+            self.best_val = float(data.get("best_val", math.inf))
+            self.bad_epochs = int(data.get("bad_epochs", 0))
+            self.streak = int(data.get("streak", 0))
+            self.epoch = int(data["epoch"])
+            self.seconds = float(data.get("seconds", 0.0))
+            self.history = list(data.get("history", []))
+        except (RuntimeError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise CheckpointError(f"the checkpoint's training state is damaged ({exc})") from None
         if isinstance(data.get("rng"), Tensor):
             torch.set_rng_state(data["rng"])
 
@@ -338,11 +373,13 @@ class Trainer:
 
     def run(self, *, progress: Callable[[EpochReport], None] | None = None,
             on_batch: Callable[[int, float], None] | None = None,
-            should_stop: Callable[[], bool] | None = None) -> TrainResult:
+            should_stop: Callable[[], bool] | None = None,
+            trained: Trained | None = None) -> TrainResult:
         """Train until solved, early-stopped, `epochs` done or `should_stop()` says so.
 
         `progress` gets an EpochReport after every epoch (a GUI hook), `on_batch(epoch, fraction)`
-        is called within epochs.
+        is called within epochs, `trained` once training is over and saved, before the steps
+        that follow it.
         """
         cfg = self.config
         split = self.corpus.split
@@ -368,17 +405,21 @@ class Trainer:
             self.seconds += time.monotonic() - started
             session_epochs += 1
             per_epoch = (time.monotonic() - session_start) / session_epochs
+            if should_stop is not None and not self.stopped and should_stop():
+                self.stopped = f"stopped on request after epoch {epoch}"
+            if self.epoch >= cfg.epochs and not self.stopped:
+                self.stopped = f"reached {cfg.epochs} epochs"
+            # The last report says why it is the last, so a GUI can tell at once.
             report = EpochReport(
                 epoch=epoch, epochs=cfg.epochs, loss=fit.mean_loss, accuracy=fit.accuracy,
                 val_loss=val.mean_loss if val else None, val_accuracy=val.accuracy if val else None,
                 seconds=self.seconds,
                 eta=0.0 if self.stopped else per_epoch * (cfg.epochs - epoch),
+                stopped=self.stopped,
+                stale=self.bad_epochs if val else None,
+                patience=cfg.patience if val else None,
             )
             self.history.append(asdict(report))
-            if should_stop is not None and not self.stopped and should_stop():
-                self.stopped = f"stopped on request after epoch {epoch}"
-            if self.epoch >= cfg.epochs and not self.stopped:
-                self.stopped = f"reached {cfg.epochs} epochs"
             if self.stopped or time.monotonic() - last_save >= self.checkpoint_every:
                 self.save()
                 last_save = time.monotonic()
@@ -386,6 +427,11 @@ class Trainer:
                 progress(report)
         if not self.stopped:  # resumed a run that had already done all its epochs
             self.stopped = f"reached {cfg.epochs} epochs"
+        if session_epochs == 0:
+            self.save()  # the loop saves after its last epoch; here it never ran
+        if trained is not None:
+            saved = self.checkpoint_path if self.checkpoint_path and not self.save_error else None
+            trained(saved, self.save_error)
         return self.result()
 
     def _early_stopping(self, val_loss: float) -> None:
@@ -524,19 +570,7 @@ def fit_ngram(model: LanguageModel, corpus: Corpus, config: TrainConfig,
     split = split_corpus(ids, config.effective_val_fraction(corpus.tokens))
     assert split.val is not None
     trigram = estimate(len(vocab), documents_of(split.train, doc_id), doc_id=doc_id)
-    inputs = torch.tensor(split.val.inputs)
-    targets = np.array(split.val.targets)
-    state = model.zero_state(1)
-    logp = []
-    for t in range(0, len(inputs), chunk):
-        logits, state = model(inputs[None, t : t + chunk], state)
-        logp.append(torch.log_softmax(logits[0].double(), -1).numpy())
-    lstm_logp = np.concatenate(logp)
-    scored = np.flatnonzero(targets != IGNORE)
-    p_lstm = np.exp(lstm_logp[scored, targets[scored]])
-    p_kn = np.empty(len(scored))
-    for k, i in enumerate(scored):
-        p_kn[k] = trigram.next_distribution(split.val.inputs[max(0, i - 1) : i + 1])[targets[i]]
+    p_lstm, p_kn = validation_probabilities(model, split.val, trigram, chunk)
     betas = np.round(np.arange(0.0, 1.0001, 0.05), 2)
     losses = [float(-np.log(b * p_lstm + (1 - b) * p_kn).mean()) for b in betas]
     best = int(np.argmin(losses))
@@ -549,6 +583,41 @@ def fit_ngram(model: LanguageModel, corpus: Corpus, config: TrainConfig,
         "val_perplexity_mixed": round(math.exp(losses[best]), 4),
     }
     return final, facts
+
+
+@torch.no_grad()
+def validation_probabilities(model: LanguageModel, stream: Stream, trigram: NgramModel,
+                             chunk: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+    """P(target) under the LSTM and under the trigram at each scored position of `stream`.
+
+    Only those two numbers per position are kept: the LSTM's scores are read a block at a
+    time (SCORE_BLOCK) and the trigram's distribution is computed once per context.
+    """
+    targets = np.array(stream.targets, dtype=np.int64)
+    scored = np.flatnonzero(targets != IGNORE)
+    inputs = torch.tensor(stream.inputs, dtype=torch.long)
+    step = block_steps(1, model.config.vocab_size, chunk)
+    state = model.zero_state(1)
+    p_lstm = np.empty(len(scored))
+    done = 0
+    for t in range(0, len(inputs), step):
+        logits, state = model(inputs[None, t : t + step], state)
+        rows = scored[(scored >= t) & (scored < t + step)]
+        if len(rows) == 0:
+            continue
+        z = logits[0, torch.from_numpy(rows - t)].double()
+        picked = z.gather(1, torch.from_numpy(targets[rows])[:, None])[:, 0]
+        p_lstm[done : done + len(rows)] = torch.exp(picked - torch.logsumexp(z, -1)).numpy()
+        done += len(rows)
+    # The trigram only sees the two previous tokens: one distribution per distinct pair.
+    by_context: dict[tuple[int, ...], list[int]] = {}
+    for k, i in enumerate(scored):
+        by_context.setdefault(tuple(stream.inputs[max(0, i - 1) : i + 1]), []).append(k)
+    p_kn = np.empty(len(scored))
+    for context, ks in by_context.items():
+        where = np.array(ks)
+        p_kn[where] = trigram.next_distribution(list(context))[targets[scored[where]]]
+    return p_lstm, p_kn
 
 
 def resume_configs(data: dict[str, Any],
@@ -580,11 +649,16 @@ def train(paths: Sequence[str | Path], model_config: ModelConfig | None = None,
           on_batch: Callable[[int, float], None] | None = None,
           should_stop: Callable[[], bool] | None = None,
           explicit: dict[str, Any] | None = None,
-          documents: list[Document] | None = None) -> TrainResult:
+          documents: list[Document] | None = None,
+          trained: Trained | None = None,
+          checkpoint_optional: bool = False) -> TrainResult:
     """Train on corpus files (the API behind `caminho-train train`).
 
     `explicit`: the settings the user gave (resuming checks them against the checkpoint);
-    `documents`: the files already read with `load_documents` (not with `resume`).
+    `documents`: the files already read with `load_documents` (not with `resume`);
+    `trained`: called once training is over and the checkpoint saved, before the steps that
+    follow (evaluation, the trigram); `checkpoint_optional`: a checkpoint that cannot be
+    written (a full disk) is reported to `trained` instead of ending the run.
     """
     model_config = model_config or ModelConfig()
     train_config = train_config or TrainConfig()
@@ -604,13 +678,19 @@ def train(paths: Sequence[str | Path], model_config: ModelConfig | None = None,
     if len(corpus.split.train) < 2:
         raise CorpusError("corpus too small: nothing left to train on after the validation split")
     if train_config.ensemble > 1:
-        if checkpoint is not None or resume is not None:
-            raise CheckpointError("checkpoints hold one network: train an ensemble without "
-                                  "--checkpoint/--resume")
+        if resume is not None:
+            raise CheckpointError(
+                "an ensemble cannot be resumed: its checkpoint holds the merged network, "
+                "written once every member is trained; make a model of it with "
+                "`caminho-train export`")
         return train_ensemble(corpus, model_config, train_config, progress=progress,
-                              on_batch=on_batch, should_stop=should_stop)
-    trainer = Trainer(corpus, model_config, train_config, checkpoint_path=checkpoint, resume=data)
-    return trainer.run(progress=progress, on_batch=on_batch, should_stop=should_stop)
+                              on_batch=on_batch, should_stop=should_stop,
+                              checkpoint=checkpoint, checkpoint_optional=checkpoint_optional,
+                              trained=trained)
+    trainer = Trainer(corpus, model_config, train_config, checkpoint_path=checkpoint, resume=data,
+                      checkpoint_optional=checkpoint_optional)
+    return trainer.run(progress=progress, on_batch=on_batch, should_stop=should_stop,
+                       trained=trained)
 
 
 def finish_checkpoint(checkpoint: str | Path, paths: Sequence[str | Path]) -> TrainResult:
@@ -620,7 +700,28 @@ def finish_checkpoint(checkpoint: str | Path, paths: Sequence[str | Path]) -> Tr
     model_config, train_config = resume_configs(data, {})
     vocab = Vocabulary(list(data["vocab"]), list(data["surface"]), list(data.get("counts", [])))
     corpus = load_corpus(paths, train_config, vocab, None)
-    return Trainer(corpus, model_config, train_config, resume=data).result()
+    if not data.get("finished"):
+        return Trainer(corpus, model_config, train_config, resume=data).result()
+    # A merged ensemble: already over the whole vocabulary, only the trigram is left to fit.
+    from training.export import model_from_checkpoint
+
+    if data.get("tokens") != corpus.tokens:
+        raise CheckpointError(
+            f"the checkpoint was trained on {data.get('tokens')} tokens, this corpus has "
+            f"{corpus.tokens}: give the corpus files it was trained on")
+    model = model_from_checkpoint(data)
+    metrics = dict(data.get("metrics") or {})
+    ngram = None
+    if train_config.ngram and corpus.split.val is not None:
+        ngram, facts = fit_ngram(model, corpus, train_config)
+        metrics.update(facts)
+    return TrainResult(
+        model=model, model_config=model.config, train_config=train_config, vocab=corpus.vocab,
+        corpus_names=corpus.names, tokens=corpus.tokens, epochs=int(data["epoch"]),
+        seconds=float(data.get("seconds", 0.0)), stopped=str(data.get("stopped", "")),
+        metrics=metrics, history=list(data.get("history", [])),
+        validation=corpus.split.how, ngram=ngram,
+    )
 
 
 def needs_corpus(train_config: TrainConfig) -> bool:
@@ -631,12 +732,16 @@ def needs_corpus(train_config: TrainConfig) -> bool:
 def train_ensemble(corpus: Corpus, model_config: ModelConfig, config: TrainConfig, *,
                    progress: Callable[[EpochReport], None] | None = None,
                    on_batch: Callable[[int, float], None] | None = None,
-                   should_stop: Callable[[], bool] | None = None) -> TrainResult:
+                   should_stop: Callable[[], bool] | None = None,
+                   checkpoint: str | Path | None = None, checkpoint_optional: bool = False,
+                   trained: Trained | None = None) -> TrainResult:
     """`config.ensemble` networks from seeds seed, seed + 1, ..., merged into one LSTM.
 
     Every member early-stops on the same validation split, so none of them has seen it, and
     the trigram's weight is then fitted for the merged network on that split. A stop on request
-    ends the ensemble with the members trained so far.
+    ends the ensemble with the members trained so far. The merged network is saved to
+    `checkpoint` before the trigram is fitted: `caminho-train export` makes a model of it
+    (it cannot be resumed: members hold no optimizer state there).
     """
     from training.ensemble import merge_models
 
@@ -657,16 +762,48 @@ def train_ensemble(corpus: Corpus, model_config: ModelConfig, config: TrainConfi
     }
     metrics.update({f"member{k}_{name}": value for k, r in enumerate(results)
                     for name, value in r.metrics.items()})
-    ngram = None
-    if config.ngram and corpus.split.val is not None:
-        ngram, facts = fit_ngram(model, corpus, config)
-        metrics.update(facts)
     first = results[0]
-    return TrainResult(
+    result = TrainResult(
         model=model, model_config=model.config, train_config=config, vocab=first.vocab,
         corpus_names=first.corpus_names, tokens=first.tokens,
         epochs=sum(r.epochs for r in results), seconds=sum(r.seconds for r in results),
         stopped=f"ensemble of {len(results)}: " + "; ".join(r.stopped for r in results),
         metrics=metrics, history=[h for r in results for h in r.history],
-        validation=first.validation, ngram=ngram,
+        validation=first.validation,
     )
+    saved, problem = None, ""
+    if checkpoint is not None:
+        try:
+            save_checkpoint(checkpoint, merged_checkpoint_data(result))
+            saved = Path(checkpoint)
+        except OSError as exc:
+            if not checkpoint_optional:
+                raise
+            problem = exc.strerror or str(exc)
+    if trained is not None:
+        trained(saved, problem)
+    if config.ngram and corpus.split.val is not None:
+        result.ngram, facts = fit_ngram(model, corpus, config)
+        metrics.update(facts)
+    return result
+
+
+def merged_checkpoint_data(result: TrainResult) -> dict[str, Any]:
+    """A finished ensemble as a checkpoint: exportable, not resumable (`finished`)."""
+    return {
+        "model_config": result.model_config.to_dict(),
+        "train_config": result.train_config.to_dict(),
+        "vocab": list(result.vocab.tokens),
+        "surface": list(result.vocab.surface),
+        "counts": list(result.vocab.counts),
+        "corpus": list(result.corpus_names),
+        "tokens": result.tokens,
+        "model": result.model.state_dict(),
+        "best_model": None,
+        "epoch": result.epochs,
+        "seconds": result.seconds,
+        "history": result.history,
+        "stopped": result.stopped,
+        "metrics": dict(result.metrics),
+        "finished": True,
+    }

@@ -3,7 +3,7 @@ the editor's word list; given with --language or detected from the training text
 
 import pytest
 
-from editor.lm import LanguageModel
+from editor.core.lm import LanguageModel
 from training.cli import corpus_language
 from training.config import ModelConfig
 from training.data import Vocabulary
@@ -35,9 +35,10 @@ def test_training_records_the_detected_or_given_language(cli, tmp_path, poem_pat
     assert result.returncode == 0, result.stderr
     assert LanguageModel.load(out).info.language == "pt"  # detected: "de", "que", "tão"...
     # Given on the command line, it wins over what the text looks like.
-    result = cli("train", poem_path, "--out", out, *small, "--language", "EN")
+    given = tmp_path / "given.onnx"
+    result = cli("train", poem_path, "--out", given, *small, "--language", "EN")
     assert result.returncode == 0, result.stderr
-    assert LanguageModel.load(out).info.language == "en"
+    assert LanguageModel.load(given).info.language == "en"
 
 
 def test_a_bad_language_code_is_a_usage_error(cli, tmp_path, poem_path):
