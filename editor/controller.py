@@ -14,7 +14,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit
 
-from editor.context import context_window
+from editor.context import context_window, trim_window
 from editor.ghost import GhostOverlay
 from editor.service import ModelStatus, Request, Result, SuggestionService
 from editor.strip import SuggestionStrip
@@ -114,6 +114,7 @@ class SuggestionController(QObject):
         # punctuation typed at that position later must not delete what is there now.
         # (`_insert` sets it again after its own edit.)
         self._auto_space_at = -1
+        self.service.note_edit(_pos, _removed, _added)  # the neural cache's positions follow
         # Edits that leave the cursor in place (Delete) only come here: post on the next turn.
         self._invalidate(post_now=False)
 
@@ -147,14 +148,12 @@ class SuggestionController(QObject):
             return
         pos = cursor.position()
         start = context_window(pos)
-        text = self._text_between(start, pos)
-        if start > 0:
-            # The window may start inside a word; begin at the next whitespace instead.
-            cut = next((i for i, ch in enumerate(text) if ch.isspace()), len(text))
-            text = text[cut:]
+        # The window may start inside a word; it begins at the next whitespace instead.
+        text, window_start = trim_window(self._text_between(start, pos), start)
         after = self._text_between(pos, pos + 2)
         posted = self._key_time if time.perf_counter() - self._key_time < 1.0 else time.perf_counter()
-        self.service.request(Request(self.revision, text, start == 0, after, posted))
+        self.service.request(Request(self.revision, text, start == 0, after, posted,
+                                     window_start))
 
     def _text_between(self, start: int, end: int) -> str:
         doc = self.edit.document()

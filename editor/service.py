@@ -28,6 +28,7 @@ class Request:
     at_doc_start: bool  # whether the window starts at the start of the document
     text_after: str = ""  # a few characters after the cursor
     posted: float = 0.0  # time.perf_counter() when the key event arrived
+    window_start: int | None = None  # document position of text_before[0] (the neural cache)
 
 
 @dataclass
@@ -63,6 +64,7 @@ class SuggestionService:
         self._suggester: Suggester | None = None
         self._blocked: set[str] = set()
         self._extra_words: Counter[str] = Counter()
+        self._edits: list[tuple[int, int, int]] = []  # document changes not yet applied
         self._thread = threading.Thread(target=self._loop, name="caminho-suggest", daemon=True)
         self._thread.start()
 
@@ -77,6 +79,14 @@ class SuggestionService:
         with self._cond:
             self._pending = req
             self._cond.notify()
+
+    def note_edit(self, pos: int, removed: int, added: int) -> None:
+        """The document changed (Qt's contentsChange): applied, in order, before the next request.
+        Never coalesced, unlike requests: every edit moves the neural cache's positions."""
+        with self._cond:
+            if self._suggester is not None or self._pending_model:
+                self._edits.append((pos, removed, added))
+                self._cond.notify()
 
     def update_config(self, **changes: object) -> None:
         with self._cond:
@@ -111,14 +121,19 @@ class SuggestionService:
     def _loop(self) -> None:
         while True:
             with self._cond:
-                while not self._stop and self._pending is None and self._pending_model is False:
+                while (not self._stop and self._pending is None and self._pending_model is False
+                       and not self._edits):
                     self._cond.wait()
                 if self._stop:
                     return
                 model_path, self._pending_model = self._pending_model, False
                 req, self._pending = self._pending, None
+                edits, self._edits = self._edits, []
             if model_path is not False:
                 self._load(model_path)
+            elif self._suggester is not None:
+                for edit in edits:  # a freshly loaded model starts with an empty cache
+                    self._suggester.note_edit(*edit)
             if req is not None and self._suggester is not None:
                 self._serve(req)
 
@@ -145,7 +160,8 @@ class SuggestionService:
         start = time.perf_counter()
         try:
             sug = self._suggester.suggest(req.text_before, at_doc_start=req.at_doc_start,
-                                          text_after=req.text_after, extend=False)
+                                          text_after=req.text_after, extend=False,
+                                          window_start=req.window_start)
         except Exception:
             # Keep serving later requests; show nothing for this one.
             traceback.print_exc()
