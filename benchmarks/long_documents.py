@@ -45,6 +45,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -188,9 +190,10 @@ def train_model(split: Split, out: Path, epochs: int, retrain: bool) -> dict[str
                "--out", str(model), "--checkpoint", str(ckpt), "--max-vocab", "8000",
                "--embedding", "256", "--hidden", "256", "--epochs", str(epochs),
                "--quiet", "--progress-json"]
-    shown = [c if not c.startswith(str(out / "pages")) else "…" for c in cmd[1:]]
-    print("$ " + " ".join(shlex.quote(c) for c in dict.fromkeys(shown)), file=sys.stderr,
-          flush=True)
+    shown = [c for k, c in enumerate(cmd[1:]) if not (c.startswith(str(out / "pages"))
+                                                       and cmd[k].startswith(str(out / "pages")))]
+    print("$ " + " ".join(shlex.quote(c if not c.startswith(str(out / "pages")) else "PAGES")
+                          for c in shown), file=sys.stderr, flush=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True,
@@ -208,7 +211,7 @@ def train_model(split: Split, out: Path, epochs: int, retrain: bool) -> dict[str
         sys.exit(f"long_documents.py: training failed (exit status {proc.returncode})")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
-        "command": " ".join(cmd[1:3]),
+        "command": cmd[3],
         "wall_seconds": round(time.monotonic() - started, 1),
         "cpu_seconds": round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime,
                              1),
@@ -216,6 +219,187 @@ def train_model(split: Split, out: Path, epochs: int, retrain: bool) -> dict[str
         "stopped": done.get("stopped"),
         "metrics": done.get("metrics", {}),
     }
+
+
+# -- typing the held-out pages ----------------------------------------------------------------------
+
+# Engine settings compared (SuggestConfig fields); "both" is the editor's default.
+ARMS: dict[str, dict[str, Any]] = {
+    "no cache": {"learn_document": False},
+    "unigram cache": {"neural_cache": False},
+    "neural cache": {"cache_weight": 0.0, "unknown_repeat": 0.0},
+    "both": {},
+}
+BUCKETS = ((0, 200, "words 1-200"), (200, 1000, "words 201-1000"), (1000, 10**9, "after 1000"))
+
+
+class WindowedEngine:
+    """The editor's engine as the editor drives it: the text before the cursor in the bounded
+    window of editor.context, and the window's place in the document."""
+
+    def __init__(self, model: Any, config: Any, name: str) -> None:
+        from editor.suggest import Suggester
+
+        self.name = name
+        self.suggester = Suggester(model, config)
+
+    def start_document(self) -> None:
+        self.suggester.reset_document()
+
+    def _window(self, text_before: str) -> tuple[str, bool, int]:
+        from editor.context import context_window, trim_window
+
+        start = context_window(len(text_before))
+        text, window_start = trim_window(text_before[start:], start)
+        return text, start == 0, window_start
+
+    def offer(self, text_before: str) -> Any:
+        from training.ksr import Offer
+
+        text, at_start, window_start = self._window(text_before)
+        s = self.suggester.suggest(text, at_doc_start=at_start, window_start=window_start,
+                                   extend=False)
+        words = tuple(c.norm for c in s.candidates)
+        return Offer(words, words[0] if s.ghost else None)
+
+    def token_probabilities(self, text: str) -> tuple[list[Any], np.ndarray]:
+        """The engine's probability of each token of `text`, typed from its start."""
+        from editor.tokenizer import tokenize
+
+        tokens = tokenize(text)
+        model = self.suggester.model
+        self.start_document()
+        probs = np.empty(len(tokens))
+        for k, t in enumerate(tokens):
+            before = text[: t.start]
+            if before[-1:].isalnum():  # "casa," : the word before is finished, not a prefix
+                before += " "
+            window, at_start, window_start = self._window(before)
+            p = self.suggester.next_token_distribution(window, at_doc_start=at_start,
+                                                       window_start=window_start)
+            probs[k] = p[model.ids.get(t.norm, model.unk_id)]
+        return tokens, probs
+
+
+@dataclass
+class ArmResult:
+    name: str
+    strip: Any = None
+    ghost: Any = None
+    words: int = 0
+    top1: int = 0
+    top3: int = 0
+    nll: float = 0.0
+    tokens: int = 0
+    bucket_words: list[int] = field(default_factory=lambda: [0] * len(BUCKETS))
+    bucket_top3: list[int] = field(default_factory=lambda: [0] * len(BUCKETS))
+    bucket_nll: list[float] = field(default_factory=lambda: [0.0] * len(BUCKETS))
+    bucket_tokens: list[int] = field(default_factory=lambda: [0] * len(BUCKETS))
+    seconds: float = 0.0
+
+    def row(self) -> dict[str, Any]:
+        def ratio(a: float, b: float) -> float | None:
+            return round(a / b, 6) if b else None
+
+        def ppl(nll: float, n: int) -> float | None:
+            return round(math.exp(nll / n), 3) if n else None
+
+        return {
+            "name": self.name,
+            "ksr_strip": round(self.strip.ksr, 6), "ksr_ghost": round(self.ghost.ksr, 6),
+            "top1": ratio(self.top1, self.words), "top3": ratio(self.top3, self.words),
+            "perplexity": ppl(self.nll, self.tokens), "words": self.words,
+            "tokens": self.tokens,
+            "top3_by_position": [ratio(a, b) for a, b in zip(self.bucket_top3,
+                                                              self.bucket_words, strict=True)],
+            "perplexity_by_position": [ppl(a, b) for a, b in zip(self.bucket_nll,
+                                                                 self.bucket_tokens, strict=True)],
+            "words_by_position": self.bucket_words,
+            "seconds": round(self.seconds, 1),
+        }
+
+
+def bucket_of(word_index: int) -> int:
+    return next(k for k, (lo, hi, _) in enumerate(BUCKETS) if lo <= word_index < hi)
+
+
+def measure_arm(model: Any, name: str, documents: list[str], perplexity: bool = True
+                ) -> ArmResult:
+    from editor.suggest import SuggestConfig
+    from training.ksr import Keystrokes, simulate, word_spans
+
+    engine = WindowedEngine(model, SuggestConfig(**ARMS[name]), name)
+    result = ArmResult(name, Keystrokes(), Keystrokes())
+    started = time.monotonic()
+    for text in documents:
+        engine.start_document()
+        memo: dict[int, Any] = {}
+
+        def offer_at(pos: int, memo: dict[int, Any] = memo, text: str = text) -> Any:
+            hit = memo.get(pos)
+            if hit is None:
+                hit = memo[pos] = engine.offer(text[:pos])
+            return hit
+
+        spans = word_spans(text)
+        for k, span in enumerate(spans):  # word starts first, in order (as the editor sees)
+            words = offer_at(span.start).words
+            b = bucket_of(k)
+            result.words += 1
+            result.top1 += int(words[:1] == (span.norm,))
+            hit3 = span.norm in words[:3]
+            result.top3 += int(hit3)
+            result.bucket_words[b] += 1
+            result.bucket_top3[b] += int(hit3)
+        result.strip.add(simulate(text, offer_at, "strip", spans=spans))
+        result.ghost.add(simulate(text, offer_at, "ghost", spans=spans))
+        if perplexity:
+            tokens, probs = engine.token_probabilities(text)
+            logp = np.log(np.maximum(probs, 1e-300))
+            result.nll -= float(logp.sum())
+            result.tokens += len(tokens)
+            words_before = 0
+            for t, lp in zip(tokens, logp, strict=True):
+                b = bucket_of(words_before)
+                result.bucket_nll[b] -= float(lp)
+                result.bucket_tokens[b] += 1
+                words_before += int(t.is_word)
+        print(f"  {name}: {len(memo)} prefixes, {time.monotonic() - started:.0f} s",
+              file=sys.stderr, flush=True)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    def pct(x: float | None) -> str:
+        return "—" if x is None else f"{100 * x:.1f}%"
+
+    def num(x: float | None) -> str:
+        return "—" if x is None else f"{x:.1f}"
+
+    heads = ["engine", "KSR strip", "KSR ghost", "top-1", "top-3", "perplexity"]
+    heads += [f"top-3 {label}" for *_, label in BUCKETS]
+    heads += [f"ppl {label}" for *_, label in BUCKETS]
+    lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+    for r in rows:
+        cells = [r["name"], pct(r["ksr_strip"]), pct(r["ksr_ghost"]), pct(r["top1"]),
+                 pct(r["top3"]), num(r["perplexity"])]
+        cells += [pct(x) for x in r["top3_by_position"]]
+        cells += [num(x) for x in r["perplexity_by_position"]]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def evaluate(model_path: Path, documents: list[str], arms: list[str], perplexity: bool
+             ) -> list[dict[str, Any]]:
+    from editor.lm import LanguageModel
+
+    model = LanguageModel.load(model_path)
+    rows = []
+    for name in arms:
+        rows.append(measure_arm(model, name, documents, perplexity).row())
+        print(table(rows[-1:]), file=sys.stderr, flush=True)
+    return rows
 
 
 def main() -> int:
@@ -226,8 +410,24 @@ def main() -> int:
     parser.add_argument("--retrain", action="store_true", help="train even if a model is there")
     parser.add_argument("--no-install", action="store_true", help="never run apt-get")
     parser.add_argument("--prepare-only", action="store_true", help="write the corpus and stop")
-    parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS))
+    parser.add_argument("--no-perplexity", action="store_true")
+    parser.add_argument("--model", type=Path, default=None,
+                        help="measure this model file on --text instead (e.g. a fortunes model)")
+    parser.add_argument("--text", type=Path, default=None, help="held-out text for --model")
+    parser.add_argument("--doc-separator", default=None, help="documents in --text (e.g. %%)")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N documents")
+    parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     args = parser.parse_args()
+    if args.model is not None:  # any model and held-out text, same arms (fortunes-br check)
+        from training.data import read_text, split_documents
+
+        docs = split_documents(read_text(args.text), args.doc_separator)[: args.limit]
+        rows = evaluate(args.model, docs, args.arms, not args.no_perplexity)
+        print(table(rows))
+        if args.json:
+            args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+        return 0
     split = build_corpus(args.out, args.held_out, not args.no_install)
     held_words = sum(split.words[p.name] for p in split.held)
     train_words = sum(split.words[p.name] for p in split.train)
@@ -237,10 +437,27 @@ def main() -> int:
     if args.prepare_only:
         return 0
     model = args.out / "model.onnx"
-    if args.retrain or not model.is_file() or not (args.out / "model.ckpt").is_file():
-        info = train_model(split, args.out, args.epochs, True)
+    info = train_model(split, args.out, args.epochs, args.retrain)
+    if info["command"].endswith("train"):
         (args.out / "training.json").write_text(json.dumps(info, indent=1), encoding="utf-8")
-    print(math.nan)
+    else:
+        info = json.loads((args.out / "training.json").read_text(encoding="utf-8"))
+    docs = [p.read_text(encoding="utf-8") for p in split.held][: args.limit]
+    rows = evaluate(model, docs, args.arms, not args.no_perplexity)
+    from editor.lm import LanguageModel
+    from editor.suggest import Suggester
+
+    sug = Suggester(LanguageModel.load(model))
+    summary = {"training": info, "held_out_pages": [p.name for p in split.held],
+               "held_out_words": held_words, "cache": vars(sug.cache_params),
+               "ngram_weight": sug.ngram_weight, "results": rows}
+    (args.json or args.out / "results.json").write_text(json.dumps(summary, indent=1),
+                                                       encoding="utf-8")
+    print(f"model: {model.name}, vocabulary {len(sug.model.info.vocab)}, "
+          f"{sug.model.info.hidden} hidden; trained {info.get('epochs')} epochs in "
+          f"{info.get('wall_seconds')} s wall; cache θ = {sug.cache_params.theta}, "
+          f"λ = {sug.cache_params.weight}")
+    print(table(rows))
     return 0
 
 

@@ -13,12 +13,14 @@ import threading
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from editor.lm import LanguageModel, ModelError
 from editor.suggest import SuggestConfig, Suggester, Suggestions
+
+INDEX_CHUNK = 32  # tokens read into the cache per step: a keystroke waits at most this long
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,9 @@ class SuggestionService:
         self._blocked: set[str] = set()
         self._extra_words: Counter[str] = Counter()
         self._edits: list[tuple[int, int, int]] = []  # document changes not yet applied
+        self._pending_index: list[tuple[str, int, bool]] = []  # texts to read, in order
+        self._indexing: Iterator[int] | None = None  # worker only: the text being read
+        self._indexing_end = 0  # document position where that text ends
         self._thread = threading.Thread(target=self._loop, name="caminho-suggest", daemon=True)
         self._thread.start()
 
@@ -87,6 +92,13 @@ class SuggestionService:
             if self._suggester is not None or self._pending_model:
                 self._edits.append((pos, removed, added))
                 self._cond.notify()
+
+    def index(self, text: str, start: int, at_doc_start: bool) -> None:
+        """Read `text` (the document from `start`) into the neural cache in the background, a
+        few tokens at a time between requests: a document opened, pasted or jumped into."""
+        with self._cond:
+            self._pending_index.append((text, start, at_doc_start))
+            self._cond.notify()
 
     def update_config(self, **changes: object) -> None:
         with self._cond:
@@ -122,20 +134,46 @@ class SuggestionService:
         while True:
             with self._cond:
                 while (not self._stop and self._pending is None and self._pending_model is False
-                       and not self._edits):
+                       and not self._edits and not self._pending_index
+                       and self._indexing is None):
                     self._cond.wait()
                 if self._stop:
                     return
                 model_path, self._pending_model = self._pending_model, False
                 req, self._pending = self._pending, None
                 edits, self._edits = self._edits, []
+                if edits:  # text waiting to be read that an edit has changed: read nothing
+                    first = min(e[0] for e in edits)
+                    self._pending_index = [j for j in self._pending_index
+                                           if j[1] + _units(j[0]) <= first]
+                job = None
+                if self._indexing is None and self._pending_index:
+                    job = self._pending_index.pop(0)
             if model_path is not False:
+                self._indexing = None
+                with self._cond:
+                    self._pending_index.clear()
                 self._load(model_path)
             elif self._suggester is not None:
                 for edit in edits:  # a freshly loaded model starts with an empty cache
                     self._suggester.note_edit(*edit)
+                    if edit[0] < self._indexing_end:
+                        self._indexing = None  # its text changed under it: it is asked again
+            if job is not None and self._suggester is not None:
+                text, start, at_doc_start = job
+                self._indexing = self._suggester.index(text, start, at_doc_start=at_doc_start,
+                                                       chunk=INDEX_CHUNK)
+                self._indexing_end = start + _units(text)
             if req is not None and self._suggester is not None:
                 self._serve(req)
+            elif self._indexing is not None:
+                try:
+                    next(self._indexing)  # one chunk, then look for keystrokes again
+                except StopIteration:
+                    self._indexing = None
+                except Exception:
+                    traceback.print_exc()
+                    self._indexing = None
 
     def _load(self, path: Path | None) -> None:
         if path is None:
@@ -186,3 +224,8 @@ class SuggestionService:
             traceback.print_exc()
         self._on_result(Result(req.revision, sug, (time.perf_counter() - start) * 1e3,
                                (done - posted) * 1e3, extension=True))
+
+
+def _units(text: str) -> int:
+    """Length in UTF-16 units, as Qt counts document positions."""
+    return len(text.encode("utf-16-le")) // 2

@@ -19,7 +19,7 @@ its defaults.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -101,11 +101,42 @@ def cache_probs(h: np.ndarray, targets: np.ndarray, rows: np.ndarray,
     return out
 
 
+def onnx_states(path: str | Path) -> Callable[[list[int]], tuple[np.ndarray, np.ndarray]]:
+    """`states_and_probs` for an exported model file, run by onnxruntime (re-tuning a file)."""
+    from editor.lm import LanguageModel as OnnxModel
+
+    lm = OnnxModel.load(path)
+
+    def states(ids: list[int], chunk: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+        h, c = lm.zero_state()
+        hs, ps = [], []
+        for a in range(0, len(ids) - 1, chunk):
+            out = lm.run(ids[a : min(a + chunk, len(ids) - 1)], h, c)
+            h, c = out.h, out.c
+            z = out.logits.astype(np.float64)
+            z -= z.max(axis=1, keepdims=True)
+            logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+            targets = ids[a + 1 : a + 1 + len(z)]
+            hs.append(out.h_seq[:, -1])
+            ps.append(np.exp(logp[np.arange(len(z)), targets]))
+        return np.concatenate(hs), np.concatenate(ps)
+
+    return states
+
+
 def tune_cache(model: LanguageModel, corpus: Corpus, config: TrainConfig,
                size: int = DEFAULT_SIZE) -> tuple[CacheParams | None, dict[str, float]]:
     """The (θ, λ) with the lowest validation loss, and facts for the model's metadata; None
     when the corpus has no validation split."""
     docs = validation_documents(corpus, config)
+    return tune_documents(lambda ids: states_and_probs(model, ids), docs, size)
+
+
+def tune_documents(states: Callable[[list[int]], tuple[np.ndarray, np.ndarray]],
+                   docs: Sequence[tuple[list[int], int]], size: int = DEFAULT_SIZE
+                   ) -> tuple[CacheParams | None, dict[str, float]]:
+    """The grid search over `docs` (`[<doc>] + ids`, first scored token), with `states`
+    giving each document's top-layer states and the model's probability of each token."""
     if not docs:
         return None, {}
     scored = sum(len(d) - 1 - first for d, first in docs)
@@ -113,7 +144,7 @@ def tune_cache(model: LanguageModel, corpus: Corpus, config: TrainConfig,
     p_model, p_cache = [], []
     seen = 0
     for ids, first in docs:
-        h, p = states_and_probs(model, ids)
+        h, p = states(ids)
         targets = np.asarray(ids[1:])
         rows = np.arange(first, len(targets))
         # Every keep_every-th scored position across the whole validation text.

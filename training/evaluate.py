@@ -135,6 +135,10 @@ class EnginePredictor:
         self.name = name
         self.suggester = Suggester(model, config)
 
+    def start_document(self) -> None:
+        """Each document is typed from its start: no state or cache from the one before."""
+        self.suggester.reset_document()
+
     def offer(self, text_before: str) -> Offer:
         # extend=False: the ghost's first word is what a writer accepts with one Tab; the
         # editor computes the longer run a moment later.

@@ -118,3 +118,20 @@ def test_train_stores_theta_and_lambda_that_the_editor_reads(cli, tmp_path):
     from editor.suggest import Suggester
 
     assert Suggester(EditorModel.load(out)).cache_params == params
+
+
+def test_a_model_file_gives_the_states_the_network_does(tmp_path):
+    # Re-tuning an exported file must see the same numbers as tuning right after training.
+    from training.cache_tune import onnx_states, states_and_probs
+    from training.export import export_model
+
+    torch.manual_seed(2)
+    vocab = ["<unk>", "<doc>"] + [f"w{k}" for k in range(30)]
+    model = LanguageModel(ModelConfig(vocab_size=len(vocab), embedding=8, hidden=16)).eval()
+    path = tmp_path / "m.onnx"
+    export_model(model, path, vocab=vocab, training={}, check=False)
+    ids = [1] + [2 + (k * 7) % 30 for k in range(50)]
+    h1, p1 = states_and_probs(model, ids, chunk=16)
+    h2, p2 = onnx_states(path)(ids, chunk=13)
+    assert h1.shape == h2.shape == (50, 16)
+    assert np.allclose(h1, h2, atol=1e-5) and np.allclose(p1, p2, rtol=1e-4)
