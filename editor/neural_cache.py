@@ -76,10 +76,22 @@ class Lookup:
     vocab_ids: np.ndarray  # int64 id of each word in the model's vocabulary, -1 if it has none
     _positions: np.ndarray  # document positions of the entries used
     _scores: np.ndarray  # θ·h_t·h_i of those entries
-    _word_of: np.ndarray  # index into `words` of each entry
+    _entry_word: np.ndarray  # word-table index of each entry
+    _table_index: np.ndarray  # word-table index of each of `words`
+    _dict: dict[str, float] | None = None
+    _unknown: list[tuple[str, float]] | None = None
 
     def as_dict(self) -> dict[str, float]:
-        return dict(zip(self.words, self.probs.tolist(), strict=True))
+        if self._dict is None:
+            self._dict = dict(zip(self.words, self.probs.tolist(), strict=True))
+        return self._dict
+
+    def unknown(self) -> list[tuple[str, float]]:
+        """(word, probability) of the words outside the model's vocabulary."""
+        if self._unknown is None:
+            out = np.flatnonzero(self.vocab_ids < 0)
+            self._unknown = [(self.words[k], float(self.probs[k])) for k in out]
+        return self._unknown
 
     def recall(self, norm: str) -> int | None:
         """Document position of the earlier occurrence of `norm` whose context is the most
@@ -88,7 +100,7 @@ class Lookup:
             k = self.words.index(norm)
         except ValueError:
             return None
-        mine = np.flatnonzero(self._word_of == k)
+        mine = np.flatnonzero(self._entry_word == self._table_index[k])
         return int(self._positions[mine[np.argmax(self._scores[mine])]])
 
 
@@ -114,7 +126,7 @@ class NeuralCache:
         self._table_vocab: list[int] = []  # vocabulary id of each table word, -1 if none
         self._clock = 0
         self.version = 0  # changes whenever an entry does
-        self._memo: tuple[int, bytes, np.ndarray] | None = None  # (version, h, keys @ h)
+        self._memo: tuple[int, bytes, int, Lookup] | None = None  # (version, h, n, lookup)
 
     def __len__(self) -> int:
         return int(self.valid.sum())
@@ -213,8 +225,14 @@ class NeuralCache:
 
     def _slots_of(self, starts: np.ndarray) -> np.ndarray:
         """The slot holding each position, or -1."""
-        live = np.flatnonzero(self.valid)
         out = np.full(len(starts), -1, np.int64)
+        if len(starts) <= 16:  # typing: a token or two; one comparison pass each
+            for k, s in enumerate(starts):
+                hit = np.flatnonzero((self.start == s) & self.valid)
+                if len(hit):
+                    out[k] = hit[0]
+            return out
+        live = np.flatnonzero(self.valid)
         if len(live) == 0:
             return out
         order = np.argsort(self.start[live], kind="stable")
@@ -250,26 +268,36 @@ class NeuralCache:
     def lookup(self, h: np.ndarray, before: int) -> Lookup | None:
         """P_cache for the state `h` (top layer, [H]) at a cursor at `before`: every entry whose
         word ends there or earlier takes part. None when there is none."""
-        sel = np.flatnonzero(self.valid & (self.end <= before))
-        if len(sel) == 0:
+        mask = self.valid & (self.end <= before)
+        n = int(np.count_nonzero(mask))
+        if n == 0:
             return None
         h = np.ascontiguousarray(h, np.float32).reshape(-1)
         raw = h.tobytes()
         memo = self._memo
-        if memo is None or memo[0] != self.version or memo[1] != raw:
-            # One matrix-vector product over every slot, reused while the cursor stays in a word.
-            memo = self._memo = (self.version, raw, self.keys @ h)
-        scores = self.params.theta * memo[2][sel].astype(np.float64)
-        weights = np.exp(scores - scores.max())
-        uniq, word_of = np.unique(self.word[sel], return_inverse=True)
-        mass = np.bincount(word_of, weights=weights, minlength=len(uniq))
-        table_vocab = self._table_vocab
-        return Lookup(
+        # The entries before the cursor are those whose word ends there or earlier: the same
+        # count means the same entries. So while the cursor moves inside a word, one lookup.
+        if memo is not None and memo[0] == self.version and memo[1] == raw and memo[2] == n:
+            return memo[3]
+        sel = np.flatnonzero(mask)
+        # einsum, not `@`: a matrix-vector product through OpenBLAS starts its thread pool,
+        # which on two busy cores took 20 ms instead of 1 (measured; docs/BENCHMARKS.md).
+        dots = np.einsum("ij,j->i", self.keys[sel] if n < len(mask) else self.keys, h)
+        scores = self.params.theta * dots.astype(np.float64)
+        # The floor keeps every earlier word completable, however unlike its context.
+        weights = np.exp(scores - scores.max()) + 1e-300
+        entry_word = self.word[sel]
+        mass = np.bincount(entry_word, weights=weights, minlength=len(self._table))
+        uniq = np.flatnonzero(mass)
+        hit = Lookup(
             words=[self._table[k] for k in uniq],
-            probs=mass / mass.sum(),
-            vocab_ids=np.array([table_vocab[k] for k in uniq], np.int64),
-            _positions=self.start[sel], _scores=scores, _word_of=word_of,
+            probs=mass[uniq] / mass.sum(),
+            vocab_ids=np.asarray(self._table_vocab, np.int64)[uniq],
+            _positions=self.start[sel], _scores=scores, _entry_word=entry_word,
+            _table_index=uniq,
         )
+        self._memo = (self.version, raw, n, hit)
+        return hit
 
     def entries(self) -> list[tuple[int, str]]:
         """(position, word) of every entry, in document order (for tests and the panel)."""
@@ -293,18 +321,16 @@ def utf16_offsets(text: str) -> np.ndarray | None:
 
 
 def mix(p: np.ndarray, unknown: dict[str, float], p_unk: float, hit: Lookup | None,
-        weight: float) -> tuple[np.ndarray, dict[str, float], float, dict[str, float]]:
+        weight: float) -> tuple[np.ndarray, dict[str, float], float]:
     """(1 − λ)·P + λ·P_cache over the vocabulary (`p`), the words the model lacks (`unknown`)
-    and the unknown-word mass left for new words (`p_unk`). Also returns each cached word's
-    λ·P_cache share, so a caller can tell which candidates the cache put there."""
+    and the unknown-word mass left for new words (`p_unk`)."""
     if hit is None or weight <= 0:
-        return p, unknown, p_unk, {}
+        return p, unknown, p_unk
     keep = 1.0 - weight
-    q = weight * hit.probs
     p = keep * p
     known = hit.vocab_ids >= 0
-    np.add.at(p, hit.vocab_ids[known], q[known])
+    np.add.at(p, hit.vocab_ids[known], weight * hit.probs[known])
     out = {w: keep * v for w, v in unknown.items()}
-    for k in np.flatnonzero(~known):
-        out[hit.words[k]] = out.get(hit.words[k], 0.0) + float(q[k])
-    return p, out, keep * p_unk, dict(zip(hit.words, q.tolist(), strict=True))
+    for w, q in hit.unknown():
+        out[w] = out.get(w, 0.0) + weight * q
+    return p, out, keep * p_unk

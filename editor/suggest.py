@@ -262,7 +262,6 @@ class Suggester:
         self.cache_params = _cache_params(model, self.config)
         self.cache = NeuralCache(model.info.hidden, self.cache_params, model.ids)
         self._hit: Lookup | None = None  # P_cache at the cursor of the current request
-        self._cache_share: dict[str, float] = {}  # λ_c·P_cache(word) there
         self._cursor: int | None = None  # document position of the cursor, when known
         self._cache_seen = -1  # cache version when the window was last added
 
@@ -451,16 +450,16 @@ class Suggester:
     def _with_cache(self, p: np.ndarray, unknown: dict[str, float], p_unk: float
                     ) -> tuple[np.ndarray, dict[str, float], float]:
         """P ← (1 − λ_c)·P + λ_c·P_cache, with the cache's lookup for this request."""
-        p, unknown, p_unk, self._cache_share = mix(p, unknown, p_unk, self._hit,
-                                                    self.neural_weight)
-        return p, unknown, p_unk
+        return mix(p, unknown, p_unk, self._hit, self.neural_weight)
 
     def _mark_recalled(self, candidates: list[Candidate]) -> list[Candidate]:
         """Candidates the neural cache gave most of their probability name the earlier place."""
-        if self._hit is None or not self._cache_share:
+        hit, lam = self._hit, self.neural_weight
+        if hit is None or lam <= 0:
             return candidates
-        return [replace(c, recall=self._hit.recall(c.norm))
-                if self._cache_share.get(c.norm, 0.0) > 0.5 * c.prob else c for c in candidates]
+        share = hit.as_dict()
+        return [replace(c, recall=hit.recall(c.norm))
+                if lam * share.get(c.norm, 0.0) > 0.5 * c.prob else c for c in candidates]
 
     def index(self, text: str, start: int, *, at_doc_start: bool,
               chunk: int = 128) -> Iterator[int]:

@@ -79,13 +79,12 @@ def test_mix_is_a_convex_combination_and_names_unknown_words():
     hit = c.lookup(np.array([1.0, 0.0]), before=100)
     p = np.array([0.1, 0.0, 0.5, 0.3, 0.1])  # over VOCAB; p[0] is <unk>
     unknown = {"outro": 0.02}
-    mixed, unk, p_unk, share = mix(p, unknown, 0.08, hit, 0.25)
+    mixed, unk, p_unk = mix(p, unknown, 0.08, hit, 0.25)
     assert mixed[VOCAB["a"]] == pytest.approx(0.75 * 0.5 + 0.25 * 0.5)
     assert mixed[VOCAB["b"]] == pytest.approx(0.75 * 0.3)
     assert unk["nome"] == pytest.approx(0.25 * 0.5)
     assert unk["outro"] == pytest.approx(0.75 * 0.02)
     assert p_unk == pytest.approx(0.75 * 0.08)
-    assert share == pytest.approx({"a": 0.125, "nome": 0.125})
     # Everything still adds up: words of the vocabulary (<unk> aside), unknown ones, new ones.
     before = p[1:].sum() + sum(unknown.values()) + 0.08
     after = mixed[1:].sum() + sum(unk.values()) + p_unk
