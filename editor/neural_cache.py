@@ -280,8 +280,9 @@ class NeuralCache:
         if memo is not None and memo[0] == self.version and memo[1] == raw and memo[2] == n:
             return memo[3]
         sel = np.flatnonzero(mask)
-        # einsum, not `@`: a matrix-vector product through OpenBLAS starts its thread pool,
-        # which on two busy cores took 20 ms instead of 1 (measured; docs/BENCHMARKS.md).
+        # einsum, not `@`: where OpenBLAS runs its thread pool (the editor pins it to one
+        # thread, other hosts of this engine may not), 10 000 × 128 took 20 ms instead of 1 on
+        # two busy cores.
         dots = np.einsum("ij,j->i", self.keys[sel] if n < len(mask) else self.keys, h)
         scores = self.params.theta * dots.astype(np.float64)
         # The floor keeps every earlier word completable, however unlike its context.

@@ -255,7 +255,7 @@ class Suggester:
         self._sorted = sorted((t, i) for i, t in enumerate(vocab) if self.is_word[i])
         self._sorted_keys = [t for t, _ in self._sorted]
         self.blocked: set[str] = set()  # norms never to suggest
-        self.extra_words: Counter[str] = Counter()  # e.g. the user dictionary
+        self.extra_words: Counter[str] = Counter()  # e.g. the user dictionary (replace, never mutate)
         self._surface = model.info.surface
         self._context_surfaces: list[str] = []
         self.ngram = NgramModel.from_model(model)
@@ -264,6 +264,9 @@ class Suggester:
         self._hit: Lookup | None = None  # P_cache at the cursor of the current request
         self._cursor: int | None = None  # document position of the cursor, when known
         self._cache_seen = -1  # cache version when the window was last added
+        self._tokens_memo: tuple[str | None, list[Token]] = (None, [])
+        self._words_memo: tuple[tuple[Any, ...], tuple[Counter[str], dict[str, str]]] = (
+            (None, None, None), (Counter(), {}))
 
     @property
     def ngram_weight(self) -> float:
@@ -293,7 +296,7 @@ class Suggester:
         current word; call `extend_ghost` to run it on.
         """
         context, prefix = split_partial(text_before)
-        tokens = tokenize(context)
+        tokens = self._tokenize(context)
         ids = ([self.model.doc_id] if at_doc_start else []) + self.model.encode([t.norm for t in tokens])
         if not ids:  # a window that starts mid-document with nothing in it yet
             ids = [self.model.doc_id]
@@ -303,7 +306,12 @@ class Suggester:
         logits = self.tracker.update(ids)
         self._remember(text_before, tokens, at_doc_start, window_start)
         p_lstm = softmax(logits)
-        doc_counts, doc_surface = self._document_words(tokens)
+        key, counted = self._words_memo
+        if (key[0] is not tokens or key[1] is not self.extra_words  # typing inside a word:
+                or key[2] != self.config.learn_document):  # the same window, counted once
+            counted = self._document_words(tokens)
+            self._words_memo = ((tokens, self.extra_words, self.config.learn_document), counted)
+        doc_counts, doc_surface = counted
 
         out = Suggestions(prefix=prefix)
         self._fill_panel(out, p_lstm, surfaces)  # the panel shows the LSTM itself
@@ -321,6 +329,12 @@ class Suggester:
         return out
 
     # -- ranking ---------------------------------------------------------------------------
+    def _tokenize(self, context: str) -> list[Token]:
+        """The window's tokens; the same list again while only the word being typed changes."""
+        if context != self._tokens_memo[0]:
+            self._tokens_memo = (context, tokenize(context))
+        return self._tokens_memo[1]
+
     def _document_words(self, tokens: list[Token]) -> tuple[Counter[str], dict[str, str]]:
         counts: Counter[str] = Counter()
         surface: dict[str, str] = {}
