@@ -109,23 +109,58 @@ def bench_step(models: dict[str, tuple[Path, object]], n: int = 2000) -> None:
               f"{statistics.median(torch_times) / statistics.median(ort_times):8.2f} |")
 
 
-def type_passage(path: Path, keys: int, gap_ms: float, word_list: str = "off"
+def long_document(words: int) -> str:
+    """Prose-like paragraphs of `words` words, varied enough that most lines differ."""
+    sentences = [PASSAGE, "O manual descreve a caixa de diálogo das camadas e o modo de mistura.",
+                 "Clique no botão Exportar para salvar a imagem em outro formato.",
+                 "A ferramenta de seleção livre desenha uma linha à mão livre."]
+    out, n, k = [], 0, 0
+    while n < words:
+        line = f"{sentences[k % len(sentences)]} Seção {k}."
+        out.append(line)
+        n += len(line.split())
+        k += 1
+    return "\n".join(out) + "\n"
+
+
+def type_passage(path: Path, keys: int, gap_ms: float, word_list: str = "off",
+                 document: str | None = None, neural_cache: bool = True
                  ) -> tuple[list[float], list[float], list[float], list[float]]:
     """Per key, in the real window: latency, process CPU, ranking time on the worker and
-    GUI-thread CPU (all ms)."""
+    GUI-thread CPU (all ms). With `document`, it is opened and typed at its end once the
+    neural cache has read the text before the cursor."""
     from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+    from PySide6.QtGui import QTextCursor
 
     from editor.app import build_parser, build_window, create_application
     from editor.ui.probe import parse_keys, press, wait_for_word_list, wait_until
     from editor.ui.settings import Settings
 
     create_application()
-    args = build_parser().parse_args(["--model", str(path), "--word-list", word_list])
+    argv = ["--model", str(path), "--word-list", word_list]
+    if document is not None:
+        doc_path = Path(tempfile.mkdtemp()) / "long.txt"
+        doc_path.write_text(document, encoding="utf-8")
+        argv.append(str(doc_path))
+    args = build_parser().parse_args(argv)
     window = build_window(args, Settings(Path(tempfile.mkdtemp()) / "b.ini"))
     window.show()
     ctl = window.suggestions
     wait_until(lambda: ctl.model_name is not None, 60)
     wait_for_word_list(window, 60)
+    ctl.service.update_config(neural_cache=neural_cache)
+    if document is not None:
+        window.editor.moveCursor(QTextCursor.MoveOperation.End)
+        service = ctl.service
+
+        def cache_size() -> int:
+            return len(service._suggester.cache) if service._suggester is not None else 0
+
+        if neural_cache:
+            wait_until(lambda: cache_size() > 0, 30)
+            wait_until(lambda: service._indexing is None and not service._pending_index, 300)
+        print(f"  (document {len(document.split())} words, neural cache "
+              f"{cache_size()} entries)", file=sys.stderr)
     computes: list[float] = []
     forward = ctl.service._on_result
 
@@ -164,11 +199,35 @@ def type_passage(path: Path, keys: int, gap_ms: float, word_list: str = "off"
     return latencies, cpu, compute, gui
 
 
+def long_document_table(models: dict[str, tuple[Path, object]], args: argparse.Namespace
+                        ) -> None:
+    """Typing at the end of a long document, with the neural cache full and switched off."""
+    document = long_document(args.document_words)
+    header(f"Keystroke → suggestions at the end of a {args.document_words}-word document "
+           f"({args.keys} keys)")
+    for name in ("poem", "large (V=12k, H=512)"):
+        for on in (True, False):
+            lat, _, comp, _ = type_passage(models[name][0], args.keys, args.gap_ms,
+                                           document=document,
+                                           neural_cache=on)
+            what = "neural cache" if on else "no neural cache"
+            print(row(f"{name}, {what}: latency", lat))
+            print(row(f"{name}, {what}: ranking on the worker", comp))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keys", type=int, default=120, help="keystrokes typed per model")
     parser.add_argument("--gap-ms", type=float, default=100.0, help="pause between keystrokes")
+    parser.add_argument("--document-words", type=int, default=200_000,
+                        help="also type at the end of a document this long (0: skip)")
+    parser.add_argument("--only-document", action="store_true",
+                        help="only the long-document table")
     args = parser.parse_args()
+    if args.only_document:
+        with tempfile.TemporaryDirectory() as tmpdir:
+            long_document_table(make_models(Path(tmpdir)), args)
+        return 0
     import editor.core.lm as lm_module
 
     with tempfile.TemporaryDirectory() as tmpdir:
@@ -184,6 +243,8 @@ def main() -> int:
             print(row(f"{name} + pt word list: latency", lat))
             print(row(f"{name}: ranking on the worker", results[name][1]))
             print(row(f"{name} + pt word list: ranking on the worker", comp))
+        if args.document_words:
+            long_document_table(models, args)
         header(f"CPU time per keystroke, all threads, {args.gap_ms:.0f} ms idle gap included")
         for name, (cpu, comp, gui) in results.items():
             print(row(f"{name}: process CPU per key", cpu))

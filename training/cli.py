@@ -365,6 +365,10 @@ def _write_model(result: Any, out: Path, *, check: bool, language: str | None = 
         from training.kneser_ney import attach
 
         attach(out, result.ngram)
+    if getattr(result, "cache", None) is not None:
+        from training.cache_tune import attach_cache
+
+        attach_cache(out, result.cache)
     return report
 
 

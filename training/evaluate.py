@@ -153,6 +153,10 @@ class EnginePredictor:
         self.suggester = Suggester(model, config)
         self.suggester.set_lexicon(lexicon)  # an editor.core.lexicon.Lexicon, or None
 
+    def start_document(self) -> None:
+        """Each document is typed from its start: no state or cache from the one before."""
+        self.suggester.reset_document()
+
     def offer(self, text_before: str) -> Offer:
         # extend=False: the ghost's first word is what a writer accepts with one Tab; the
         # editor computes the longer run a moment later.

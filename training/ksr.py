@@ -185,6 +185,9 @@ def run_document(text: str, predictor: Predictor, strip_size: int = 3,
     """
     memo: dict[int, Offer] = {}
     spans = word_spans(text)
+    start = getattr(predictor, "start_document", None)
+    if start is not None:  # an engine with a document cache starts it empty
+        start()
 
     def offer_at(pos: int) -> Offer:
         hit = memo.get(pos)

@@ -26,6 +26,8 @@ from torch import Tensor
 from torch.func import functional_call
 
 from editor.core.modelfile import NgramModel
+from editor.core.neural_cache import CacheParams
+from training.cache_tune import tune_cache
 from training.checkpoint import load_checkpoint, save_checkpoint
 from training.config import RESUMABLE, ModelConfig, TrainConfig, fit_to_corpus
 from training.data import (
@@ -114,6 +116,7 @@ class TrainResult:
     solved_at: int | None = None  # first epoch of the final run of 100% epochs (no validation)
     validation: str = "none"  # how the validation set was held out: none, tails or documents
     ngram: NgramModel | None = None  # the trigram to store in the model file (config.ngram)
+    cache: CacheParams | None = None  # the neural cache's tuned θ and λ (training/cache_tune.py)
 
     def facts(self) -> dict[str, Any]:
         """The `training` metadata of the exported model (docs/MODEL_FORMAT.md)."""
@@ -485,11 +488,14 @@ class Trainer:
         if self.config.ngram and split.val is not None:
             ngram, facts = fit_ngram(model, self.corpus, self.config)
             metrics.update(facts)
+        cache, facts = tune_cache(model, self.corpus, self.config)
+        metrics.update(facts)
         return TrainResult(
             model=model, model_config=model.config, train_config=self.config,
             vocab=vocab, corpus_names=self.corpus.names, tokens=self.corpus.tokens,
             epochs=self.epoch, seconds=self.seconds, stopped=self.stopped, metrics=metrics,
             history=self.history, solved_at=solved_at, validation=split.how, ngram=ngram,
+            cache=cache,
         )
 
 
@@ -785,6 +791,8 @@ def train_ensemble(corpus: Corpus, model_config: ModelConfig, config: TrainConfi
     if config.ngram and corpus.split.val is not None:
         result.ngram, facts = fit_ngram(model, corpus, config)
         metrics.update(facts)
+    result.cache, facts = tune_cache(model, corpus, config)
+    metrics.update(facts)
     return result
 
 

@@ -27,6 +27,17 @@ def context_window(cursor: int, *, window: int = WINDOW, chunk: int = CHUNK) -> 
     return ((cursor - window) // chunk + 1) * chunk
 
 
+def trim_window(text: str, start: int) -> tuple[str, int]:
+    """The window's text `text`, read from document position `start`, cut to begin at a
+    word's edge (the window may start inside a word), and the position where it now starts.
+    Positions count UTF-16 units, as Qt's document does."""
+    if start == 0:
+        return text, 0
+    cut = next((i for i, ch in enumerate(text) if ch.isspace()), len(text))
+    units = len(text[:cut].encode("utf-16-le")) // 2
+    return text[cut:], start + units
+
+
 class _Grow:
     """Rows along axis 0 that grow without reallocating on every append.
 

@@ -2,7 +2,8 @@
 
 One ONNX file (docs/MODEL_FORMAT.md) carries the graph and, in its metadata, everything needed
 to use it: the format version, the vocabulary and written forms, the tokenizer, the sizes, a
-training summary, optionally the corpus language, and optionally an interpolated Kneser-Ney trigram with a version of its own.
+training summary and, optionally, the corpus language, the neural cache's tuned settings and an
+interpolated Kneser-Ney trigram with a version of its own.
 `training/export.py` writes the metadata with `metadata_props` and `training/kneser_ney.py` the
 n-gram with `NgramModel.to_text`; `editor/core/lm.py` and `Suggester` read them back. Both sides
 import this module (Qt-free, torch-free), so the two can never disagree on a key or a version.
@@ -39,6 +40,7 @@ NGRAM_KEY = "ngram"
 NGRAM_FORMAT_KEY = "ngram_format"
 NGRAM_FORMAT = 1  # the newest n-gram archive layout this code writes and reads
 LANGUAGE_KEY = "language"  # optional: the corpus language ("pt"), which picks the word list
+NEURAL_CACHE_KEY = "neural_cache"  # optional: the neural cache's tuned θ, λ and size
 
 # Every metadata key: (required, JSON-encoded, what it is in a user's words). Values are strings.
 METADATA: dict[str, tuple[bool, bool, str]] = {
@@ -51,6 +53,7 @@ METADATA: dict[str, tuple[bool, bool, str]] = {
     NGRAM_KEY: (False, False, "the n-gram table"),
     NGRAM_FORMAT_KEY: (False, False, "the n-gram table's format version"),
     LANGUAGE_KEY: (False, False, "the corpus language"),
+    NEURAL_CACHE_KEY: (False, True, "the neural cache's settings"),
 }
 REQUIRED_KEYS = tuple(key for key, (required, _, _) in METADATA.items() if required)
 ENTRY_NAMES = {key: what for key, (_, _, what) in METADATA.items()}

@@ -17,13 +17,15 @@ import threading
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from editor.core.lexicon import LANGUAGES, BoundLexicon, Lexicon, LexiconError
 from editor.core.lm import LanguageModel, ModelError
 from editor.core.suggest import SuggestConfig, Suggester, Suggestions
+
+INDEX_CHUNK = 32  # tokens read into the cache per step: a keystroke waits at most this long
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Request:
     at_doc_start: bool  # whether the window starts at the start of the document
     text_after: str = ""  # a few characters after the cursor
     posted: float = 0.0  # time.perf_counter() when the key event arrived
+    window_start: int | None = None  # document position of text_before[0] (the neural cache)
 
 
 @dataclass
@@ -108,6 +111,10 @@ class SuggestionService:
         self._lexicon_loading = False
         self._lexicon: Lexicon | BoundLexicon | None = None
         self._lexicon_changed = False
+        self._edits: list[tuple[int, int, int]] = []  # document changes not yet applied
+        self._pending_index: list[tuple[str, int, bool]] = []  # texts to read, in order
+        self._indexing: Iterator[int] | None = None  # worker only: the text being read
+        self._indexing_end = 0  # document position where that text ends
         self._thread = threading.Thread(target=self._loop, name="caminho-suggest", daemon=True)
         self._thread.start()
 
@@ -121,6 +128,21 @@ class SuggestionService:
     def request(self, req: Request) -> None:
         with self._cond:
             self._pending = req
+            self._cond.notify()
+
+    def note_edit(self, pos: int, removed: int, added: int) -> None:
+        """The document changed (Qt's contentsChange): applied, in order, before the next request.
+        Never coalesced, unlike requests: every edit moves the neural cache's positions."""
+        with self._cond:
+            if self._suggester is not None or self._pending_model:
+                self._edits.append((pos, removed, added))
+                self._cond.notify()
+
+    def index(self, text: str, start: int, at_doc_start: bool) -> None:
+        """Read `text` (the document from `start`) into the neural cache in the background, a
+        few tokens at a time between requests: a document opened, pasted or jumped into."""
+        with self._cond:
+            self._pending_index.append((text, start, at_doc_start))
             self._cond.notify()
 
     def update_config(self, **changes: object) -> None:
@@ -217,7 +239,8 @@ class SuggestionService:
         while True:
             with self._cond:
                 while (not self._stop and self._pending is None and self._pending_model is False
-                       and not self._lexicon_changed):
+                       and not self._lexicon_changed and not self._edits
+                       and not self._pending_index and self._indexing is None):
                     self._cond.wait()
                 if self._stop:
                     return
@@ -225,12 +248,41 @@ class SuggestionService:
                 req, self._pending = self._pending, None
                 lexicon_changed, self._lexicon_changed = self._lexicon_changed, False
                 lexicon = self._lexicon
+                edits, self._edits = self._edits, []
+                if edits:  # text waiting to be read that an edit has changed: read nothing
+                    first = min(e[0] for e in edits)
+                    self._pending_index = [j for j in self._pending_index
+                                           if j[1] + _units(j[0]) <= first]
+                job = None
+                if self._indexing is None and self._pending_index:
+                    job = self._pending_index.pop(0)
             if model_path is not False:
+                self._indexing = None
+                with self._cond:
+                    self._pending_index.clear()
                 self._load(model_path)
-            elif lexicon_changed and self._suggester is not None:
-                self._suggester.set_lexicon(lexicon)
+            elif self._suggester is not None:
+                if lexicon_changed:
+                    self._suggester.set_lexicon(lexicon)
+                for edit in edits:  # a freshly loaded model starts with an empty cache
+                    self._suggester.note_edit(*edit)
+                    if edit[0] < self._indexing_end:
+                        self._indexing = None  # its text changed under it: it is asked again
+            if job is not None and self._suggester is not None:
+                text, start, at_doc_start = job
+                self._indexing = self._suggester.index(text, start, at_doc_start=at_doc_start,
+                                                       chunk=INDEX_CHUNK)
+                self._indexing_end = start + _units(text)
             if req is not None and self._suggester is not None:
                 self._serve(req)
+            elif self._indexing is not None:
+                try:
+                    next(self._indexing)  # one chunk, then look for keystrokes again
+                except StopIteration:
+                    self._indexing = None
+                except Exception:
+                    traceback.print_exc()
+                    self._indexing = None
 
     def _load(self, path: Path | None) -> None:
         if path is None:
@@ -260,7 +312,8 @@ class SuggestionService:
         start = time.perf_counter()
         try:
             sug = self._suggester.suggest(req.text_before, at_doc_start=req.at_doc_start,
-                                          text_after=req.text_after, extend=False)
+                                          text_after=req.text_after, extend=False,
+                                          window_start=req.window_start)
         except Exception:
             # Keep serving later requests; show nothing for this one.
             traceback.print_exc()
@@ -289,3 +342,8 @@ class SuggestionService:
 
 def lexicon_of(lexicon: Lexicon | BoundLexicon) -> Lexicon:
     return lexicon.lexicon if isinstance(lexicon, BoundLexicon) else lexicon
+
+
+def _units(text: str) -> int:
+    """Length in UTF-16 units, as Qt counts document positions."""
+    return len(text.encode("utf-16-le")) // 2

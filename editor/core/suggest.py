@@ -18,21 +18,31 @@ by `caminho-train train` for corpora large enough to tune it), the interpolation
 β·P_lstm + (1 - β)·P_kn with an interpolated Kneser-Ney trigram (Chen & Goodman 1998) and β
 tuned on held-out text. On small corpora the trigram's exact counts rank frequent phrases
 better than the LSTM, and the mixture beats both (docs/BENCHMARKS.md).
+
+On top of that mixture comes the continuous cache over the LSTM's own states for the whole
+document (editor/core/neural_cache.py, Grave et al. 2017): P ← (1 − λ_c)·P + λ_c·P_cache,
+with θ and λ_c from the model file. A word the cache put in the strip records the earlier place it recalls.
+The two extras compose in that order: the cache mixes over the model's whole distribution (the
+document words it lacks included, and the unknown-word mass scaled by 1 − λ_c), then the word
+list shares out what is left of that unknown-word mass, so neither can push out a word the
+other ranks well.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
 from editor.core.completion import VocabIndex, complete, next_words
-from editor.core.context import ContextTracker
+from editor.core.context import WINDOW, ContextTracker, trim_window
 from editor.core.lexicon import BoundLexicon, Lexicon
 from editor.core.lm import LanguageModel
 from editor.core.modelfile import NgramModel
+from editor.core.neural_cache import CacheParams, Lookup, NeuralCache, mix, utf16_offsets
 from editor.core.tokenizer import (
     DOC,
     NEWLINE,
@@ -75,6 +85,11 @@ class SuggestConfig:
     unknown_repeat: float = 0.05
     # β: the LSTM's weight against the model file's n-gram; None: the weight stored with it.
     ngram_weight: float | None = None
+    # The continuous cache over the LSTM's states (with `learn_document`); its θ and λ_c come
+    # from the model file unless given here.
+    neural_cache: bool = True
+    neural_weight: float | None = None
+    neural_theta: float | None = None
     panel_tokens: int = 30  # recent tokens whose states the panel shows
 
 
@@ -85,6 +100,9 @@ class Candidate:
     prob: float  # mixed probability (not renormalised by the prefix)
     source: str  # "model", "document" or "lexicon"
     typo: bool = False  # one edit away from what is typed: accepting replaces those letters
+    # Document position of the earlier place the neural cache recalls, when the cache gave
+    # this word most of its probability; None otherwise.
+    recall: int | None = None
 
 
 @dataclass
@@ -124,6 +142,7 @@ class _Continuation:
     lam: float
     cache_ids: np.ndarray  # vocabulary ids of the document's known words
     cache_p: np.ndarray  # their λ-weighted cache probabilities
+    cursor: int | None = None  # document position of the cursor, for the neural cache
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -156,11 +175,19 @@ class Suggester:
         self.vocab_index = VocabIndex(vocab, self.is_word)  # accent-folded, for prefixes
         self.lexicon: BoundLexicon | None = None  # the language's word list, once loaded
         self.blocked: set[str] = set()  # norms never to suggest
-        self.extra_words: Counter[str] = Counter()  # e.g. the user dictionary
+        self.extra_words: Counter[str] = Counter()  # e.g. the user dictionary (replace, never mutate)
         self._surface = model.info.surface
         self._context_surfaces: list[str] = []
         # A file's n-gram that cannot be used leaves the LSTM alone; the window says why.
         self.ngram, self.ngram_problem = NgramModel.read_from(model)
+        self.cache_params = _cache_params(model, self.config)
+        self.cache = NeuralCache(model.info.hidden, self.cache_params, model.ids)
+        self._hit: Lookup | None = None  # P_cache at the cursor of the current request
+        self._cursor: int | None = None  # document position of the cursor, when known
+        self._cache_seen = -1  # cache version when the window was last added
+        self._tokens_memo: tuple[str | None, list[Token]] = (None, [])
+        self._words_memo: tuple[tuple[Any, ...], tuple[Counter[str], dict[str, str]]] = (
+            (None, None, None), (Counter(), {}))
 
     def set_lexicon(self, lexicon: Lexicon | BoundLexicon | None) -> None:
         """Complete from this word list too (None: the model and the document alone)."""
@@ -189,14 +216,16 @@ class Suggester:
 
     # -- the public entry point -------------------------------------------------------------
     def suggest(self, text_before: str, *, at_doc_start: bool = True, text_after: str = "",
-                extend: bool = True) -> Suggestions:
+                extend: bool = True, window_start: int | None = None) -> Suggestions:
         """Rank what follows `text_before` (the window of text before the cursor).
 
-        With `extend=False` the ghost text stops at the end of the current word; call
-        `extend_ghost` to run it on.
+        `window_start`: the document position (UTF-16 units, as Qt counts) where
+        `text_before` starts; 0 by default at a document's start. Without it, mid-document, the
+        neural cache is left out. With `extend=False` the ghost text stops at the end of the
+        current word; call `extend_ghost` to run it on.
         """
         context, prefix = split_partial(text_before)
-        tokens = tokenize(context)
+        tokens = self._tokenize(context)
         ids = ([self.model.doc_id] if at_doc_start else []) + self.model.encode([t.norm for t in tokens])
         if not ids:  # a window that starts mid-document with nothing in it yet
             ids = [self.model.doc_id]
@@ -204,8 +233,14 @@ class Suggester:
         else:
             surfaces = ([DOC] if at_doc_start else []) + [t.text for t in tokens]
         logits = self.tracker.update(ids)
+        self._remember(text_before, tokens, at_doc_start, window_start)
         p_lstm = softmax(logits)
-        doc_counts, doc_surface = self._document_words(tokens)
+        key, counted = self._words_memo
+        if (key[0] is not tokens or key[1] is not self.extra_words  # typing inside a word:
+                or key[2] != self.config.learn_document):  # the same window, counted once
+            counted = self._document_words(tokens)
+            self._words_memo = ((tokens, self.extra_words, self.config.learn_document), counted)
+        doc_counts, doc_surface = counted
 
         out = Suggestions(prefix=prefix)
         self._fill_panel(out, p_lstm, surfaces)  # the panel shows the LSTM itself
@@ -214,6 +249,7 @@ class Suggester:
         case = _CaseRule(tokens, prefix)
         p_model = self.model_distribution(ids, logits)
         out.candidates, out.confidence = self._rank(p_model, prefix, doc_counts, doc_surface, case)
+        out.candidates = self._mark_recalled(out.candidates)
         familiar = self.knows_context(tokens)
         if (self.config.ghost_enabled and out.candidates and (familiar or prefix)
                 and out.confidence >= self.config.ghost_threshold):
@@ -236,6 +272,12 @@ class Suggester:
         return known >= self.config.ghost_min_known * len(recent)
 
     # -- ranking ---------------------------------------------------------------------------
+    def _tokenize(self, context: str) -> list[Token]:
+        """The window's tokens; the same list again while only the word being typed changes."""
+        if context != self._tokens_memo[0]:
+            self._tokens_memo = (context, tokenize(context))
+        return self._tokens_memo[1]
+
     def _document_words(self, tokens: list[Token]) -> tuple[Counter[str], dict[str, str]]:
         counts: Counter[str] = Counter()
         surface: dict[str, str] = {}
@@ -279,7 +321,7 @@ class Suggester:
 
     def _rank(self, p_model: np.ndarray, prefix: str, doc_counts: Counter[str],
               doc_surface: dict[str, str], case: _CaseRule) -> tuple[list[Candidate], float]:
-        p, unknown, p_unk = self._mixed(p_model, doc_counts)
+        p, unknown, p_unk = self._with_cache(*self._mixed(p_model, doc_counts))
         k = self.config.strip_size
         confidence = 0.0
         if prefix:
@@ -313,6 +355,125 @@ class Suggester:
             return self.lexicon.lexicon.surface.get(norm, norm)
         return norm
 
+    # -- the neural cache ------------------------------------------------------------------
+    @property
+    def neural_weight(self) -> float:
+        """λ_c, the neural cache's share (0: off)."""
+        if not (self.config.neural_cache and self.config.learn_document):
+            return 0.0
+        w = self.config.neural_weight
+        return self.cache_params.weight if w is None else w
+
+    def _remember(self, text_before: str, tokens: list[Token], at_doc_start: bool,
+                  window_start: int | None) -> None:
+        """Add the window's new (or better) states to the neural cache; look it up at the cursor.
+
+        Entry for token t: the state after the token before it, and t's document span. Only
+        positions the tracker has just run (or, after an edit changed the cache, the whole
+        window) are offered: the cache keeps the state that has read the most text.
+        """
+        self._hit = self._cursor = None
+        if window_start is None and at_doc_start:
+            window_start = 0
+        if window_start is None or self.neural_weight <= 0:
+            return
+        units = utf16_offsets(text_before)
+
+        def at(i: int) -> int:
+            return window_start + (i if units is None else int(units[i]))
+
+        self._cursor = at(len(text_before))
+        lead = int(at_doc_start)  # ids[0] is <doc>, whose state precedes the first token
+        first = 1 - lead  # mid-document, the window's first token has no state before it
+        if self.cache.version == self._cache_seen:
+            first = max(first, len(self.tracker.ids) - self.tracker.stats.computed - lead)
+        if first < len(tokens):
+            new = tokens[first:]
+            starts = np.array([at(t.start) for t in new], np.int64)
+            rows = np.arange(first, len(tokens)) + lead - 1
+            # A state run from the document's start has read everything before it.
+            context = starts - window_start + (1 << 40 if at_doc_start else 0)
+            self.cache.add(starts, [at(t.end) for t in new], [t.norm for t in new],
+                           self.tracker.h_seq.view()[rows, -1], context)
+        self._cache_seen = self.cache.version
+        self._hit = self.cache.lookup(self.tracker.h_seq.view()[-1, -1], self._cursor)
+
+    def _with_cache(self, p: np.ndarray, unknown: dict[str, float], p_unk: float
+                    ) -> tuple[np.ndarray, dict[str, float], float]:
+        """P ← (1 − λ_c)·P + λ_c·P_cache, with the cache's lookup for this request."""
+        return mix(p, unknown, p_unk, self._hit, self.neural_weight)
+
+    def _mark_recalled(self, candidates: list[Candidate]) -> list[Candidate]:
+        """Candidates the neural cache gave most of their probability name the earlier place."""
+        hit, lam = self._hit, self.neural_weight
+        if hit is None or lam <= 0:
+            return candidates
+        share = hit.as_dict()
+        return [replace(c, recall=hit.recall(c.norm))
+                if lam * share.get(c.norm, 0.0) > 0.5 * c.prob else c for c in candidates]
+
+    def index(self, text: str, start: int, *, at_doc_start: bool,
+              chunk: int = 128) -> Iterator[int]:
+        """Read `text`, the document from position `start` on, into the neural cache (a
+        document opened or pasted: text the window never passed over). A generator that runs
+        `chunk` tokens per step, so the caller can serve keystrokes in between; yields the
+        entries written so far."""
+        if self.neural_weight <= 0:
+            return
+        if not at_doc_start:
+            text, start = trim_window(text, start)
+        tokens = tokenize(text)
+        units = utf16_offsets(text)
+
+        def at(i: int) -> int:
+            return start + (i if units is None else int(units[i]))
+
+        lead = int(at_doc_start)
+        feed = ([self.model.doc_id] if at_doc_start else []) + self.model.encode(
+            [t.norm for t in tokens])
+        h, c = self.model.zero_state()
+        written = 0
+        for a in range(0, len(feed), chunk):
+            out = self.model.run(feed[a : a + chunk], h, c)
+            h, c = out.h, out.c
+            # The state after feed[j] precedes token j - lead + 1.
+            first = max(a, 1 - lead)
+            last = min(a + len(out.h_seq), len(tokens) + lead - 1)
+            if first < last:
+                new = tokens[first - lead + 1 : last - lead + 1]
+                starts = np.array([at(t.start) for t in new], np.int64)
+                context = starts - start + (1 << 40 if at_doc_start else 0)
+                written += self.cache.add(starts, [at(t.end) for t in new],
+                                          [t.norm for t in new],
+                                          out.h_seq[first - a : last - a, -1], context)
+            yield written
+
+    def note_edit(self, pos: int, removed: int, added: int) -> None:
+        """The document changed at `pos` (UTF-16 units): keep the cache's positions right."""
+        self.cache.edit(pos, removed, added, reach=WINDOW)
+
+    def reset_document(self) -> None:
+        """Forget the document (another one starts): its states and its cache."""
+        self.cache.clear()
+        self.tracker.reset()
+
+    def next_token_distribution(self, text_before: str, *, at_doc_start: bool = True,
+                                window_start: int | None = None) -> np.ndarray:
+        """P(next token) after `text_before` as the strip ranks it (model, document words,
+        neural cache) over the vocabulary, the words the model lacks folded into `<unk>`:
+        what perplexity is measured on. `text_before` should end between two tokens."""
+        context, _ = split_partial(text_before)
+        tokens = tokenize(context)
+        ids = ([self.model.doc_id] if at_doc_start else []) + self.model.encode([t.norm for t in tokens])
+        logits = self.tracker.update(ids or [self.model.doc_id])
+        self._remember(text_before, tokens, at_doc_start, window_start)
+        doc_counts, _ = self._document_words(tokens)
+        p, unknown, p_unk = self._with_cache(*self._mixed(self.model_distribution(ids, logits),
+                                                          doc_counts))
+        p = p.copy()
+        p[self.model.unk_id] = p_unk + sum(unknown.values())
+        return p
+
     # -- ghost text --------------------------------------------------------------------------
     def _ghost(self, best: Candidate, prefix: str, text_before: str, tokens: list[Token],
                doc_counts: Counter[str], ids: list[int]) -> tuple[list[str], _Continuation | None]:
@@ -343,7 +504,7 @@ class Suggester:
             ids=list(ids[-2:]) + [next_id],
             h=h, c=c, next_id=next_id,
             shouting=_CaseRule(tokens, prefix).shouting, lam=lam,
-            cache_ids=cache_ids, cache_p=cache_p,
+            cache_ids=cache_ids, cache_p=cache_p, cursor=self._cursor,
         )
         return [first], cont
 
@@ -365,6 +526,9 @@ class Suggester:
             h, c = out.h, out.c
             p = (1.0 - cont.lam) * self.model_distribution(cont.ids, out.logits[-1])
             p[cont.cache_ids] += cont.cache_p
+            if cont.cursor is not None:  # the neural cache, at the ghost's new state
+                hit = self.cache.lookup(out.h[-1, 0], cont.cursor)
+                p = mix(p, {}, 0.0, hit, self.neural_weight)[0]
             p[self.model.unk_id] = p[self.model.doc_id] = 0.0
             i = int(np.argmax(p))
             norm = vocab[i]
@@ -399,6 +563,17 @@ class Suggester:
         out.top_tokens = [(vocab[i], float(p_lstm[i])) for i in top]
         nz = p_lstm[p_lstm > 0]
         out.entropy = float(-(nz * np.log2(nz)).sum())
+
+
+def _cache_params(model: LanguageModel, config: SuggestConfig) -> CacheParams:
+    """θ and λ_c from the model file (defaults when it has none), θ overridden by `config`."""
+    try:
+        params = CacheParams.from_metadata(model.session.get_modelmeta().custom_metadata_map)
+    except Exception:  # an optional extra must not cost the suggestions
+        params = CacheParams()
+    if config.neural_theta is not None:
+        params = replace(params, theta=config.neural_theta)
+    return params
 
 
 class _CaseRule:

@@ -20,11 +20,13 @@ API for the main window:
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QElapsedTimer, QSize, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -179,9 +181,18 @@ class InsightPanel(QDockWidget):
         scroll.setWidget(self.heatmap)
         sl.addWidget(scroll)
         self.tabs.addTab(state, VIEW_TITLES["state"])
-        # Next word
+        # Next word, and where the neural cache's words come from (click: go there)
+        nxt = QWidget()
+        nl = QVBoxLayout(nxt)
+        nl.setContentsMargins(0, 0, 0, 0)
         self.probs = ProbBars()
-        self.tabs.addTab(self.probs, VIEW_TITLES["next"])
+        self.recall_label = QLabel()
+        self.recall_label.setWordWrap(True)
+        self.recall_label.setTextFormat(Qt.TextFormat.RichText)
+        self.recall_label.linkActivated.connect(self._jump_to_recall)
+        nl.addWidget(self.probs, 1)
+        nl.addWidget(self.recall_label)
+        self.tabs.addTab(nxt, VIEW_TITLES["next"])
         # Unit trace
         self.trace = Trace()
         self.tabs.addTab(self.trace, VIEW_TITLES["unit"])
@@ -420,11 +431,46 @@ class InsightPanel(QDockWidget):
         s = self.sug
         if s is None:
             self.probs.set_data([], set(), "")
+            self.recall_label.hide()
             return
         marked = {c.norm for c in s.candidates}
         title = f"LSTM's next token · entropy {s.entropy:.2f} bits · ★ in the strip"
         self.probs.set_data(s.top_tokens, marked, title)
         self.shown["next"] = list(s.top_tokens)
+        self._show_recalls(s)
+
+    def _show_recalls(self, s: Suggestions) -> None:
+        """Strip words the neural cache put there: the earlier place each one recalls."""
+        doc = self._tint_edit.document() if self._tint_edit is not None else None
+        recalls = [(c.text, c.recall) for c in s.candidates if c.recall is not None]
+        self.shown["recall"] = recalls
+        lines = []
+        for word, pos in recalls:
+            where = "earlier"
+            if doc is not None and 0 <= pos < doc.characterCount():
+                block = doc.findBlock(pos)
+                at = pos - block.position()
+                text = block.text()
+                before = text[max(0, at - 32) : at].lstrip()
+                where = (f"line {block.blockNumber() + 1}: “{'…' if at > 32 else ''}"
+                         f"{html.escape(before)}<b>{html.escape(text[at : at + len(word)])}</b>”")
+            lines.append(f"<b>{html.escape(word)}</b> recalls <a href='{pos}'>{where}</a>")
+        self.recall_label.setText("<br>".join(lines))
+        self.recall_label.setVisible(bool(lines))
+
+    def _jump_to_recall(self, link: str) -> None:
+        """Show the recalled place: the word selected and scrolled into view."""
+        edit = self._tint_edit
+        if edit is None or not link.isdigit():
+            return
+        doc = edit.document()
+        pos = min(int(link), doc.characterCount() - 1)
+        cursor = QTextCursor(doc)
+        cursor.setPosition(pos)
+        cursor.movePosition(QTextCursor.MoveOperation.EndOfWord, QTextCursor.MoveMode.KeepAnchor)
+        edit.setTextCursor(cursor)
+        edit.ensureCursorVisible()
+        edit.setFocus()
 
     def _draw_unit(self) -> None:
         win = self._window()

@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QTextCursor
 
-from editor.core.context import context_window
+from editor.core.context import WINDOW, context_window, trim_window
 from editor.core.lexicon import completes
 from editor.core.service import ModelStatus, Request, Result, SuggestionService
 from editor.core.suggest import SuggestConfig, Suggestions, split_ghost_word
@@ -25,6 +25,8 @@ from editor.ui.textedit import CaminhoTextEdit
 
 _DEAD_KEYS = range(0x01001250, 0x01001300)  # Qt.Key_Dead_Grave ... Qt.Key_Dead_* block
 _PUNCT_HUGGING_LEFT = frozenset(".,;:!?)")
+INDEX_CHARS = 60_000  # about the neural cache's 10,000 positions of prose
+INDEX_DELAY_MS = 300
 
 
 def utf16_len(text: str) -> int:
@@ -73,6 +75,15 @@ class SuggestionController(QObject):
         self._post_timer.setSingleShot(True)
         self._post_timer.setInterval(0)
         self._post_timer.timeout.connect(self._post)
+        # Text the window never passed over (a document opened or pasted, a jump far away) is
+        # read into the neural cache once typing pauses.
+        self._index_timer = QTimer(self)
+        self._index_timer.setSingleShot(True)
+        self._index_timer.setInterval(INDEX_DELAY_MS)
+        self._index_timer.timeout.connect(self._index_pending)
+        self._index_cursor = False  # read the text before the cursor
+        self._dirty: tuple[int, int] | None = None  # edited span with text after it
+        self._last_pos = 0
 
         edit.installEventFilter(self)
         edit.document().contentsChange.connect(self._on_contents_change)
@@ -106,6 +117,26 @@ class SuggestionController(QObject):
         self.model_status.emit(status)
         if status.ok:
             self.refresh()
+            self._index_cursor = True
+            self._index_timer.start()
+
+    def _index_pending(self) -> None:
+        """Send text to be read into the neural cache: up to INDEX_CHARS before the cursor,
+        and the span around edits that have text after them."""
+        spans = []
+        if self._dirty is not None:
+            lo, hi = self._dirty
+            spans.append((max(0, lo - WINDOW), min(self.edit.document().characterCount() - 1,
+                                                   hi + WINDOW)))
+        if self._index_cursor:
+            pos = self.edit.textCursor().position()
+            spans.append((max(0, pos - INDEX_CHARS), pos))
+        self._dirty, self._index_cursor = None, False
+        if not self.service.has_model:
+            return
+        for start, end in spans:
+            if end > start:
+                self.service.index(self._text_between(start, end), start, start == 0)
 
     def shutdown(self) -> None:
         self.service.shutdown()
@@ -122,10 +153,26 @@ class SuggestionController(QObject):
         # punctuation typed at that position later must not delete what is there now.
         # (`_insert` sets it again after its own edit.)
         self._auto_space_at = -1
+        self.service.note_edit(_pos, _removed, _added)  # the neural cache's positions follow
+        if _added >= 2 * WINDOW:  # a document opened or pasted
+            self._index_cursor = True
+            self._index_timer.start()
+        elif _pos + _added < self.edit.document().characterCount() - 1:
+            # Text follows the edit: the states after it read the old text; once typing
+            # pauses, the span around it is read again (only there do entries change).
+            d = self._dirty
+            self._dirty = (_pos, _pos + _added) if d is None else (min(d[0], _pos),
+                                                                   max(d[1], _pos + _added))
+            self._index_timer.start()
         # Edits that leave the cursor in place (Delete) only come here: post on the next turn.
         self._invalidate(post_now=False)
 
     def _on_cursor_moved(self) -> None:
+        pos = self.edit.textCursor().position()
+        if abs(pos - self._last_pos) > WINDOW:
+            self._index_cursor = True
+            self._index_timer.start()
+        self._last_pos = pos
         # Typing moves the cursor after the text changed: post at once, so the worker ranks
         # while this thread paints the keystroke, instead of after it.
         self._invalidate(post_now=True)
@@ -155,14 +202,12 @@ class SuggestionController(QObject):
             return
         pos = cursor.position()
         start = context_window(pos)
-        text = self._text_between(start, pos)
-        if start > 0:
-            # The window may start inside a word; begin at the next whitespace instead.
-            cut = next((i for i, ch in enumerate(text) if ch.isspace()), len(text))
-            text = text[cut:]
+        # The window may start inside a word; it begins at the next whitespace instead.
+        text, window_start = trim_window(self._text_between(start, pos), start)
         after = self._text_between(pos, pos + 2)
         posted = self._key_time if time.perf_counter() - self._key_time < 1.0 else time.perf_counter()
-        self.service.request(Request(self.revision, text, start == 0, after, posted))
+        self.service.request(Request(self.revision, text, start == 0, after, posted,
+                                     window_start))
 
     def _text_between(self, start: int, end: int) -> str:
         doc = self.edit.document()
