@@ -14,7 +14,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from editor import help as help_menu
-from editor import training_ui
+from editor import i18n, training_ui
 from editor.controller import SuggestionController
 from editor.model_hint import ModelHint
 from editor.panel import VIEWS, InsightPanel
@@ -164,6 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, usage errors
         return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
     app = create_application()
+    i18n.install_for(Settings().get("language"))  # before any widget: texts are set when built
     window = build_window(args)
     if args.size:
         width, _, height = args.size.partition("x")
