@@ -101,7 +101,7 @@ def install_translators(language: str, app: QCoreApplication | None = None) -> l
     app = app or QCoreApplication.instance()
     remove_translators(app)
     if language == ENGLISH or language not in TRANSLATED:
-        QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Territory.UnitedStates))
+        QLocale.setDefault(QLocale("en_US"))
         return []
     QLocale.setDefault(QLocale(language))
     loaded: list[Path] = []
@@ -133,5 +133,7 @@ def install_for(setting: str) -> str:
     """Choose the language from the setting, the environment and the system, and install it;
     called once at start, before any window exists (texts are set when widgets are built)."""
     language = choose_language(setting, os.environ, QLocale.system().uiLanguages())
-    install_translators(language)
+    loaded = install_translators(language)
+    log.info("interface language %s (%s)", language,
+             ", ".join(path.name for path in loaded) or "no catalogue")
     return language
