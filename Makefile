@@ -25,7 +25,7 @@ setup-dev: $(VENV)/.setup-dev
 
 # --- translations (docs/TRANSLATING.md) -------------------------------------------------------
 # translations/*.ts are the sources, in git; the compiled .qm files go to resources/translations/
-# (ignored by git), where editor/resources.py finds them in the source tree, a wheel and a bundle.
+# (ignored by git), where editor/core/resources.py finds them in the source tree, a wheel and a bundle.
 TS_FILES := $(wildcard translations/*.ts)
 QM_FILES := $(patsubst translations/%.ts,resources/translations/%.qm,$(TS_FILES))
 LRELEASE ?= $(VENV)/bin/pyside6-lrelease
@@ -36,7 +36,7 @@ resources/translations/%.qm: translations/%.ts | $(VENV)/.setup-run
 
 translations: $(QM_FILES)
 
-# After changing user-visible strings: new ones arrive unfinished (tests/editor/test_i18n.py
+# After changing user-visible strings: new ones arrive unfinished (tests/editor/ui/test_i18n.py
 # names them), vanished ones are dropped. Every .py under editor/, wherever it lives.
 translations-update: $(VENV)/.setup-run
 	$(VENV)/bin/pyside6-lupdate -silent -locations none -no-obsolete \
