@@ -2,225 +2,7 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="pt_BR" sourcelanguage="en">
 <context>
-    <name>FindBar</name>
-    <message>
-        <source>Find</source>
-        <translation>Localizar</translation>
-    </message>
-    <message>
-        <source>Find previous (Shift+Enter)</source>
-        <translation>Localizar anterior (Shift+Enter)</translation>
-    </message>
-    <message>
-        <source>Find next (Enter)</source>
-        <translation>Localizar próxima (Enter)</translation>
-    </message>
-    <message>
-        <source>Match case</source>
-        <translation>Diferenciar maiúsculas</translation>
-    </message>
-    <message>
-        <source>Close (Esc)</source>
-        <translation>Fechar (Esc)</translation>
-    </message>
-    <message>
-        <source>Find:</source>
-        <translation>Localizar:</translation>
-    </message>
-    <message>
-        <source>Not found</source>
-        <translation>Não encontrado</translation>
-    </message>
-</context>
-<context>
-    <name>HelpMenu</name>
-    <message>
-        <source>&amp;User Guide</source>
-        <translation>&amp;Guia do usuário</translation>
-    </message>
-    <message>
-        <source>&amp;Keyboard Shortcuts</source>
-        <translation>&amp;Atalhos de teclado</translation>
-    </message>
-    <message>
-        <source>&amp;About Caminho</source>
-        <translation>&amp;Sobre o Caminho</translation>
-    </message>
-    <message>
-        <source>&amp;Help</source>
-        <translation>Aj&amp;uda</translation>
-    </message>
-    <message>
-        <source>About Caminho</source>
-        <translation>Sobre o Caminho</translation>
-    </message>
-    <message>
-        <source>Keyboard Shortcuts</source>
-        <translation>Atalhos de teclado</translation>
-    </message>
-    <message>
-        <source>Keys</source>
-        <translation>Teclas</translation>
-    </message>
-    <message>
-        <source>Command</source>
-        <translation>Comando</translation>
-    </message>
-    <message>
-        <source>Caminho User Guide</source>
-        <translation>Guia do usuário do Caminho</translation>
-    </message>
-    <message>
-        <source>The user guide is not part of this copy of Caminho. It is README.md in Caminho&apos;s source.</source>
-        <translation>O guia do usuário não faz parte desta cópia do Caminho. Ele é o README.md do código-fonte do Caminho.</translation>
-    </message>
-</context>
-<context>
-    <name>MainWindow</name>
-    <message>
-        <source>&amp;New</source>
-        <translation>&amp;Novo</translation>
-    </message>
-    <message>
-        <source>&amp;Open…</source>
-        <translation>&amp;Abrir…</translation>
-    </message>
-    <message>
-        <source>&amp;Save</source>
-        <translation>&amp;Salvar</translation>
-    </message>
-    <message>
-        <source>Save &amp;As…</source>
-        <translation>Salvar &amp;como…</translation>
-    </message>
-    <message>
-        <source>&amp;Quit</source>
-        <translation>Sa&amp;ir</translation>
-    </message>
-    <message>
-        <source>&amp;Undo</source>
-        <translation>&amp;Desfazer</translation>
-    </message>
-    <message>
-        <source>&amp;Redo</source>
-        <translation>&amp;Refazer</translation>
-    </message>
-    <message>
-        <source>Cu&amp;t</source>
-        <translation>Recor&amp;tar</translation>
-    </message>
-    <message>
-        <source>&amp;Copy</source>
-        <translation>&amp;Copiar</translation>
-    </message>
-    <message>
-        <source>&amp;Paste</source>
-        <translation>C&amp;olar</translation>
-    </message>
-    <message>
-        <source>Select &amp;All</source>
-        <translation>Selecionar t&amp;udo</translation>
-    </message>
-    <message>
-        <source>&amp;Find…</source>
-        <translation>&amp;Localizar…</translation>
-    </message>
-    <message>
-        <source>Find &amp;Next</source>
-        <translation>Localizar &amp;próxima</translation>
-    </message>
-    <message>
-        <source>Find Pre&amp;vious</source>
-        <translation>Localizar &amp;anterior</translation>
-    </message>
-    <message>
-        <source>Zoom &amp;In</source>
-        <translation>&amp;Aumentar zoom</translation>
-    </message>
-    <message>
-        <source>Zoom &amp;Out</source>
-        <translation>&amp;Diminuir zoom</translation>
-    </message>
-    <message>
-        <source>&amp;Reset Zoom</source>
-        <translation>&amp;Restaurar zoom</translation>
-    </message>
-    <message>
-        <source>&amp;Load Model…</source>
-        <translation>&amp;Carregar modelo…</translation>
-    </message>
-    <message>
-        <source>Suggest with a model file (.onnx) of your own</source>
-        <translation>Sugerir com um arquivo de modelo (.onnx) seu</translation>
-    </message>
-    <message>
-        <source>Use &amp;Bundled Model</source>
-        <translation>Usar modelo &amp;incluído</translation>
-    </message>
-    <message>
-        <source>Suggest with the model that comes with Caminho</source>
-        <translation>Sugerir com o modelo que vem com o Caminho</translation>
-    </message>
-    <message>
-        <source>&amp;File</source>
-        <translation>&amp;Arquivo</translation>
-    </message>
-    <message>
-        <source>Open &amp;Recent</source>
-        <translation>Abrir &amp;recentes</translation>
-    </message>
-    <message>
-        <source>&amp;Edit</source>
-        <translation>&amp;Editar</translation>
-    </message>
-    <message>
-        <source>&amp;View</source>
-        <translation>E&amp;xibir</translation>
-    </message>
-    <message>
-        <source>&amp;Model</source>
-        <translation>&amp;Modelo</translation>
-    </message>
-    <message>
-        <source>How long the last suggestion took</source>
-        <translation>Quanto tempo a última sugestão levou</translation>
-    </message>
-    <message>
-        <source>Encoding and line endings used when saving</source>
-        <translation>Codificação e fim de linha usados ao salvar</translation>
-    </message>
-    <message>
-        <source>No model</source>
-        <translation>Sem modelo</translation>
-    </message>
-    <message>
-        <source>Ln {0}, Col {1}</source>
-        <translation>Lin {0}, Col {1}</translation>
-    </message>
-    <message>
-        <source>Open</source>
-        <translation>Abrir</translation>
-    </message>
-    <message>
-        <source>Text files (*.txt *.md *.text);;All files (*)</source>
-        <translation>Arquivos de texto (*.txt *.md *.text);;Todos os arquivos (*)</translation>
-    </message>
-    <message>
-        <source>Save As</source>
-        <translation>Salvar como</translation>
-    </message>
-    <message>
-        <source>Load Model</source>
-        <translation>Carregar modelo</translation>
-    </message>
-    <message>
-        <source>ONNX models (*.onnx);;All files (*)</source>
-        <translation>Modelos ONNX (*.onnx);;Todos os arquivos (*)</translation>
-    </message>
-    <message>
-        <source>suggested in {0:.1f} ms</source>
-        <translation>sugerido em {0:.1f} ms</translation>
-    </message>
+    <name>DocumentLifecycle</name>
     <message>
         <source>Unsaved changes</source>
         <translation>Alterações não salvas</translation>
@@ -382,6 +164,410 @@
         <translation>&amp;Limpar menu</translation>
     </message>
     <message>
+        <source>Recovered unsaved text of {0}; save it to keep it.</source>
+        <translation>Texto não salvo de {0} recuperado; salve-o para mantê-lo.</translation>
+    </message>
+</context>
+<context>
+    <name>FindBar</name>
+    <message>
+        <source>Find</source>
+        <translation>Localizar</translation>
+    </message>
+    <message>
+        <source>Find previous (Shift+Enter)</source>
+        <translation>Localizar anterior (Shift+Enter)</translation>
+    </message>
+    <message>
+        <source>Find next (Enter)</source>
+        <translation>Localizar próxima (Enter)</translation>
+    </message>
+    <message>
+        <source>Match case</source>
+        <translation>Diferenciar maiúsculas</translation>
+    </message>
+    <message>
+        <source>Close (Esc)</source>
+        <translation>Fechar (Esc)</translation>
+    </message>
+    <message>
+        <source>Find:</source>
+        <translation>Localizar:</translation>
+    </message>
+    <message>
+        <source>Not found</source>
+        <translation>Não encontrado</translation>
+    </message>
+</context>
+<context>
+    <name>HelpMenu</name>
+    <message>
+        <source>No model is loaded: the editor works, without suggestions.</source>
+        <translation>Nenhum modelo carregado: o editor funciona, sem sugestões.</translation>
+    </message>
+    <message>
+        <source>{0} layer</source>
+        <translation>{0} camada</translation>
+    </message>
+    <message>
+        <source>{0} layers</source>
+        <translation>{0} camadas</translation>
+    </message>
+    <message>
+        <source>{0}: {1:,} words and marks, {2} × {3} units</source>
+        <translation>{0}: {1:,} palavras e sinais, {2} × {3} unidades</translation>
+    </message>
+    <message>
+        <source>, trained on {0}</source>
+        <translation>, treinado com {0}</translation>
+    </message>
+    <message>
+        <source>&lt;li&gt;&lt;b&gt;{0}&lt;/b&gt;, by {1}: {2}. &lt;i&gt;Licence: {3}.&lt;/i&gt;&lt;/li&gt;</source>
+        <translation>&lt;li&gt;&lt;b&gt;{0}&lt;/b&gt;, de {1}: {2}. &lt;i&gt;Licença: {3}.&lt;/i&gt;&lt;/li&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;A text editor that autocompletes as you type with a word-level LSTM, and shows what the LSTM is thinking.&lt;/p&gt;</source>
+        <translation>&lt;p&gt;Um editor de texto que completa o que você digita com uma LSTM de palavras e mostra o que a LSTM está pensando.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;&lt;b&gt;Model in use:&lt;/b&gt; {0}{1}&lt;/p&gt;</source>
+        <translation>&lt;p&gt;&lt;b&gt;Modelo em uso:&lt;/b&gt; {0}{1}&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;Caminho&apos;s code is free software under the {0} licence.&lt;/p&gt;</source>
+        <translation>&lt;p&gt;O código do Caminho é software livre sob a licença {0}.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;Credits and licences&lt;/h3&gt;</source>
+        <translation>&lt;h3&gt;Créditos e licenças&lt;/h3&gt;</translation>
+    </message>
+    <message>
+        <source>left</source>
+        <translation>da esquerda</translation>
+    </message>
+    <message>
+        <source>middle</source>
+        <translation>do meio</translation>
+    </message>
+    <message>
+        <source>right</source>
+        <translation>da direita</translation>
+    </message>
+    <message>
+        <source>Suggestions</source>
+        <translation>Sugestões</translation>
+    </message>
+    <message>
+        <source>Accept all of the grey ghost text</source>
+        <translation>Aceitar todo o texto fantasma cinza</translation>
+    </message>
+    <message>
+        <source>Accept the next word of the ghost text</source>
+        <translation>Aceitar a próxima palavra do texto fantasma</translation>
+    </message>
+    <message>
+        <source>Hide the ghost text</source>
+        <translation>Esconder o texto fantasma</translation>
+    </message>
+    <message>
+        <source>the best suggestion</source>
+        <translation>a melhor sugestão</translation>
+    </message>
+    <message>
+        <source>the second best</source>
+        <translation>a segunda melhor</translation>
+    </message>
+    <message>
+        <source>the third best</source>
+        <translation>a terceira melhor</translation>
+    </message>
+    <message>
+        <source>Insert {0} (the {1} word of the strip)</source>
+        <translation>Inserir {0} (a palavra {1} na faixa de sugestões)</translation>
+    </message>
+    <message>
+        <source>Find bar</source>
+        <translation>Barra de localizar</translation>
+    </message>
+    <message>
+        <source>Find the next match</source>
+        <translation>Localizar a próxima ocorrência</translation>
+    </message>
+    <message>
+        <source>Find the previous match</source>
+        <translation>Localizar a ocorrência anterior</translation>
+    </message>
+    <message>
+        <source>Close the find bar</source>
+        <translation>Fechar a barra de localizar</translation>
+    </message>
+    <message>
+        <source>&amp;User Guide</source>
+        <translation>&amp;Guia do usuário</translation>
+    </message>
+    <message>
+        <source>&amp;Keyboard Shortcuts</source>
+        <translation>&amp;Atalhos de teclado</translation>
+    </message>
+    <message>
+        <source>&amp;About Caminho</source>
+        <translation>&amp;Sobre o Caminho</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>Aj&amp;uda</translation>
+    </message>
+    <message>
+        <source>About Caminho</source>
+        <translation>Sobre o Caminho</translation>
+    </message>
+    <message>
+        <source>Keyboard Shortcuts</source>
+        <translation>Atalhos de teclado</translation>
+    </message>
+    <message>
+        <source>Keys</source>
+        <translation>Teclas</translation>
+    </message>
+    <message>
+        <source>Command</source>
+        <translation>Comando</translation>
+    </message>
+    <message>
+        <source>Caminho User Guide</source>
+        <translation>Guia do usuário do Caminho</translation>
+    </message>
+    <message>
+        <source>The user guide is not part of this copy of Caminho. It is README.md in Caminho&apos;s source.</source>
+        <translation>O guia do usuário não faz parte desta cópia do Caminho. Ele é o README.md do código-fonte do Caminho.</translation>
+    </message>
+</context>
+<context>
+    <name>InsightPanel</name>
+    <message>
+        <source>Layer</source>
+        <translation>Camada</translation>
+    </message>
+    <message>
+        <source>Pin</source>
+        <translation>Fixar</translation>
+    </message>
+    <message>
+        <source>Pin the current state; the Pin tab compares the live state with it</source>
+        <translation>Fixa o estado atual; a aba Pin compara o estado ao vivo com ele</translation>
+    </message>
+    <message>
+        <source>Tint text</source>
+        <translation>Colorir texto</translation>
+    </message>
+    <message>
+        <source>Colour the document&apos;s words by the selected unit</source>
+        <translation>Colore as palavras do documento pela unidade selecionada</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>Exportar</translation>
+    </message>
+    <message>
+        <source>Panel as PNG…</source>
+        <translation>Painel como PNG…</translation>
+    </message>
+    <message>
+        <source>Document states (CSV/NPZ)…</source>
+        <translation>Estados do documento (CSV/NPZ)…</translation>
+    </message>
+    <message>
+        <source>Δh (hidden)</source>
+        <translation>Δh (oculto)</translation>
+    </message>
+    <message>
+        <source>Δc (cell)</source>
+        <translation>Δc (célula)</translation>
+    </message>
+    <message>
+        <source>Press Pin to keep the current state, then type on.</source>
+        <translation>Clique em Fixar para guardar o estado atual e continue digitando.</translation>
+    </message>
+    <message>
+        <source>no model</source>
+        <translation>sem modelo</translation>
+    </message>
+    <message>
+        <source>Unpin</source>
+        <translation>Soltar</translation>
+    </message>
+    <message>
+        <source>analysis failed: {0}</source>
+        <translation>a análise falhou: {0}</translation>
+    </message>
+    <message>
+        <source>Export panel</source>
+        <translation>Exportar painel</translation>
+    </message>
+    <message>
+        <source>PNG image (*.png)</source>
+        <translation>Imagem PNG (*.png)</translation>
+    </message>
+    <message>
+        <source>Export document states</source>
+        <translation>Exportar estados do documento</translation>
+    </message>
+    <message>
+        <source>NumPy archive (*.npz);;CSV table (*.csv)</source>
+        <translation>Arquivo NumPy (*.npz);;Tabela CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>export failed: {0}</source>
+        <translation>a exportação falhou: {0}</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>&amp;New</source>
+        <translation>&amp;Novo</translation>
+    </message>
+    <message>
+        <source>&amp;Open…</source>
+        <translation>&amp;Abrir…</translation>
+    </message>
+    <message>
+        <source>&amp;Save</source>
+        <translation>&amp;Salvar</translation>
+    </message>
+    <message>
+        <source>Save &amp;As…</source>
+        <translation>Salvar &amp;como…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>Sa&amp;ir</translation>
+    </message>
+    <message>
+        <source>&amp;Undo</source>
+        <translation>&amp;Desfazer</translation>
+    </message>
+    <message>
+        <source>&amp;Redo</source>
+        <translation>&amp;Refazer</translation>
+    </message>
+    <message>
+        <source>Cu&amp;t</source>
+        <translation>Recor&amp;tar</translation>
+    </message>
+    <message>
+        <source>&amp;Copy</source>
+        <translation>&amp;Copiar</translation>
+    </message>
+    <message>
+        <source>&amp;Paste</source>
+        <translation>C&amp;olar</translation>
+    </message>
+    <message>
+        <source>Select &amp;All</source>
+        <translation>Selecionar t&amp;udo</translation>
+    </message>
+    <message>
+        <source>&amp;Find…</source>
+        <translation>&amp;Localizar…</translation>
+    </message>
+    <message>
+        <source>Find &amp;Next</source>
+        <translation>Localizar &amp;próxima</translation>
+    </message>
+    <message>
+        <source>Find Pre&amp;vious</source>
+        <translation>Localizar &amp;anterior</translation>
+    </message>
+    <message>
+        <source>Zoom &amp;In</source>
+        <translation>&amp;Aumentar zoom</translation>
+    </message>
+    <message>
+        <source>Zoom &amp;Out</source>
+        <translation>&amp;Diminuir zoom</translation>
+    </message>
+    <message>
+        <source>&amp;Reset Zoom</source>
+        <translation>&amp;Restaurar zoom</translation>
+    </message>
+    <message>
+        <source>&amp;Load Model…</source>
+        <translation>&amp;Carregar modelo…</translation>
+    </message>
+    <message>
+        <source>Suggest with a model file (.onnx) of your own</source>
+        <translation>Sugerir com um arquivo de modelo (.onnx) seu</translation>
+    </message>
+    <message>
+        <source>Use &amp;Bundled Model</source>
+        <translation>Usar modelo &amp;incluído</translation>
+    </message>
+    <message>
+        <source>Suggest with the model that comes with Caminho</source>
+        <translation>Sugerir com o modelo que vem com o Caminho</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;Arquivo</translation>
+    </message>
+    <message>
+        <source>Open &amp;Recent</source>
+        <translation>Abrir &amp;recentes</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>&amp;Editar</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>E&amp;xibir</translation>
+    </message>
+    <message>
+        <source>&amp;Model</source>
+        <translation>&amp;Modelo</translation>
+    </message>
+    <message>
+        <source>How long the last suggestion took</source>
+        <translation>Quanto tempo a última sugestão levou</translation>
+    </message>
+    <message>
+        <source>Encoding and line endings used when saving</source>
+        <translation>Codificação e fim de linha usados ao salvar</translation>
+    </message>
+    <message>
+        <source>No model</source>
+        <translation>Sem modelo</translation>
+    </message>
+    <message>
+        <source>Ln {0}, Col {1}</source>
+        <translation>Lin {0}, Col {1}</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Abrir</translation>
+    </message>
+    <message>
+        <source>Text files (*.txt *.md *.text);;All files (*)</source>
+        <translation>Arquivos de texto (*.txt *.md *.text);;Todos os arquivos (*)</translation>
+    </message>
+    <message>
+        <source>Save As</source>
+        <translation>Salvar como</translation>
+    </message>
+    <message>
+        <source>Load Model</source>
+        <translation>Carregar modelo</translation>
+    </message>
+    <message>
+        <source>ONNX models (*.onnx);;All files (*)</source>
+        <translation>Modelos ONNX (*.onnx);;Todos os arquivos (*)</translation>
+    </message>
+    <message>
+        <source>suggested in {0:.1f} ms</source>
+        <translation>sugerido em {0:.1f} ms</translation>
+    </message>
+    <message>
         <source>&amp;Insight Panel</source>
         <translation>&amp;Painel de análise</translation>
     </message>
@@ -422,16 +608,41 @@
         <translation>Nada mudou: {0} continua sugerindo. Carregue um arquivo .onnx feito pelo caminho-train, ou crie um a partir dos seus próprios textos (Modelo → Treinar com documentos…).</translation>
     </message>
     <message>
-        <source>Recovered unsaved text of {0}; save it to keep it.</source>
-        <translation>Texto não salvo de {0} recuperado; salve-o para mantê-lo.</translation>
-    </message>
-    <message>
         <source>Opened only the first of {0} files.</source>
         <translation>Aberto apenas o primeiro de {0} arquivos.</translation>
     </message>
     <message>
         <source>closing</source>
         <translation>fechar</translation>
+    </message>
+</context>
+<context>
+    <name>ModelHint</name>
+    <message>
+        <source>train one on your writing: Model → Train on Documents…</source>
+        <translation>treine um com a sua escrita: Modelo → Treinar com documentos…</translation>
+    </message>
+    <message>
+        <source>{0:,} word</source>
+        <translation>{0:,} palavra</translation>
+    </message>
+    <message>
+        <source>{0:,} words</source>
+        <translation>{0:,} palavras</translation>
+    </message>
+    <message>
+        <source>Poem model: {0}</source>
+        <translation>Modelo do poema: {0}</translation>
+    </message>
+    <message>
+        <source>Poem model: {0} — {1}
+It knows only the poem “No Meio do Caminho”, so it suggests lines of it.</source>
+        <translation>Modelo do poema: {0} — {1}
+Ele conhece só o poema “No Meio do Caminho”, por isso sugere versos dele.</translation>
+    </message>
+    <message>
+        <source>The model {0} knows {1}.</source>
+        <translation>O modelo {0} conhece {1}.</translation>
     </message>
 </context>
 <context>
@@ -570,6 +781,17 @@
     <message>
         <source>{0} words</source>
         <translation>{0} palavras</translation>
+    </message>
+</context>
+<context>
+    <name>SuggestionStrip</name>
+    <message>
+        <source>{0} inserts “{1}”; right-click to block it</source>
+        <translation>{0} insere “{1}”; clique com o botão direito para bloqueá-la</translation>
+    </message>
+    <message>
+        <source>Never suggest “{0}”</source>
+        <translation>Nunca sugerir “{0}”</translation>
     </message>
 </context>
 <context>

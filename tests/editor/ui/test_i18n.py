@@ -20,6 +20,8 @@ from PySide6.QtWidgets import QDialogButtonBox, QMenu
 
 from editor.core.paths import CONFIG_DIR_ENV
 from editor.ui import i18n
+from editor.ui.help import all_shortcuts
+from editor.ui.model_hint import describe
 from editor.ui.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -196,6 +198,17 @@ def test_window_in_portuguese(portuguese: str, app_window, tmp_path: Path) -> No
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
     assert buttons.buttons()[0].text() == "Cancelar"
     assert QCoreApplication.translate("MainWindow", "&File") == "&Arquivo"
+
+
+def test_texts_built_outside_widgets_in_portuguese(portuguese: str, app_window, model) -> None:
+    # Guards: strings built by plain functions (the status bar's model hint, the shortcut list)
+    # are looked up under the context lupdate filed them in, not left English.
+    short, hint = describe(model.info, bundled=True)
+    assert short == "Modelo do poema: 20 palavras", short
+    assert "Modelo → Treinar com documentos…" in hint
+    rows = all_shortcuts(app_window(no_model=True))
+    assert ("Barra de localizar", "Fechar a barra de localizar", "Esc") in rows
+    assert any(command.startswith("Inserir a melhor sugestão") for _, command, _ in rows)
 
 
 def test_window_in_english_under_the_c_locale(monkeypatch, app_window) -> None:
