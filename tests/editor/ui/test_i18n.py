@@ -134,7 +134,7 @@ def test_translations_keep_placeholders_mnemonics_and_edges() -> None:
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "editor/recovery.py calls window.tr() from plain functions: lupdate files those strings "
+    "editor/ui/recovery.py calls window.tr() from plain functions: lupdate files those strings "
     "under the contexts 'window' and 'self.window', Qt looks them up under 'MainWindow', so they "
     "stay English (issue 20; to be fixed with the issue 14 split, then drop this mark)"))
 def test_every_context_is_a_class_that_qt_looks_up() -> None:
