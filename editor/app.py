@@ -17,7 +17,7 @@ from editor.core.paths import APPLICATION, ORGANIZATION
 from editor.core.resources import bundled_model_path, resource_path
 from editor.core.suggest import SuggestConfig
 from editor.ui import help as help_menu
-from editor.ui import lexicon_ui, user_features
+from editor.ui import i18n, lexicon_ui, user_features
 from editor.ui.insight.panel import VIEWS, InsightPanel
 from editor.ui.model_hint import ModelHint
 from editor.ui.probe import run_probe
@@ -171,6 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, usage errors
         return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
     app = create_application()
+    i18n.install_for(Settings().get("language"))  # before any widget: texts are set when built
     window = build_window(args)
     if args.size:
         width, _, height = args.size.partition("x")

@@ -5,6 +5,12 @@ import pytest
 
 # No display here or in CI: Qt renders offscreen (fonts still work).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Nothing may depend on the machine's own locale (issue 20): the interface language, QLocale's
+# number formats and subprocesses all see the same English, UTF-8 locale; tests that need
+# another language set it themselves.
+for _name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_name, None)
+os.environ["LANG"] = "C.UTF-8"
 
 ROOT = Path(__file__).resolve().parents[1]
 POEM = ROOT / "resources" / "corpus" / "no-meio-do-caminho.txt"

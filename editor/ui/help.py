@@ -15,7 +15,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QUrl, qVersion
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Qt, QUrl, qVersion
 from PySide6.QtGui import QAction, QImage, QKeySequence, QTextDocument
 from PySide6.QtWidgets import (
     QDialog,
@@ -35,6 +35,11 @@ from editor.ui.suggestions.strip import SLOT_OF_RANK
 if TYPE_CHECKING:
     from editor.ui.suggestions.controller import SuggestionController
     from editor.ui.window import MainWindow
+
+
+def _tr(text: str) -> str:
+    """A string marked with QT_TRANSLATE_NOOP("HelpMenu", ...) or a variable, translated."""
+    return QCoreApplication.translate("HelpMenu", text)
 
 
 # --- credits ---------------------------------------------------------------------------------
@@ -87,15 +92,18 @@ def installed_version(credit: Credit) -> str:
 def describe_model(model: Any | None) -> str:
     """One line about the model in use (a LanguageModel), for About."""
     if model is None:
-        return "No model is loaded: the editor works, without suggestions."
+        return QCoreApplication.translate(
+            "HelpMenu", "No model is loaded: the editor works, without suggestions.")
     info = model.info
     words = info.vocab_size - 2  # <unk> and <doc> are not words
-    layers = f"{info.layers} layer{'s' if info.layers != 1 else ''}"
-    text = f"{info.name}: {words:,} words and marks, {layers} × {info.hidden} units"
+    layers = (QCoreApplication.translate("HelpMenu", "{0} layer") if info.layers == 1 else
+              QCoreApplication.translate("HelpMenu", "{0} layers")).format(info.layers)
+    text = QCoreApplication.translate("HelpMenu", "{0}: {1:,} words and marks, {2} × {3} units"
+                                      ).format(info.name, words, layers, info.hidden)
     corpus = info.training.get("corpus") if isinstance(info.training, dict) else None
     if isinstance(corpus, list) and corpus:
         names = ", ".join(str(c) for c in corpus[:3]) + (" …" if len(corpus) > 3 else "")
-        text += f", trained on {names}"
+        text += QCoreApplication.translate("HelpMenu", ", trained on {0}").format(names)
     return text + "."
 
 
@@ -105,23 +113,30 @@ def about_html(version: str, model_line: str, model_path: Path | None) -> str:
     for credit in CREDITS:
         shown = installed_version(credit)
         name = esc(credit.name) + (f" {esc(shown)}" if shown else "")
-        rows.append(f"<li><b>{name}</b>, by {esc(credit.by)}: {esc(credit.use)}. "
-                    f"<i>Licence: {esc(credit.licence)}.</i></li>")
+        rows.append(QCoreApplication.translate(
+            "HelpMenu", "<li><b>{0}</b>, by {1}: {2}. <i>Licence: {3}.</i></li>").format(
+            name, esc(credit.by), esc(credit.use), esc(credit.licence)))
     where = f"<br><small>{esc(str(model_path))}</small>" if model_path is not None else ""
     return (
         f"<h2>Caminho {esc(version)}</h2>"
-        "<p>A text editor that autocompletes as you type with a word-level LSTM, and shows "
-        "what the LSTM is thinking.</p>"
-        f"<p><b>Model in use:</b> {esc(model_line)}{where}</p>"
-        f"<p>Caminho's code is free software under the {CAMINHO_LICENCE} licence.</p>"
-        "<h3>Credits and licences</h3>"
-        f"<ul>{''.join(rows)}</ul>"
+        + QCoreApplication.translate(
+            "HelpMenu", "<p>A text editor that autocompletes as you type with a word-level "
+            "LSTM, and shows what the LSTM is thinking.</p>")
+        + QCoreApplication.translate("HelpMenu", "<p><b>Model in use:</b> {0}{1}</p>").format(
+            esc(model_line), where)
+        + QCoreApplication.translate(
+            "HelpMenu", "<p>Caminho's code is free software under the {0} licence.</p>"
+            ).format(CAMINHO_LICENCE)
+        + QCoreApplication.translate("HelpMenu", "<h3>Credits and licences</h3>")
+        + f"<ul>{''.join(rows)}</ul>"
     )
 
 
 # --- keyboard shortcuts ----------------------------------------------------------------------
 
-POSITIONS = ("left", "middle", "right")
+# "the left word": a phrase each, so a translation can place it.
+POSITIONS = (QT_TRANSLATE_NOOP("HelpMenu", "left"), QT_TRANSLATE_NOOP("HelpMenu", "middle"),
+             QT_TRANSLATE_NOOP("HelpMenu", "right"))
 
 
 def _clean(text: str) -> str:
@@ -171,29 +186,38 @@ def suggestion_shortcuts(controller: SuggestionController | None) -> list[tuple[
     if controller is not None and controller.accept_keys:
         key = next(iter(controller.accept_keys))
         accept = QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)
-    where = "Suggestions"
+    where = QCoreApplication.translate("HelpMenu", "Suggestions")
     rows = [
-        (where, "Accept all of the grey ghost text", accept),
-        (where, "Accept the next word of the ghost text", "Ctrl+Right"),
-        (where, "Hide the ghost text", "Esc"),
+        (where, QCoreApplication.translate("HelpMenu", "Accept all of the grey ghost text"),
+         accept),
+        (where, QCoreApplication.translate("HelpMenu", "Accept the next word of the ghost text"),
+         "Ctrl+Right"),
+        (where, QCoreApplication.translate("HelpMenu", "Hide the ghost text"), "Esc"),
     ]
-    names = ("the best suggestion", "the second best", "the third best")
+    names = (QT_TRANSLATE_NOOP("HelpMenu", "the best suggestion"),
+             QT_TRANSLATE_NOOP("HelpMenu", "the second best"),
+             QT_TRANSLATE_NOOP("HelpMenu", "the third best"))
     for rank, name in enumerate(names):
         slot = SLOT_OF_RANK.index(rank)
-        rows.append((where, f"Insert {name} (the {POSITIONS[slot]} word of the strip)",
-                     f"Alt+{rank + 1}"))
+        rows.append((where, QCoreApplication.translate(
+            "HelpMenu", "Insert {0} (the {1} word of the strip)").format(
+            _tr(name), _tr(POSITIONS[slot])), f"Alt+{rank + 1}"))
     return rows
 
 
 FIND_BAR_KEYS = (
-    ("Find bar", "Find the next match", "Enter"),
-    ("Find bar", "Find the previous match", "Shift+Enter"),
-    ("Find bar", "Close the find bar", "Esc"),
+    (QT_TRANSLATE_NOOP("HelpMenu", "Find bar"),
+     QT_TRANSLATE_NOOP("HelpMenu", "Find the next match"), "Enter"),
+    (QT_TRANSLATE_NOOP("HelpMenu", "Find bar"),
+     QT_TRANSLATE_NOOP("HelpMenu", "Find the previous match"), "Shift+Enter"),
+    (QT_TRANSLATE_NOOP("HelpMenu", "Find bar"),
+     QT_TRANSLATE_NOOP("HelpMenu", "Close the find bar"), "Esc"),
 )
 
 
 def all_shortcuts(window: MainWindow) -> list[tuple[str, str, str]]:
-    return [*suggestion_shortcuts(window.suggestions), *menu_shortcuts(window), *FIND_BAR_KEYS]
+    find_bar = [(_tr(where), _tr(command), keys) for where, command, keys in FIND_BAR_KEYS]
+    return [*suggestion_shortcuts(window.suggestions), *menu_shortcuts(window), *find_bar]
 
 
 # --- dialogs ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtWidgets import QLabel, QMainWindow
 
 from editor.core.lm import ModelInfo
@@ -17,7 +18,7 @@ from editor.core.service import ModelStatus
 from editor.core.tokenizer import is_word_norm
 from editor.ui.textedit import CaminhoTextEdit
 
-TRAIN_HINT = "train one on your writing: Model → Train on Documents…"
+TRAIN_HINT = QT_TRANSLATE_NOOP("ModelHint", "train one on your writing: Model → Train on Documents…")
 
 
 def known_words(info: ModelInfo) -> int:
@@ -38,12 +39,18 @@ def is_bundled(path: Path | None) -> bool:
 def describe(info: ModelInfo, *, bundled: bool) -> tuple[str, str]:
     """(the status bar's short text, the longer hint) for a loaded model."""
     n = known_words(info)
-    words = f"{n:,} word{'s' if n != 1 else ''}"
+    one = QCoreApplication.translate("ModelHint", "{0:,} word")
+    many = QCoreApplication.translate("ModelHint", "{0:,} words")
+    words = (one if n == 1 else many).format(n)
     if bundled:
-        return (f"Poem model: {words}",
-                f"Poem model: {words} — {TRAIN_HINT}\n"
-                "It knows only the poem “No Meio do Caminho”, so it suggests lines of it.")
-    return f"{info.name}: {words}", f"The model {info.name} knows {words}."
+        return (QCoreApplication.translate("ModelHint", "Poem model: {0}").format(words),
+                QCoreApplication.translate("ModelHint", "Poem model: {0} — {1}\nIt knows only "
+                                           "the poem “No Meio do Caminho”, so it suggests lines "
+                                           "of it.").format(
+                    words, QCoreApplication.translate("ModelHint", TRAIN_HINT)))
+    return (f"{info.name}: {words}",
+            QCoreApplication.translate("ModelHint", "The model {0} knows {1}.").format(
+                info.name, words))
 
 
 class ModelHint(QLabel):

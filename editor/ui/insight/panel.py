@@ -125,23 +125,23 @@ class InsightPanel(QDockWidget):
         lay = QVBoxLayout(root)
         lay.setContentsMargins(4, 4, 4, 4)
         bar = QHBoxLayout()
-        self.layer_label = QLabel("Layer")
+        self.layer_label = QLabel(self.tr("Layer"))
         self.layer_spin = QSpinBox()
         self.layer_spin.setRange(0, 0)
         self.layer_spin.valueChanged.connect(self.set_layer)
-        self.pin_button = QPushButton("Pin")
-        self.pin_button.setToolTip("Pin the current state; the Pin tab compares the live state with it")
+        self.pin_button = QPushButton(self.tr("Pin"))
+        self.pin_button.setToolTip(self.tr("Pin the current state; the Pin tab compares the live state with it"))
         self.pin_button.clicked.connect(self._toggle_pin)
-        self.tint_check = QCheckBox("Tint text")
+        self.tint_check = QCheckBox(self.tr("Tint text"))
         self.tint_check.setChecked(True)
-        self.tint_check.setToolTip("Colour the document's words by the selected unit")
+        self.tint_check.setToolTip(self.tr("Colour the document's words by the selected unit"))
         self.tint_check.toggled.connect(self.set_tint_enabled)
         export = QToolButton()
-        export.setText("Export")
+        export.setText(self.tr("Export"))
         export.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(export)
-        menu.addAction("Panel as PNG…", self._ask_png)
-        menu.addAction("Document states (CSV/NPZ)…", self._ask_states)
+        menu.addAction(self.tr("Panel as PNG…"), self._ask_png)
+        menu.addAction(self.tr("Document states (CSV/NPZ)…"), self._ask_states)
         export.setMenu(menu)
         for w in (self.layer_label, self.layer_spin, self.pin_button, self.tint_check):
             bar.addWidget(w)
@@ -207,10 +207,10 @@ class InsightPanel(QDockWidget):
         pl = QVBoxLayout(pin)
         pl.setContentsMargins(0, 0, 0, 0)
         self.pin_combo = QComboBox()
-        self.pin_combo.addItem("Δh (hidden)", "h")
-        self.pin_combo.addItem("Δc (cell)", "c")
+        self.pin_combo.addItem(self.tr("Δh (hidden)"), "h")
+        self.pin_combo.addItem(self.tr("Δc (cell)"), "c")
         self.pin_combo.currentIndexChanged.connect(lambda _i: self._set_pin_kind(self.pin_combo.currentData()))
-        self.pin_summary = QLabel("Press Pin to keep the current state, then type on.")
+        self.pin_summary = QLabel(self.tr("Press Pin to keep the current state, then type on."))
         self.pin_summary.setWordWrap(True)
         self.pin_summary.setMinimumHeight(2 * self.pin_summary.fontMetrics().lineSpacing() + 6)
         self.pin_map = Heatmap()
@@ -224,7 +224,7 @@ class InsightPanel(QDockWidget):
         self.tabs.addTab(pin, VIEW_TITLES["pin"])
         self.tabs.currentChanged.connect(self._on_tab)
         lay.addWidget(self.tabs, 1)
-        self.status = QLabel("no model")
+        self.status = QLabel(self.tr("no model"))
         self.status.setFont(small_font(self))
         self.status.setWordWrap(True)  # a long model name must not make the panel wider
         lay.addWidget(self.status)
@@ -262,7 +262,7 @@ class InsightPanel(QDockWidget):
             self.status.setText(f"{info.name} · {info.layers} layer(s) × {info.hidden} units · "
                                 f"{info.vocab_size} tokens")
         else:
-            self.status.setText("no model")
+            self.status.setText(self.tr("no model"))
             self.sug = None
         if self.unit is not None and model is not None and self.unit >= model.info.hidden:
             self.select_unit(-1)
@@ -347,13 +347,13 @@ class InsightPanel(QDockWidget):
         if self.sug is None:
             return False
         self.pinned = insight.pin_state(self.sug)
-        self.pin_button.setText("Unpin" if self.pinned else "Pin")
+        self.pin_button.setText(self.tr("Unpin") if self.pinned else self.tr("Pin"))
         self._changed()
         return self.pinned is not None
 
     def unpin(self) -> None:
         self.pinned = None
-        self.pin_button.setText("Pin")
+        self.pin_button.setText(self.tr("Pin"))
         self._changed()
 
     def _toggle_pin(self) -> None:
@@ -592,7 +592,7 @@ class InsightPanel(QDockWidget):
             self._dirty.add("gates")
             self._retint()
         if result.error:
-            self.status.setText(f"analysis failed: {result.error}")
+            self.status.setText(self.tr("analysis failed: {0}").format(result.error))
         if self.current_view() in self._dirty and not self._frame.isActive():
             self._frame.start()
         if self._pending:
@@ -644,18 +644,19 @@ class InsightPanel(QDockWidget):
         return insight.export_states(path, *win)
 
     def _ask_png(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export panel", "insight.png", "PNG image (*.png)")
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export panel"), "insight.png",
+                                              self.tr("PNG image (*.png)"))
         if path:
             self.export_png(path)
 
     def _ask_states(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export document states", "states.npz",
-                                              "NumPy archive (*.npz);;CSV table (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export document states"), "states.npz",
+                                              self.tr("NumPy archive (*.npz);;CSV table (*.csv)"))
         if path:
             try:
                 self.export_states(path)
             except (OSError, ValueError) as exc:
-                self.status.setText(f"export failed: {exc}")
+                self.status.setText(self.tr("export failed: {0}").format(exc))
 
     def shutdown(self) -> None:
         """Wait for a running analysis (call before the model goes away)."""

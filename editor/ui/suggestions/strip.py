@@ -132,7 +132,8 @@ class SuggestionStrip(QWidget):
             word = self._words[rank] if rank < len(self._words) else ""
             b.setText(word)
             b.setEnabled(bool(word))
-            b.setToolTip(f"{b.hint} inserts “{word}”; right-click to block it" if word else "")
+            b.setToolTip(self.tr("{0} inserts “{1}”; right-click to block it").format(b.hint, word)
+                         if word else "")
             font = b.font()
             font.setBold(rank == 0)
             b.setFont(font)
@@ -146,5 +147,5 @@ class SuggestionStrip(QWidget):
             return
         word = self._words[rank]
         menu = QMenu(self)
-        menu.addAction(f"Never suggest “{word}”", lambda: self.block_requested.emit(word))
+        menu.addAction(self.tr("Never suggest “{0}”").format(word), lambda: self.block_requested.emit(word))
         menu.popup(button.mapToGlobal(pos))
