@@ -9,11 +9,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from training.config import ModelConfig, TrainConfig
+from training.config import (
+    AUTO_ADAPTIVE_VOCAB,
+    DEVICE_CHOICES,
+    SOFTMAX_CHOICES,
+    ModelConfig,
+    TrainConfig,
+)
 from training.errors import TrainError
 
 PROG = "caminho-train"
@@ -102,6 +109,17 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in TRAIN_SWITCHES.items():
         p.add_argument(f"--{name.replace('_', '-')}", action=argparse.BooleanOptionalAction,
                        default=None, help=text + _default_text(name, getattr(train_defaults, name)))
+    p.add_argument("--softmax", choices=SOFTMAX_CHOICES, default=None,
+                   help="output layer in training: full, adaptive (frequent words in a head, "
+                        "rarer ones in clusters: several times faster on large vocabularies) or "
+                        f"auto (adaptive from {AUTO_ADAPTIVE_VOCAB} learnt words on; default); the "
+                        "model file is the same kind either way")
+    p.add_argument("--time-budget", metavar="DURATION", default=None,
+                   help="finish (trained, exported and checked) within this wall-clock time, "
+                        "e.g. 10m, 90s or 1h30m: epochs and learning rate are planned to fit")
+    p.add_argument("--device", choices=DEVICE_CHOICES, default="auto",
+                   help="where to train: auto (a CUDA GPU when there is one), cpu or cuda; the "
+                        "model file is the same (default auto)")
     p.add_argument("--checkpoint", metavar="PATH", help="save a resumable checkpoint here")
     p.add_argument("--resume", metavar="PATH", help="continue the run saved in this checkpoint")
     p.add_argument("--progress-json", action="store_true",
@@ -166,9 +184,11 @@ def _explicit(args: argparse.Namespace, names: dict[str, Any]) -> dict[str, Any]
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from training.budget import parse_duration
     from training.data import load_documents
 
-    model_opts = _explicit(args, {**MODEL_OPTIONS, **MODEL_SWITCHES})
+    started = time.monotonic()  # a time budget counts from here
+    model_opts = _explicit(args, {**MODEL_OPTIONS, **MODEL_SWITCHES, "softmax": None})
     train_opts = _explicit(args, {**TRAIN_OPTIONS, **TRAIN_SWITCHES})
     try:
         model_config = replace(ModelConfig(), **model_opts)
@@ -178,21 +198,31 @@ def cmd_train(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.is_dir():
         raise TrainError(f"--out {out} is a directory")
+    try:
+        budget = parse_duration(args.time_budget) if args.time_budget else None
+    except ValueError as exc:
+        raise TrainError(f"--time-budget: {exc}") from None
     # Read the corpus before importing torch (seconds): a bad file is reported at once.
     documents = None
     if not args.resume:
         documents = load_documents(args.corpus, separator=train_config.doc_separator)
 
     _need_torch()
-    from training.progress import ProgressBar
+    from training.distributed import setup
+    from training.progress import ProgressBar, format_seconds
     from training.train import train
 
-    bar = None if args.quiet else ProgressBar(sys.stderr)
+    dist = setup(args.device)  # under torchrun: joins the other processes
+    quiet = args.quiet or not dist.is_main  # one process speaks for all
+    bar = None if quiet else ProgressBar(sys.stderr)
+    if budget is not None and not quiet:
+        print(f"time budget {format_seconds(budget)}: training is planned to end in time to "
+              "export and check the model", file=sys.stderr)
 
     def progress(report: Any) -> None:
         if bar is not None:
             bar.epoch(report)
-        if args.progress_json:
+        if args.progress_json and dist.is_main:
             print(report.to_json(), flush=True)
 
     def on_batch(epoch: int, fraction: float) -> None:
@@ -205,6 +235,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             checkpoint=args.checkpoint, resume=args.resume,
             progress=progress, on_batch=on_batch,
             explicit={**model_opts, **train_opts}, documents=documents,
+            time_budget=budget, started=started, dist=dist,
         )
     except KeyboardInterrupt:
         if bar is not None:
@@ -215,12 +246,18 @@ def cmd_train(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     if bar is not None:
         bar.close()
+    if result is None:  # a process other than the first of a distributed run
+        dist.close()
+        return 0
     report = _write_model(result, out, check=not args.no_check)
+    dist.close()
     m = result.metrics
     summary = (f"{result.stopped}. {result.epochs} epochs, {result.seconds:.1f} s; "
                f"training accuracy {m['train_accuracy']:.1%}")
     if "val_accuracy" in m:
         summary += f", validation accuracy {m['val_accuracy']:.1%}, perplexity {m['val_perplexity']:.1f}"
+    if budget is not None:
+        summary += f"; {format_seconds(time.monotonic() - started)} of the {args.time_budget} budget"
     if not args.quiet:
         print(summary, file=sys.stderr)
         print(_export_line(report), file=sys.stderr)

@@ -26,6 +26,7 @@ from torch import Tensor
 from torch.func import functional_call
 
 from editor.suggest import NgramModel
+from training.budget import Budget, make_budget
 from training.checkpoint import load_checkpoint, save_checkpoint
 from training.config import RESUMABLE, ModelConfig, TrainConfig, fit_to_corpus
 from training.data import (
@@ -38,9 +39,11 @@ from training.data import (
     load_documents,
     split_corpus,
 )
-from training.errors import CheckpointError, CorpusError
+from training.distributed import Distributed, threads_per_process
+from training.errors import CheckpointError, CorpusError, TrainError
 from training.model import LanguageModel
 from training.progress import EpochReport
+from training.softmax import Scores, resolve_cutoffs
 
 
 @dataclass
@@ -159,17 +162,13 @@ class Measure:
     correct: int = 0
     count: int = 0
 
-    def add(self, logits: Tensor, targets: Tensor) -> Tensor:
-        """Score one chunk; returns the mean loss (for backward) over its scored targets."""
-        flat = logits.reshape(-1, logits.shape[-1])
-        y = targets.reshape(-1)
-        loss_sum = F.cross_entropy(flat, y, ignore_index=IGNORE, reduction="sum")
-        mask = y != IGNORE
-        n = int(mask.sum())
-        self.loss += float(loss_sum.detach())
-        self.correct += int((flat.detach().argmax(-1) == y)[mask].sum())
-        self.count += n
-        return loss_sum / max(1, n)
+    def add(self, scores: Scores) -> Tensor:
+        """Count one chunk's scores (the model's output given targets); returns the mean
+        loss (for backward) over its scored targets."""
+        self.loss += float(scores.loss_sum.detach())
+        self.correct += scores.correct
+        self.count += scores.count
+        return scores.loss_sum / max(1, scores.count)
 
     @property
     def mean_loss(self) -> float:
@@ -182,18 +181,29 @@ class Measure:
 
 @torch.no_grad()
 def evaluate_stream(model: LanguageModel, stream: Stream, batch_size: int,
-                    chunk: int = 1024) -> Measure:
-    """Loss and top-1 accuracy over a stream, state carried, dropout off."""
+                    chunk: int = 1024, dist: Distributed | None = None) -> Measure:
+    """Loss and top-1 accuracy over a stream, state carried, dropout off.
+
+    With `dist`, each process scores its share of the parallel streams and the sums are added
+    up, so every process gets the same Measure.
+    """
     was_training = model.training
     model.eval()
-    b = streams_for(len(stream), batch_size, chunk)
+    dist = dist or Distributed()
+    device = model.embed.weight.device
+    b = dist.streams(streams_for(len(stream), batch_size, chunk))
     inputs, targets = batchify(stream, b)
-    state = model.zero_state(b)
+    inputs, targets = inputs[dist.rows(b)], targets[dist.rows(b)]
+    state = model.zero_state(inputs.shape[0])
     measure = Measure()
     for t in range(0, inputs.shape[1], chunk):
-        logits, state = model(inputs[:, t : t + chunk], state)
-        measure.add(logits, targets[:, t : t + chunk])
+        scores, state = model(inputs[:, t : t + chunk].to(device), state,
+                              targets[:, t : t + chunk].to(device))
+        measure.add(scores)
     model.train(was_training)
+    if dist.active:
+        measure.loss, correct, count = dist.sum([measure.loss, measure.correct, measure.count])
+        measure.correct, measure.count = int(correct), int(count)
     return measure
 
 
@@ -207,17 +217,26 @@ class Trainer:
     def __init__(self, corpus: Corpus, model_config: ModelConfig, config: TrainConfig, *,
                  checkpoint_path: str | Path | None = None,
                  resume: dict[str, Any] | None = None,
-                 checkpoint_every: float = 5.0) -> None:
+                 checkpoint_every: float = 5.0, budget: Budget | None = None,
+                 dist: Distributed | None = None) -> None:
         self.corpus = corpus
         self.config = config
         self.checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
         self.checkpoint_every = checkpoint_every
-        torch.set_num_threads(config.effective_threads(model_config.hidden))
+        self.budget = budget
+        self.dist = dist or Distributed()
+        threads = config.effective_threads(model_config.hidden)
+        if self.dist.active and config.threads == 0:
+            threads = threads_per_process(threads, self.dist.local_world)
+        torch.set_num_threads(threads)
         # CPU kernels are deterministic already; this turns any that are not into warnings.
         torch.use_deterministic_algorithms(True, warn_only=True)
         torch.manual_seed(config.seed)
         self.model_config = replace(model_config, vocab_size=len(corpus.vocab))
-        self.model = LanguageModel(self.model_config)
+        if not self.model_config.cutoffs:  # a resumed run keeps the checkpoint's clusters
+            self.model_config = replace(self.model_config, cutoffs=resolve_cutoffs(
+                model_config.softmax, len(corpus.vocab)))
+        self.model = LanguageModel(self.model_config).to(self.dist.device)
         self.optimizer = torch.optim.AdamW(
             self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay
         )
@@ -229,8 +248,11 @@ class Trainer:
         self.bad_epochs = 0
         self.streak = 0
         self.stopped = ""
+        self.out_of_time = False  # the time budget ended the last epoch early
         if resume is not None:
             self._restore(resume)
+        self.base_lr = self.optimizer.param_groups[0]["lr"]  # where a budget's schedule starts
+        self.session_first_epoch = self.epoch + 1  # the epoch whose speed a budget measures
 
     # -- checkpoints -------------------------------------------------------------------------
 
@@ -257,7 +279,7 @@ class Trainer:
         }
 
     def save(self) -> None:
-        if self.checkpoint_path is not None:
+        if self.checkpoint_path is not None and self.dist.is_main:
             save_checkpoint(self.checkpoint_path, self.checkpoint_data())
 
     def _restore(self, data: dict[str, Any]) -> None:
@@ -289,32 +311,54 @@ class Trainer:
         cfg = self.config
         model = self.model
         model.train()
-        b = streams_for(len(self.corpus.split.train), cfg.batch_size, cfg.bptt)
+        b = self.dist.streams(streams_for(len(self.corpus.split.train), cfg.batch_size, cfg.bptt))
         inputs, targets = batchify(self.corpus.split.train, b)
-        state = model.zero_state(b)
+        inputs, targets = inputs[self.dist.rows(b)], targets[self.dist.rows(b)]  # this shard
+        state = model.zero_state(inputs.shape[0])
         measure = Measure()
         steps = inputs.shape[1]
+        started = time.monotonic()
         t = 0
         while t < steps:
             n = self._chunk_length() if cfg.variable_bptt else cfg.bptt
-            x = inputs[:, t : t + n]
+            device = self.dist.device
+            x, y = inputs[:, t : t + n].to(device), targets[:, t : t + n].to(device)
             if cfg.weight_drop > 0 or cfg.embed_drop > 0:
                 # The dropped weights stand in for the parameters for this one batch; the
                 # gradients reach the parameters through the masks.
-                logits, state = functional_call(model, self._dropped_weights(), (x, state),
+                scores, state = functional_call(model, self._dropped_weights(), (x, state, y),
                                                 tie_weights=False)
             else:
-                logits, state = model(x, state)
+                scores, state = model(x, state, y)
             state = (state[0].detach(), state[1].detach())
-            loss = measure.add(logits, targets[:, t : t + n])
+            loss = measure.add(scores)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            self.out_of_time = self._after_backward(epoch, min(1.0, (t + n) / steps), started)
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
             self.optimizer.step()
             t += n
             if on_batch is not None:
                 on_batch(epoch, min(1.0, t / steps))
+            if self.out_of_time:
+                break
         return measure
+
+    def _after_backward(self, epoch: int, fraction: float, epoch_started: float) -> bool:
+        """Average the gradients across processes, follow the time budget's learning-rate
+        schedule; True when the budget says training is over."""
+        values = [1.0, 0.0]
+        budget = self.budget
+        if budget is not None and self.dist.is_main:
+            if epoch == self.session_first_epoch:
+                budget.note_epoch_progress(fraction, epoch_started)
+            values = [budget.lr_factor(), float(budget.out_of_time())]
+        if self.dist.active:
+            values = self.dist.sync_gradients(list(self.model.parameters()), values)
+        if budget is not None and budget.scheduled:
+            for group in self.optimizer.param_groups:
+                group["lr"] = self.base_lr * values[0]
+        return values[1] > 0.5
 
     def _chunk_length(self) -> int:
         """A BPTT length around `bptt` (now and then around half of it), as in AWD-LSTM: the
@@ -338,8 +382,9 @@ class Trainer:
 
     def run(self, *, progress: Callable[[EpochReport], None] | None = None,
             on_batch: Callable[[int, float], None] | None = None,
-            should_stop: Callable[[], bool] | None = None) -> TrainResult:
-        """Train until solved, early-stopped, `epochs` done or `should_stop()` says so.
+            should_stop: Callable[[], bool] | None = None) -> TrainResult | None:
+        """Train until solved, early-stopped, `epochs` done, the time budget is spent or
+        `should_stop()` says so. None in processes other than the first of a distributed run.
 
         `progress` gets an EpochReport after every epoch (a GUI hook), `on_batch(epoch, fraction)`
         is called within epochs.
@@ -349,17 +394,21 @@ class Trainer:
         session_start = time.monotonic()
         session_epochs = 0
         last_save = time.monotonic()
+        self.session_first_epoch = self.epoch + 1
+        if self.budget is not None:
+            self.budget.start(session_start)
         while self.epoch < cfg.epochs and not self.stopped:
             started = time.monotonic()
             epoch = self.epoch + 1
             fit = self.train_epoch(epoch, on_batch)
+            trained = time.monotonic() - started
             val: Measure | None = None
             if split.val is not None:
-                val = evaluate_stream(self.model, split.val, cfg.batch_size)
+                val = evaluate_stream(self.model, split.val, cfg.batch_size, dist=self.dist)
                 self._early_stopping(val.mean_loss)
             else:
                 # The exported model is what must be right: measure it as it stands now.
-                fit = evaluate_stream(self.model, split.train, cfg.batch_size)
+                fit = evaluate_stream(self.model, split.train, cfg.batch_size, dist=self.dist)
                 self.streak = self.streak + 1 if fit.correct == fit.count else 0
                 if self.streak >= cfg.solved_epochs and fit.mean_loss <= cfg.solved_loss:
                     self.stopped = (f"solved: 100% accuracy for {self.streak} epochs, "
@@ -368,11 +417,19 @@ class Trainer:
             self.seconds += time.monotonic() - started
             session_epochs += 1
             per_epoch = (time.monotonic() - session_start) / session_epochs
+            eta = per_epoch * (cfg.epochs - epoch)
+            if self.budget is not None:
+                self.budget.note_epoch(trained, time.monotonic() - started - trained
+                                       if val is not None else None)
+                over = self.out_of_time or self.budget.out_of_time()
+                if self.dist.main_says(over) and not self.stopped:
+                    self.stopped = (f"time budget: training stopped after {self.seconds:.0f} s "
+                                    f"to finish within {self.budget.seconds:.0f} s")
+                eta = min(eta, self.budget.eta())
             report = EpochReport(
                 epoch=epoch, epochs=cfg.epochs, loss=fit.mean_loss, accuracy=fit.accuracy,
                 val_loss=val.mean_loss if val else None, val_accuracy=val.accuracy if val else None,
-                seconds=self.seconds,
-                eta=0.0 if self.stopped else per_epoch * (cfg.epochs - epoch),
+                seconds=self.seconds, eta=0.0 if self.stopped else eta,
             )
             self.history.append(asdict(report))
             if should_stop is not None and not self.stopped and should_stop():
@@ -386,6 +443,8 @@ class Trainer:
                 progress(report)
         if not self.stopped:  # resumed a run that had already done all its epochs
             self.stopped = f"reached {cfg.epochs} epochs"
+        if not self.dist.is_main:
+            return None  # only process 0 finishes the model and exports it
         return self.result()
 
     def _early_stopping(self, val_loss: float) -> None:
@@ -395,8 +454,9 @@ class Trainer:
             self.bad_epochs = 0
             return
         self.bad_epochs += 1
-        for group in self.optimizer.param_groups:
-            group["lr"] *= self.config.lr_decay
+        if self.budget is None or not self.budget.scheduled:  # a budget has its own schedule
+            for group in self.optimizer.param_groups:
+                group["lr"] *= self.config.lr_decay
         if self.bad_epochs >= self.config.patience:
             self.stopped = (
                 f"early stopping: validation loss did not improve for {self.bad_epochs} epochs"
@@ -431,6 +491,7 @@ class Trainer:
         solved_at = None
         if split.val is None and self.streak:
             solved_at = self.epoch - self.streak + 1
+        model = model.cpu()  # what follows (and the export) runs on the CPU
         vocab = self.corpus.export_vocab
         if len(vocab) > len(self.corpus.vocab):
             model = expand_vocabulary(model, vocab, rare_shares(self.corpus.documents, vocab,
@@ -480,11 +541,20 @@ def expand_vocabulary(model: LanguageModel, vocab: Vocabulary,
     big = LanguageModel(config)
     state = big.state_dict()
     floor = 1e-9  # log(0) would make a word impossible to suggest
+    if model.adaptive is not None:
+        # The adaptive softmax adds the rare entries after its clusters (training/softmax.py).
+        shares_t = torch.tensor(np.maximum(word_share, floor), dtype=torch.float32)
+        state["adaptive.rare_log_share"] = torch.log(shares_t)
+        state["adaptive.unk_log_share"] = torch.tensor(math.log(max(new_share, floor)))
     with torch.no_grad():
         for name, value in model.state_dict().items():
+            if name.startswith("adaptive.") and name.endswith("log_share"):
+                continue
             if name in ("embed.weight", "decoder.weight"):
                 state[name][:small] = value
                 state[name][small:] = value[0]
+            elif name == "decoder.bias" and model.adaptive is not None:
+                state[name][:small] = value  # rows past the clusters are never read
             elif name == "decoder.bias":
                 state[name][:small] = value
                 state[name][small:] = value[0] + torch.log(
@@ -580,11 +650,16 @@ def train(paths: Sequence[str | Path], model_config: ModelConfig | None = None,
           on_batch: Callable[[int, float], None] | None = None,
           should_stop: Callable[[], bool] | None = None,
           explicit: dict[str, Any] | None = None,
-          documents: list[Document] | None = None) -> TrainResult:
+          documents: list[Document] | None = None,
+          time_budget: float | None = None, started: float | None = None,
+          dist: Distributed | None = None) -> TrainResult | None:
     """Train on corpus files (the API behind `caminho-train train`).
 
     `explicit`: the settings the user gave (resuming checks them against the checkpoint);
-    `documents`: the files already read with `load_documents` (not with `resume`).
+    `documents`: the files already read with `load_documents` (not with `resume`);
+    `time_budget`: seconds from `started` (time.monotonic(), default now) to a finished model
+    (training/budget.py); `dist`: the device and, under torchrun, the other processes
+    (training/distributed.py). Returns None in the processes other than the first.
     """
     model_config = model_config or ModelConfig()
     train_config = train_config or TrainConfig()
@@ -603,13 +678,25 @@ def train(paths: Sequence[str | Path], model_config: ModelConfig | None = None,
     corpus = load_corpus(paths, train_config, vocab, None if resume is not None else documents)
     if len(corpus.split.train) < 2:
         raise CorpusError("corpus too small: nothing left to train on after the validation split")
+    budget = None
+    if time_budget is not None:
+        val = corpus.split.val
+        budget = make_budget(
+            time_budget, time.monotonic() if started is None else started,
+            tokens=corpus.tokens, train_tokens=len(corpus.split.train),
+            val_tokens=0 if val is None else val.scored, vocab=len(corpus.export_vocab),
+            ngram=train_config.ngram)
     if train_config.ensemble > 1:
         if checkpoint is not None or resume is not None:
             raise CheckpointError("checkpoints hold one network: train an ensemble without "
                                   "--checkpoint/--resume")
+        if budget is not None or (dist is not None and dist.active):
+            raise TrainError("an ensemble trains its networks one after the other: train it "
+                             "without --time-budget and without torchrun")
         return train_ensemble(corpus, model_config, train_config, progress=progress,
                               on_batch=on_batch, should_stop=should_stop)
-    trainer = Trainer(corpus, model_config, train_config, checkpoint_path=checkpoint, resume=data)
+    trainer = Trainer(corpus, model_config, train_config, checkpoint_path=checkpoint, resume=data,
+                      budget=budget, dist=dist)
     return trainer.run(progress=progress, on_batch=on_batch, should_stop=should_stop)
 
 
