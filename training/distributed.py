@@ -55,14 +55,21 @@ class Distributed:
         return self.rank == 0
 
     def rows(self, total: int) -> slice:
-        """This process's share of `total` parallel streams (total is a multiple of world)."""
+        """This process's share of `total` parallel streams (from `streams`)."""
+        if total < self.world:
+            return slice(0, total)  # too few to share out: every process reads them all
         share = total // self.world
         return slice(self.rank * share, (self.rank + 1) * share)
 
     def streams(self, wanted: int) -> int:
         """A number of parallel streams that splits evenly: `wanted` rounded down to a
-        multiple of the world size, and at least one per process."""
-        return max(self.world, wanted - wanted % self.world)
+        multiple of the world size. A corpus too short for one stream per process (the poem
+        is one stream, read from its `<doc>`) stays as it is, and every process reads all of
+        it: averaging the same gradients changes nothing, and cutting it would lose the
+        context its second half needs."""
+        if wanted < self.world:
+            return wanted
+        return wanted - wanted % self.world
 
     def sync_gradients(self, parameters: list[Tensor], values: list[float]) -> list[float]:
         """Average the gradients over all processes in one all-reduce; `values` (process 0's
