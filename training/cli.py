@@ -185,7 +185,7 @@ def _explicit(args: argparse.Namespace, names: dict[str, Any]) -> dict[str, Any]
 
 def cmd_train(args: argparse.Namespace) -> int:
     from training.budget import parse_duration
-    from training.data import load_documents
+    from training.stream import read_corpus
 
     started = time.monotonic()  # a time budget counts from here
     model_opts = _explicit(args, {**MODEL_OPTIONS, **MODEL_SWITCHES, "softmax": None})
@@ -205,7 +205,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     # Read the corpus before importing torch (seconds): a bad file is reported at once.
     documents = None
     if not args.resume:
-        documents = load_documents(args.corpus, separator=train_config.doc_separator)
+        documents = read_corpus(args.corpus, separator=train_config.doc_separator)
 
     _need_torch()
     from training.distributed import setup

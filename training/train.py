@@ -35,8 +35,6 @@ from training.data import (
     Split,
     Stream,
     Vocabulary,
-    document_ids,
-    load_documents,
     split_corpus,
 )
 from training.distributed import Distributed, threads_per_process
@@ -44,21 +42,30 @@ from training.errors import CheckpointError, CorpusError, TrainError
 from training.model import LanguageModel
 from training.progress import EpochReport
 from training.softmax import Scores, resolve_cutoffs
+from training.stream import (
+    TokenMatrix,
+    TokenStore,
+    matrix,
+    read_corpus,
+    split_store,
+    store_from_documents,
+)
 
 
 @dataclass
 class Corpus:
-    """Tokenized documents, their vocabulary and the train/validation streams."""
+    """Tokenized documents (as token ids: training/stream.py), their vocabulary and the
+    train/validation streams."""
 
     names: list[str]  # corpus file names, for the model's metadata
-    documents: list[Document]
+    store: TokenStore
     vocab: Vocabulary  # what the network learns (rare words as <unk> with `rare_below`)
     split: Split
     full_vocab: Vocabulary | None = None  # what the exported model knows; None: `vocab`
 
     @property
     def tokens(self) -> int:
-        return sum(len(d.tokens) for d in self.documents)
+        return self.store.tokens
 
     @property
     def export_vocab(self) -> Vocabulary:
@@ -74,20 +81,27 @@ def learning_vocabulary(full: Vocabulary, rare_below: int) -> Vocabulary:
 
 def load_corpus(paths: Sequence[str | Path], config: TrainConfig,
                 vocab: Vocabulary | None = None,
-                documents: list[Document] | None = None) -> Corpus:
-    """Read (unless given), tokenize, build (or reuse, when resuming) the vocabulary and split."""
+                documents: list[Document] | TokenStore | None = None) -> Corpus:
+    """Read (unless given), tokenize, build (or reuse, when resuming) the vocabulary and split.
+
+    The corpus is read as a stream of token ids (training/stream.py): memory grows with the
+    number of distinct words, not with the length of the text.
+    """
+    names = [Path(p).name for p in paths]
     if documents is None:
-        documents = load_documents(paths, separator=config.doc_separator)
-    full = Vocabulary.build(documents, min_count=config.min_count, max_vocab=config.max_vocab)
+        store = read_corpus(paths, separator=config.doc_separator)
+    elif isinstance(documents, TokenStore):
+        store = documents
+    else:
+        store = store_from_documents(documents, names)
+    full = store.vocabulary(min_count=config.min_count, max_vocab=config.max_vocab)
     if vocab is None:
         vocab = learning_vocabulary(full, config.rare_below)
     elif full.tokens[: len(vocab)] != vocab.tokens:
         raise CheckpointError("the checkpoint's vocabulary does not fit this corpus: resume "
                               "with the same corpus files")
-    tokens = sum(len(d.tokens) for d in documents)
-    split = split_corpus(document_ids(documents, vocab), config.effective_val_fraction(tokens))
-    return Corpus([Path(p).name for p in paths], documents, vocab, split,
-                  full if len(full) > len(vocab) else None)
+    split = split_store(store, vocab, config.effective_val_fraction(store.tokens))
+    return Corpus(names, store, vocab, split, full if len(full) > len(vocab) else None)
 
 
 @dataclass
@@ -137,15 +151,15 @@ def training_facts(*, corpus: list[str], tokens: int, epochs: int, seconds: floa
     }
 
 
-def batchify(stream: Stream, batch_size: int) -> tuple[Tensor, Tensor]:
+def batchify(stream: Stream, batch_size: int) -> tuple[TokenMatrix, TokenMatrix]:
     """One long stream -> [B, N] inputs and targets: B contiguous pieces read side by side.
 
-    Up to B - 1 tokens at the very end are dropped so the pieces have one length.
+    Up to B - 1 tokens at the very end are dropped so the pieces have one length. The
+    matrices read a window at a time (`m[:, t0:t1]` is an int64 tensor), so a corpus on disk
+    is never loaded whole.
     """
-    n = len(stream) // batch_size
-    inputs = torch.tensor(stream.inputs[: n * batch_size], dtype=torch.long)
-    targets = torch.tensor(stream.targets[: n * batch_size], dtype=torch.long)
-    return inputs.view(batch_size, n), targets.view(batch_size, n)
+    return matrix(np.asarray(stream.inputs), batch_size), matrix(np.asarray(stream.targets),
+                                                                 batch_size)
 
 
 def streams_for(length: int, batch_size: int, bptt: int) -> int:
@@ -494,8 +508,8 @@ class Trainer:
         model = model.cpu()  # what follows (and the export) runs on the CPU
         vocab = self.corpus.export_vocab
         if len(vocab) > len(self.corpus.vocab):
-            model = expand_vocabulary(model, vocab, rare_shares(self.corpus.documents, vocab,
-                                                                len(self.corpus.vocab)))
+            model = expand_vocabulary(model, vocab, rare_shares(self.corpus.store.type_counts(),
+                                                                vocab, len(self.corpus.vocab)))
         ngram = None
         if self.config.ngram and split.val is not None:
             ngram, facts = fit_ngram(model, self.corpus, self.config)
@@ -508,16 +522,15 @@ class Trainer:
         )
 
 
-def rare_shares(documents: Sequence[Document], vocab: Vocabulary,
+def rare_shares(counts: Counter[str], vocab: Vocabulary,
                 first_rare: int) -> tuple[np.ndarray, float]:
     """How the <unk> class's probability splits between its words and words never seen.
 
     Good-Turing: all words seen c times together get (c + 1)·n(c+1) / N of the probability of
     what comes next, and words never seen n(1) / N, where n(c) is the number of word types seen
     c times. Returns each rare entry's share of the class (ids `first_rare` on) and the share
-    left to `<unk>` (new words).
+    left to `<unk>` (new words). `counts`: how often each distinct token occurs in the corpus.
     """
-    counts = Counter(n for doc in documents for n in doc.norms)
     n_of = Counter(counts.values())
 
     def mass(c: int) -> float:
@@ -590,7 +603,7 @@ def fit_ngram(model: LanguageModel, corpus: Corpus, config: TrainConfig,
 
     vocab = corpus.export_vocab
     doc_id = vocab.doc_id
-    ids = document_ids(corpus.documents, vocab)
+    ids = corpus.store.document_ids(vocab)
     split = split_corpus(ids, config.effective_val_fraction(corpus.tokens))
     assert split.val is not None
     trigram = estimate(len(vocab), documents_of(split.train, doc_id), doc_id=doc_id)
@@ -650,13 +663,14 @@ def train(paths: Sequence[str | Path], model_config: ModelConfig | None = None,
           on_batch: Callable[[int, float], None] | None = None,
           should_stop: Callable[[], bool] | None = None,
           explicit: dict[str, Any] | None = None,
-          documents: list[Document] | None = None,
+          documents: list[Document] | TokenStore | None = None,
           time_budget: float | None = None, started: float | None = None,
           dist: Distributed | None = None) -> TrainResult | None:
     """Train on corpus files (the API behind `caminho-train train`).
 
     `explicit`: the settings the user gave (resuming checks them against the checkpoint);
-    `documents`: the files already read with `load_documents` (not with `resume`);
+    `documents`: the files already read with `stream.read_corpus` (or `load_documents`; not
+    with `resume`);
     `time_budget`: seconds from `started` (time.monotonic(), default now) to a finished model
     (training/budget.py); `dist`: the device and, under torchrun, the other processes
     (training/distributed.py). Returns None in the processes other than the first.
@@ -671,10 +685,11 @@ def train(paths: Sequence[str | Path], model_config: ModelConfig | None = None,
         vocab = Vocabulary(list(data["vocab"]), list(data["surface"]), list(data.get("counts", [])))
     else:
         if documents is None:
-            documents = load_documents(paths, separator=train_config.doc_separator)
+            documents = read_corpus(paths, separator=train_config.doc_separator)
+        tokens = (documents.tokens if isinstance(documents, TokenStore)
+                  else sum(len(d.tokens) for d in documents))
         # Settings the user left alone follow the corpus' size (config.CORPUS_DEFAULTS).
-        model_config, train_config = fit_to_corpus(
-            sum(len(d.tokens) for d in documents), model_config, train_config, explicit)
+        model_config, train_config = fit_to_corpus(tokens, model_config, train_config, explicit)
     corpus = load_corpus(paths, train_config, vocab, None if resume is not None else documents)
     if len(corpus.split.train) < 2:
         raise CorpusError("corpus too small: nothing left to train on after the validation split")
