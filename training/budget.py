@@ -38,6 +38,8 @@ RESERVE_FIXED_S = 8.0
 RESERVE_PER_TOKEN_S = 4e-5
 RESERVE_PER_ENTRY_S = 2e-4
 SAFETY = 1.1  # plan a little short: an epoch measured now may run slower later
+# With a validation split the final training metrics are measured on this many tokens.
+TRAIN_METRIC_TOKENS = 100_000
 
 _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(h|min|m|sec|s)?")
@@ -168,9 +170,11 @@ def make_budget(seconds: float, started: float, *, tokens: int, train_tokens: in
     """The budget for a corpus: scheduled when it has a validation split."""
     scheduled = val_tokens > 0
     val_share = val_tokens / max(1, train_tokens)
-    # Final metrics read the training and validation streams once, the trigram's weight the
-    # validation stream again: forward passes, each about a third of a training pass.
-    final = (1 + val_share * (2 if ngram else 1)) / 3 if scheduled else 1 / 3
+    # Final metrics read (the start of) the training stream and the validation stream once,
+    # the trigram's weight the validation stream again: forward passes, each about a third of
+    # a training pass per token.
+    train_share = min(1.0, TRAIN_METRIC_TOKENS / max(1, train_tokens)) if scheduled else 1.0
+    final = (train_share + val_share * (2 if ngram else 1)) / 3
     return Budget(seconds, started, reserve=reserve_seconds(tokens, vocab, ngram=ngram),
                   scheduled=scheduled, epochs=natural_epochs(tokens) if scheduled else 0,
                   val_share=val_share, final_share=final)
