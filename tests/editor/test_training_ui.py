@@ -284,3 +284,15 @@ def test_menus_hold_the_new_actions(app_window):
     edit = next(a.menu() for a in w.menuBar().actions() if a.menu() and w.undo_action
                 in a.menu().actions())
     assert f.preferences_action in edit.actions()
+
+
+def test_estimate_never_exceeds_the_time_budget():
+    # With --time-budget the trainer plans the run to end in time: the dialog's estimate says
+    # so, and a small corpus that finishes sooner keeps its own, shorter estimate.
+    large = CorpusStats(chars=20_000_000, tokens=4_000_000, distinct=20_000, exact=True)
+    small = CorpusStats(chars=5_000, tokens=1_000, distinct=300, exact=True)
+    assert estimate_seconds(large, budget_s=600) == 600 < estimate_seconds(large)
+    assert estimate_seconds(small, budget_s=600) == estimate_seconds(small) < 600
+    assert trainer.budget_arguments(600) == ["--time-budget", "600s"]
+    assert trainer.budget_arguments(0) == []
+    assert 0 in trainer.BUDGET_CHOICES_S and 600 in trainer.BUDGET_CHOICES_S
