@@ -439,6 +439,7 @@ class Trainer:
             session_epochs += 1
             per_epoch = (time.monotonic() - session_start) / session_epochs
             eta = per_epoch * (cfg.epochs - epoch)
+            epochs = cfg.epochs
             if self.budget is not None:
                 self.budget.note_epoch(trained, time.monotonic() - started - trained
                                        if val is not None else None)
@@ -447,8 +448,11 @@ class Trainer:
                     self.stopped = (f"time budget: training stopped after {self.seconds:.0f} s "
                                     f"to finish within {self.budget.seconds:.0f} s")
                 eta = min(eta, self.budget.eta())
+                # The plan's epochs, not --epochs: a progress bar then fills up in time.
+                epochs = min(cfg.epochs, epoch + (0 if self.stopped else math.ceil(
+                    eta / max(per_epoch, 1e-9))))
             report = EpochReport(
-                epoch=epoch, epochs=cfg.epochs, loss=fit.mean_loss, accuracy=fit.accuracy,
+                epoch=epoch, epochs=epochs, loss=fit.mean_loss, accuracy=fit.accuracy,
                 val_loss=val.mean_loss if val else None, val_accuracy=val.accuracy if val else None,
                 seconds=self.seconds, eta=0.0 if self.stopped else eta,
             )

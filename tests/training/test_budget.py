@@ -89,5 +89,7 @@ def test_budgeted_run_stops_on_time_and_keeps_its_best_weights(tmp_path):
     assert time.monotonic() - started < 6.0 + 1.0
     assert 1 < result.epochs < 400
     assert trainer.optimizer.param_groups[0]["lr"] < 0.1 * config.lr
+    # The exported weights are the best epoch's (an epoch counts as better by 1e-4 or more).
     best = min(h["val_loss"] for h in result.history)
-    assert result.metrics["val_loss"] == pytest.approx(best, abs=1e-5)
+    assert result.metrics["val_loss"] == pytest.approx(best, abs=1e-4)
+    assert result.metrics["val_loss"] < result.history[0]["val_loss"]
