@@ -143,9 +143,11 @@ def repeated_corpus(source: Path, megabytes: float, out: Path) -> Path:
 
 
 def tokens_per_second(corpus: Path, *, softmax: str, batch: int | None, threads: int,
-                      seconds: float, dist: object = None) -> float:
-    """Training tokens per second (all processes together) over `seconds` of steps, after one
-    warm-up step, with the defaults for this corpus except the given settings."""
+                      seconds: float, dist: object = None) -> tuple[float, float]:
+    """Training tokens per second of this process's share over `seconds` of steps, after one
+    warm-up step, with the defaults for this corpus except the given settings: per second of
+    wall-clock time and per second of this process's CPU time (all its threads). On shared
+    cores the second is the steadier measure of how much work a token takes."""
     from dataclasses import replace
 
     from training.config import ModelConfig, TrainConfig, fit_to_corpus
@@ -168,37 +170,42 @@ def tokens_per_second(corpus: Path, *, softmax: str, batch: int | None, threads:
     def on_batch(epoch: int, fraction: float) -> None:
         now = time.perf_counter()
         if "t0" not in seen:
-            seen["t0"], seen["f0"] = now, fraction
-        elif now - seen["t0"] >= seconds:
-            seen["rate"] = (fraction - seen["f0"]) * total / (now - seen["t0"])
+            seen["t0"], seen["c0"], seen["f0"] = now, time.process_time(), fraction
+        seen["f1"], seen["t1"], seen["c1"] = fraction, now, time.process_time()
+        if now - seen["t0"] >= seconds:
             raise Done
 
     try:
         trainer.train_epoch(1, on_batch)
     except Done:
         pass
-    if "rate" not in seen:  # the epoch ended first
-        seen["rate"] = (1.0 - seen["f0"]) * total / (time.perf_counter() - seen["t0"])
-    return seen["rate"]
+    share = total / getattr(dist, "world", 1)  # the streams this process read
+    done = (seen["f1"] - seen["f0"]) * share
+    return done / (seen["t1"] - seen["t0"]), done / max(1e-9, seen["c1"] - seen["c0"])
 
 
 def cmd_throughput(args: argparse.Namespace) -> None:
     corpus = build_corpus(args.out)
     setups = {"before (full softmax, batch 32)": ("full", 32), "after (defaults)": ("auto", None)}
-    rates: dict[str, list[float]] = {name: [] for name in setups}
+    if args.batch:
+        setups[f"after, batch {args.batch}"] = ("auto", args.batch)
+    rates: dict[str, list[tuple[float, float]]] = {name: [] for name in setups}
     for _ in range(args.rounds):
         for name, (softmax, batch) in setups.items():
             rates[name].append(tokens_per_second(corpus, softmax=softmax, batch=batch,
                                                  threads=args.threads, seconds=args.seconds))
-            print(f"  {name}: {rates[name][-1]:.0f} tokens/s", file=sys.stderr, flush=True)
-    before = statistics.median(rates["before (full softmax, batch 32)"])
+            wall, cpu = rates[name][-1]
+            print(f"  {name}: {wall:.0f} tokens/s, {cpu:.0f} per CPU-second", file=sys.stderr,
+                  flush=True)
+    first = next(iter(rates))
+    before = [statistics.median(v[k] for v in rates[first]) for k in (0, 1)]
     print(f"\n{args.threads} thread(s), {args.rounds} rounds of {args.seconds:g} s, medians:\n")
-    print("| setup | tokens/s | all rounds | speed-up |")
-    print("|---|---|---|---|")
+    print("| setup | tokens/s (wall) | speed-up | tokens per CPU-second | speed-up |")
+    print("|---|---|---|---|---|")
     for name, values in rates.items():
-        median = statistics.median(values)
-        print(f"| {name} | {median:.0f} | {', '.join(f'{v:.0f}' for v in values)} | "
-              f"{median / before:.2f}x |")
+        wall, cpu = (statistics.median(v[k] for v in values) for k in (0, 1))
+        print(f"| {name} | {wall:.0f} | {wall / before[0]:.2f}x | {cpu:.0f} | "
+              f"{cpu / before[1]:.2f}x |")
 
 
 def cmd_ddp(args: argparse.Namespace) -> None:
@@ -213,24 +220,27 @@ def cmd_ddp(args: argparse.Namespace) -> None:
                 str(args.seconds), "--threads", str(max(1, cores // procs))]
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
-        rate = max(float(line.split()[1]) for line in out.stdout.splitlines()
-                   if line.startswith("rate "))
-        results.append((procs, max(1, cores // procs), rate))
-        print(f"  {procs} process(es): {rate:.0f} tokens/s", file=sys.stderr, flush=True)
-    print("\n| processes | threads each | tokens/s (all processes) |")
-    print("|---|---|---|")
-    for procs, threads, rate in results:
-        print(f"| {procs} | {threads} | {rate:.0f} |")
+        lines = [line.split() for line in out.stdout.splitlines() if line.startswith("rate ")]
+        # Each process timed its own share over the same seconds: the shares add up, and so
+        # do the CPU-seconds each spent per wall-clock second (wall / cpu).
+        wall = sum(float(x[1]) for x in lines)
+        cpu_per_s = sum(float(x[1]) / float(x[3]) for x in lines)
+        results.append((procs, max(1, cores // procs), wall, wall / cpu_per_s))
+        print(f"  {procs} process(es): {wall:.0f} tokens/s", file=sys.stderr, flush=True)
+    print("\n| processes | threads each | tokens/s (all processes, wall) | tokens per CPU-second |")
+    print("|---|---|---|---|")
+    for procs, threads, wall, cpu in results:
+        print(f"| {procs} | {threads} | {wall:.0f} | {cpu:.0f} |")
 
 
 def cmd_rate_child(args: argparse.Namespace) -> None:
     from training.distributed import setup
 
     dist = setup("cpu")
-    rate = tokens_per_second(args.corpus, softmax="auto", batch=None, threads=args.threads,
-                             seconds=args.seconds, dist=dist)
-    # Each process timed its own share; together they read `world` times as much.
-    print(f"rate {rate * dist.world:.1f} rank {dist.rank}", flush=True)
+    wall, cpu = tokens_per_second(args.corpus, softmax="auto", batch=None, threads=args.threads,
+                                  seconds=args.seconds, dist=dist)
+    # "rate WALL cpu CPU": this process's share per second and per CPU-second
+    print(f"rate {wall:.1f} cpu {cpu:.1f} rank {dist.rank}", flush=True)
     dist.close()
 
 
@@ -331,6 +341,7 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--seconds", type=float, default=20.0)
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--batch", type=int, default=None, help="also measure this --batch-size")
     p = sub.add_parser("ddp")
     p.add_argument("--seconds", type=float, default=30.0)
     p = sub.add_parser("rate-child")
