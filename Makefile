@@ -46,8 +46,8 @@ DEB_ARCH    := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 BUNDLE_EXE  := dist/caminho/caminho
 DEB         := dist/caminho_$(PKG_VERSION)_$(DEB_ARCH).deb
 # What goes into the bundle: a change to any of these rebuilds it.
-BUNDLE_SRC  := $(shell find editor resources -type f -not -path '*/__pycache__/*' 2>/dev/null) \
-               packaging/caminho.spec packaging/launch.py pyproject.toml
+BUNDLE_SRC  := $(shell find editor resources docs -type f -not -path '*/__pycache__/*' 2>/dev/null) \
+               packaging/caminho.spec packaging/launch.py pyproject.toml README.md
 
 $(PKG_PY):
 	$(PYTHON) -m venv $(PKG_VENV)

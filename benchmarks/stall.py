@@ -1,6 +1,7 @@
 """Longest event-loop stall while typing in big documents, in the real window (offscreen).
 
     .venv/bin/python benchmarks/stall.py [--keys 150] [--paste-mb 50] [--lines 200000]
+        [--long-line-kb 100] [--one-line-mb 60]
 
 A QTimer heartbeat ticks every 5 ms; the largest gap between two ticks, less the 5 ms, is the
 longest time the window could not react (repaint, take a key). Keys arrive from a second timer
@@ -8,9 +9,11 @@ every --gap-ms, through the event loop as a window system would deliver them, so
 layout, painting and the recovery auto-save all run in between as they do for a person typing.
 
 Scenarios: a small document (baseline), a 200k-line file typed at its end and in its middle,
-a 50 MB paste (the paste itself, then typing at the end and in the middle), and an auto-save
-of the 50 MB buffer forced while typing. Prints one table: per scenario the median and largest
-time to handle one key event, and the median and largest heartbeat stall.
+a 50 MB paste (the paste itself, then typing at the end and in the middle), an auto-save
+of the 50 MB buffer forced while typing, one long line, and a 60 MB file on one line opened
+as a copy with its lines broken (the answer the window offers first). Prints one table: per
+scenario the median and largest time to handle one key event, and the median and largest
+heartbeat stall.
 """
 
 from __future__ import annotations
@@ -149,6 +152,15 @@ def move_to(window, where: str) -> None:
     window.editor.ensureCursorVisible()
 
 
+def rss_mb() -> float:
+    """The process's resident memory now, in MB (Linux; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+    except (OSError, ValueError, AttributeError):
+        return 0.0
+
+
 def row(name: str, handled: list[float], gaps: list[float], saves: int) -> str:
     def med(v: list[float]) -> float:
         return statistics.median(v) if v else 0.0
@@ -167,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--long-line-kb", type=int, default=100,
                         help="also type at the end of one line this long (0: skip)")
     parser.add_argument("--skip-paste", action="store_true", help="only the 200k-line file")
+    parser.add_argument("--one-line-mb", type=float, default=60.0,
+                        help="also open a file this large on one line (0: skip)")
     args = parser.parse_args(argv)
 
     tmp = Path(tempfile.mkdtemp(prefix="caminho-stall-"))
@@ -253,6 +267,29 @@ def main(argv: list[str] | None = None) -> int:
         run_loop_for(1.0)
         move_to(window, "end")
         scenario(f"one {args.long_line_kb} kB line, typing at its end")
+
+    if args.one_line_mb:
+        # Issue 13 item 7: opened as it was, a 60 MB line froze the window for ~1 minute.
+        window.editor.document().setModified(False)
+        window.new_file()
+        run_loop_for(0.5)
+        one_line = tmp / "one-line.txt"
+        one_line.write_text(big_text(int(args.one_line_mb * 1e6), LINE).replace("\n", ""),
+                            encoding="utf-8")
+        asked: list[str] = []
+        window.ask_user = lambda title, text, *a, **k: asked.append(text) or "copy"
+        rss_before = rss_mb()
+        opened_s, stall_s = timed(heart, lambda: window.open_file(one_line))
+        notes.append(f"open {one_line.stat().st_size / 1e6:.0f} MB on one line, answering "
+                     f"\"{asked[0] if asked else 'nothing asked'}\" with Open a Copy: "
+                     f"{opened_s:.2f} s, longest stall around it {stall_s:.2f} s, "
+                     f"{window.editor.document().blockCount()} lines, "
+                     f"memory {rss_before:.0f} -> {rss_mb():.0f} MB")
+        label = f"{args.one_line_mb:.0f} MB line as a copy"
+        move_to(window, "end")
+        scenario(f"{label}, typing at the end")
+        move_to(window, "middle")
+        scenario(f"{label}, typing in the middle")
 
     print()
     for note in notes:

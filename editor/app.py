@@ -13,8 +13,10 @@ from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessag
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from editor import help as help_menu
 from editor import training_ui
 from editor.controller import SuggestionController
+from editor.model_hint import ModelHint
 from editor.panel import VIEWS, InsightPanel
 from editor.probe import run_probe
 from editor.recovery import attach_autosave, offer_recovery
@@ -134,6 +136,7 @@ def build_window(args: argparse.Namespace, settings: Settings | None = None) -> 
     controller.set_accept_key(settings.get("accept_key"))
     settings.changed.connect(controller.apply_setting)
     window.attach_suggestions(controller)
+    controller.model_status.connect(ModelHint(window, window.editor).show_status)
     panel = InsightPanel(window)
     controller.shown.connect(panel.show_suggestions)
     controller.model_status.connect(lambda st: panel.set_model(st.model if st.ok else None))
@@ -141,12 +144,15 @@ def build_window(args: argparse.Namespace, settings: Settings | None = None) -> 
     window.attach_panel(panel)
     training_ui.install(window, controller, settings)  # training, models, preferences
     attach_autosave(window)
+    help_menu.install(window)  # last, so Help is the last menu
     if args.file is not None:
         window.open_or_create(args.file)
     model = startup_model(args, settings)
     if model is not None:
-        # --model is for this run only; the Model menu is what changes the saved choice.
-        window.load_model(model, remember=False)
+        # --model is for this run only; the Model menu is what changes the saved choice. The
+        # choice saved last time gives way to the bundled model if it no longer loads.
+        remembered = args.model is None and bool(settings.get("model_path"))
+        window.load_model(model, remember=False, fallback=remembered)
     return window
 
 

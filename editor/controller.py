@@ -8,17 +8,18 @@ so the text widget itself stays a plain editor. Text changes are read from
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QTextCursor
-from PySide6.QtWidgets import QPlainTextEdit
 
 from editor.context import context_window
-from editor.ghost import GhostOverlay
+from editor.ghost import GhostText
 from editor.service import ModelStatus, Request, Result, SuggestionService
 from editor.strip import SuggestionStrip
-from editor.suggest import SuggestConfig, Suggestions
+from editor.suggest import SuggestConfig, Suggestions, split_ghost_word
+from editor.textedit import CaminhoTextEdit
 from editor.tokenizer import needs_space, normalize, split_partial, tokenize
 
 _DEAD_KEYS = range(0x01001250, 0x01001300)  # Qt.Key_Dead_Grave ... Qt.Key_Dead_* block
@@ -32,17 +33,18 @@ def utf16_len(text: str) -> int:
 
 class SuggestionController(QObject):
     shown = Signal(object)  # Suggestions just put on screen (fresh for the current text)
-    model_status = Signal(object)  # ModelStatus, on the GUI thread
+    model_status = Signal(object)  # ModelStatus, on the GUI thread: the model in use changed
+    model_load_failed = Signal(object)  # ModelStatus of a failed load; the previous model stays
     _result_from_worker = Signal(object)
     _model_from_worker = Signal(object)
 
-    def __init__(self, edit: QPlainTextEdit, strip: SuggestionStrip,
+    def __init__(self, edit: CaminhoTextEdit, strip: SuggestionStrip,
                  config: SuggestConfig | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.edit = edit
         self.strip = strip
         self.config = config or SuggestConfig()
-        self.ghost = GhostOverlay(edit)
+        self.ghost = GhostText(edit)
         self.accept_keys = {Qt.Key.Key_Tab}
         self.revision = 0
         self.current = Suggestions()  # what is on screen
@@ -52,6 +54,8 @@ class SuggestionController(QObject):
         self._dismissed_revision = -1
         self._carry: str | None = None  # ghost text left after the user typed its first letters
         self._carry_pieces: list[str] = []
+        # (revision, pieces): the ghost left after accepting one word, kept for that text.
+        self._kept: tuple[int, list[str]] | None = None
         self._composing = False
         self._dead_key = False
         self._auto_space_at = -1  # position right after a space we added on accept
@@ -93,6 +97,9 @@ class SuggestionController(QObject):
         self.service.load_model(path)
 
     def _on_model(self, status: ModelStatus) -> None:
+        if status.kept:
+            self.model_load_failed.emit(status)  # the model in use did not change
+            return
         self.model_name = status.message if status.ok else None
         self._clear()
         self.model_status.emit(status)
@@ -170,6 +177,11 @@ class SuggestionController(QObject):
         if result.revision != self.revision:
             return  # made for text that has changed since: never show it
         sug = result.suggestions
+        if self._kept is not None:
+            if self._kept[0] == result.revision:
+                sug = replace(sug, ghost=list(self._kept[1]), _continuation=None)
+            else:
+                self._kept = None
         self.current = sug
         self._shown_revision = self._ghost_revision = result.revision
         if result.final:
@@ -208,21 +220,26 @@ class SuggestionController(QObject):
         return bool(self.ghost.text()) and self._ghost_revision == self.revision
 
     def accept_ghost(self, whole: bool = True) -> bool:
+        """Insert the ghost text (`whole`) or its next word with its space (Ctrl+Right), as
+        one undo step; what is left of it stays on screen for the next accept."""
         if not self.ghost_visible():
             return False
         pieces = list(self.current.ghost)
         if not pieces:
             return False
-        take = pieces if whole else pieces[:1]
-        text = "".join(take)
-        rest = "".join(pieces[len(take):])
-        add_space = whole and text[-1:].isalnum()
+        if whole:
+            text, rest, space = "".join(pieces), [], False
+        else:
+            text, rest, space = split_ghost_word(pieces)
+        add_space = space or (not rest and text[-1:].isalnum())
         self._insert(text, remove=0, add_space=add_space)
         if rest:
-            # Keep showing what is left; the next result replaces it.
-            self.current.ghost = pieces[len(take):]
-            self.ghost.set_text(rest)
+            # The rest stays, also when the result for the new text arrives: it was on screen,
+            # so the next Ctrl+Right or Tab must take exactly it.
+            self.current.ghost = rest
+            self.ghost.set_text("".join(rest))
             self._ghost_revision = self.revision
+            self._kept = (self.revision, rest)
         return True
 
     def accept_candidate(self, rank: int) -> bool:

@@ -4,7 +4,8 @@ Qt-free. A file is decoded into text with "\\n" line breaks plus a `FileFormat` 
 the encoding, the byte order mark and the line breaks it had, and `encode` puts all three
 back, so an unedited file saves byte-identical. Saving is atomic (temporary file in the same
 folder, then `os.replace`), writes through symbolic links to their target and keeps the
-file's permissions.
+file's permissions; a file with several hard links is overwritten in place, with a copy of the
+old text kept until the new one is on disk, so every link keeps seeing the same text.
 """
 
 from __future__ import annotations
@@ -103,6 +104,21 @@ def _os_error(path: Path, exc: OSError, action: str) -> FileError:
         return FileError(path, "the name is too long", kind="io")
     reason = exc.strerror or str(exc)
     return FileError(path, f"{reason[:1].lower()}{reason[1:]} ({action})", kind="io")
+
+
+def display_name(path: Path | str, *, whole: bool = False) -> str:
+    """A file's name (or its whole path) as a person should see it.
+
+    A name with bytes that are not UTF-8 reaches Python with each such byte as a lone
+    surrogate, which Qt drops without a word ("caf\\xe9.txt" would show as "caf.txt", a
+    file that does not exist); here each becomes U+FFFD, the same way everywhere.
+    """
+    text = str(path) if whole else Path(path).name
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "replace")
+    return raw.decode("utf-8", "replace")
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -279,11 +295,24 @@ def resolve_target(path: Path | str) -> Path:
     return path
 
 
+def _folder_error(path: Path, folder: Path, exc: OSError, doing: str) -> FileError:
+    """A refusal that comes from the folder, not the file: say which folder, so the writer
+    knows that Save As elsewhere works (a read-only folder, a shared one with the sticky bit)."""
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        where = display_name(folder, whole=True)
+        reason = (f"permission denied: you can't create files in the folder {where}, and saving "
+                  "writes a new file there first" if doing == "create" else
+                  f"permission denied: the folder {where} does not let you replace this file")
+        return FileError(path, reason, kind="permission")
+    return _os_error(path, exc, "saving")
+
+
 def write_bytes_atomic(path: Path | str, data: bytes) -> Path:
     """Replace the file at `path` (through symlinks) with `data` in one step.
 
     A crash or a full disk leaves either the old file or the new one, never half of each.
-    Returns the path actually written.
+    A file with other names (hard links) is written in place instead, so every name sees the
+    new text (`_write_in_place`). Returns the path actually written.
     """
     path = Path(path)
     target = resolve_target(path)
@@ -298,6 +327,8 @@ def write_bytes_atomic(path: Path | str, data: bytes) -> Path:
             raise FileError(path, "it is a folder, not a file", kind="not_a_file")
         if not stat.S_ISREG(info.st_mode):
             raise FileError(path, "it is not a regular file", kind="not_a_file")
+        if info.st_nlink > 1:
+            return _write_in_place(path, target, data)
         mode = stat.S_IMODE(info.st_mode)
     else:
         mode = 0o666 & ~_current_umask()
@@ -307,7 +338,7 @@ def write_bytes_atomic(path: Path | str, data: bytes) -> Path:
             dir=target.parent, prefix=f".{target.name}.", suffix=".caminho-tmp"
         )
     except OSError as exc:
-        raise _os_error(path, exc, "saving") from None
+        raise _folder_error(path, target.parent, exc, "create") from None
     tmp = Path(tmp_name)
     try:
         try:
@@ -321,7 +352,10 @@ def write_bytes_atomic(path: Path | str, data: bytes) -> Path:
                     os.fchown(fd, info.st_uid, info.st_gid)
         finally:
             os.close(fd)
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise _folder_error(path, target.parent, exc, "replace") from None
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
@@ -332,6 +366,80 @@ def write_bytes_atomic(path: Path | str, data: bytes) -> Path:
         raise
     fsync_folder(target.parent)
     return target
+
+
+def _overwrite(fd: int, data: bytes) -> None:
+    os.lseek(fd, 0, os.SEEK_SET)
+    _write_all(fd, data)
+    os.ftruncate(fd, len(data))
+    os.fsync(fd)
+
+
+def _write_in_place(path: Path, target: Path, data: bytes) -> Path:
+    """Overwrite a file that has other names (hard links) in place, as Vim does: a new file
+    renamed over one name would leave the other names with the old text.
+
+    Not atomic, so the old contents are first copied beside the file (fsynced) and the copy
+    is deleted only once the new contents are on disk. If writing fails, the old contents are
+    written back from memory; if even that fails, the copy stays and the error names it.
+    """
+    try:
+        fd = os.open(target, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise _os_error(path, exc, "saving") from None
+    try:
+        try:
+            pieces = []
+            while piece := os.read(fd, 1 << 20):
+                pieces.append(piece)
+            old = b"".join(pieces)
+        except OSError as exc:
+            raise _os_error(path, exc, "saving") from None
+        backup = _backup_copy(path, target, old)
+        try:
+            _overwrite(fd, data)
+        except OSError as exc:
+            error = _os_error(path, exc, "saving")
+            try:
+                _overwrite(fd, old)
+            except OSError:
+                raise FileError(
+                    path, f"{error.reason}; the file may be half written, its previous text is "
+                          f"in {display_name(backup, whole=True)}", kind=error.kind) from None
+            with contextlib.suppress(OSError):
+                backup.unlink()
+            raise error from None
+    finally:
+        os.close(fd)
+    with contextlib.suppress(OSError):
+        backup.unlink()
+    fsync_folder(backup.parent)
+    return target
+
+
+def _backup_copy(path: Path, target: Path, old: bytes) -> Path:
+    """The old contents in a private file beside `target` (or in the temporary folder when
+    that folder is read-only), fsynced; FileError when there is nowhere to keep them."""
+    last = OSError(errno.EACCES, "permission denied")
+    for folder in (target.parent, Path(tempfile.gettempdir())):
+        try:
+            fd, name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.",
+                                        suffix=".caminho-backup")
+        except OSError as exc:
+            last = exc
+            continue
+        try:
+            try:
+                _write_all(fd, old)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+            raise _os_error(path, exc, "saving (keeping a copy of the old text)") from None
+        return Path(name)
+    raise _folder_error(path, target.parent, last, "create")
 
 
 def fsync_folder(folder: Path) -> None:

@@ -7,6 +7,8 @@ way a file can be wrong becomes a `ModelError` whose message a user can act on.
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ REQUIRED_KEYS = ("caminho_format", "vocab", "tokenizer", "sizes")
 INPUTS = ("tokens", "h0", "c0")
 OUTPUTS = ("logits", "h", "c", "h_seq", "c_seq", "gates")
 GATE_NAMES = ("input", "forget", "candidate", "output")
+MAX_STATE = 1 << 24  # layers × hidden, vocab: a 64 MB state, far beyond any real model
 
 
 class ModelError(Exception):
@@ -136,11 +139,45 @@ def _open_session(path: Path) -> Any:
             str(path), sess_options=session_options(), providers=["CPUExecutionProvider"]
         )
     except Exception as exc:  # onnxruntime raises several private exception types
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(
-            f"{path.name} is not a usable ONNX model (damaged, truncated or another format).\n"
-            f"onnxruntime said: {first[:300]}"
-        ) from exc
+        raise _session_error(path, str(exc).strip() or type(exc).__name__) from exc
+
+
+def _session_error(path: Path, said: str) -> ModelError:
+    """onnxruntime's refusal in plain words. Its external-data checks (a model whose weights
+    live in other files) are what keep a model from reading files outside its folder:
+    pyproject.toml requires a version where they were verified (tests/test_model_errors.py)."""
+    name = path.name
+    if "External data" in said:
+        where = re.search(r'External data path: "([^"]*)"(?: resolved path: "([^"]*)")?', said)
+        location = where.group(1) if where else ""
+        resolved = where.group(2) if where and where.group(2) else ""
+        if "Absolute path" in said:
+            return ModelError(
+                f"{name} refers to data by an absolute path, outside its folder, which is "
+                "refused: a Caminho model keeps its weights in the one file.")
+        if "escapes" in said:
+            shown = f"{location}, that is {resolved}" if resolved else location
+            return ModelError(
+                f"{name} refers to data outside its folder ({shown}), which is refused: "
+                "a Caminho model keeps its weights in the one file.")
+        missing = re.search(r'does not exist: "([^"]*)"', said)
+        if missing:
+            return ModelError(
+                f"{name} keeps its weights in another file, {Path(missing.group(1)).name}, "
+                "which is not in its folder.")
+        return ModelError(
+            f"{name} keeps its weights in other files, which could not be read.\n"
+            f"onnxruntime said: {said.splitlines()[0][:300]}")
+    return ModelError(
+        f"{name} is not a usable ONNX model (damaged, truncated or another format).\n"
+        f"onnxruntime said: {said.splitlines()[0][:300]}"
+    )
+
+
+# What each metadata entry is, for messages.
+_ENTRY_NAMES = {"vocab": "the vocabulary", "sizes": "the model file's sizes",
+                "tokenizer": "the tokenizer description", "surface": "the list of written forms",
+                "training": "the training summary"}
 
 
 def _json(meta: dict[str, str], key: str, path: Path) -> Any:
@@ -148,6 +185,42 @@ def _json(meta: dict[str, str], key: str, path: Path) -> Any:
         return json.loads(meta[key])
     except (json.JSONDecodeError, TypeError) as exc:
         raise ModelError(f"{path.name}: metadata '{key}' is not valid JSON ({exc}).") from exc
+    except RecursionError as exc:
+        what = _ENTRY_NAMES.get(key, f"metadata '{key}'")
+        if key == "vocab":
+            what = "the vocabulary is not a list of words: it"
+        raise ModelError(
+            f"{path.name}: {what} nests lists or objects too deeply to be read "
+            f"(metadata '{key}'); Caminho never writes that.") from exc
+
+
+def _whole_numbers(sizes: Any, path: Path) -> tuple[int, int, int, int]:
+    """layers, hidden, embedding (0 when absent) and vocab from `sizes`, each a whole number
+    of at least 1: JSON also allows fractions, Infinity and NaN, and Python would round,
+    overflow or fail on them in its own words."""
+    if not isinstance(sizes, dict):
+        raise ModelError(f"{path.name}: the model file's sizes are not a JSON object "
+                         "giving vocab, hidden and layers.")
+    missing = [k for k in ("vocab", "hidden", "layers") if k not in sizes]
+    if missing:
+        raise ModelError(f"{path.name}: the model file's sizes lack {', '.join(missing)}.")
+    values = []
+    for key in ("layers", "hidden", "embedding", "vocab"):
+        value = sizes.get(key, 0)
+        whole = (isinstance(value, int) and not isinstance(value, bool)) or (
+            isinstance(value, float) and math.isfinite(value) and value.is_integer())
+        if not whole:
+            raise ModelError(f"{path.name}: the model file's sizes are not whole numbers "
+                             f"({key}: {json.dumps(value)[:40]}).")
+        if value < (0 if key == "embedding" else 1):
+            raise ModelError(f"{path.name}: the model file's sizes must be positive "
+                             f"({key}: {json.dumps(value)}).")
+        values.append(int(value))
+    layers, hidden, embedding, n_vocab = values
+    if layers * hidden > MAX_STATE or n_vocab > MAX_STATE or embedding > MAX_STATE:
+        raise ModelError(f"{path.name}: the model file's sizes are far larger than any model "
+                         f"Caminho can run (layers {layers}, hidden {hidden}, vocab {n_vocab}).")
+    return layers, hidden, embedding, n_vocab
 
 
 def _read_info(path: Path, session: Any) -> ModelInfo:
@@ -173,7 +246,8 @@ def _read_info(path: Path, session: Any) -> ModelInfo:
         raise ModelError(f"{path.name}: unknown model format {version}.")
     vocab = _json(meta, "vocab", path)
     if not isinstance(vocab, list) or not all(isinstance(t, str) for t in vocab) or not vocab:
-        raise ModelError(f"{path.name}: 'vocab' must be a non-empty list of strings.")
+        raise ModelError(f"{path.name}: the vocabulary is not a list of words "
+                         "('vocab' must be a non-empty list of strings).")
     for special in (UNK, DOC):
         if special not in vocab:
             raise ModelError(f"{path.name}: the vocabulary lacks the special token {special!r}.")
@@ -186,12 +260,7 @@ def _read_info(path: Path, session: Any) -> ModelInfo:
             f"{path.name} was trained with tokenizer version {tok_version}; "
             f"this editor has version {TOKENIZER_VERSION}."
         )
-    sizes = _json(meta, "sizes", path)
-    try:
-        layers, hidden = int(sizes["layers"]), int(sizes["hidden"])
-        embedding, n_vocab = int(sizes.get("embedding", 0)), int(sizes["vocab"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelError(f"{path.name}: 'sizes' must give vocab, hidden and layers ({exc}).") from exc
+    layers, hidden, embedding, n_vocab = _whole_numbers(_json(meta, "sizes", path), path)
     if n_vocab != len(vocab):
         raise ModelError(
             f"{path.name}: the vocabulary has {len(vocab)} entries but sizes.vocab says {n_vocab}."
@@ -226,6 +295,16 @@ def _check_graph(session: Any, info: ModelInfo) -> None:
         raise ModelError(f"{name}: the graph lacks the outputs {missing}.")
     if inputs["tokens"].type != "tensor(int64)":
         raise ModelError(f"{name}: input 'tokens' is {inputs['tokens'].type}, expected int64.")
+    # Before the test run allocates a state of the declared size: the graph's own fixed sizes
+    # must agree (a file claiming a huge hidden size must not make the editor allocate it).
+    for key in ("h0", "c0"):
+        shape = list(inputs[key].shape)
+        declared = [info.layers, None, info.hidden]
+        if len(shape) != 3 or any(isinstance(d, int) and w is not None and d != w
+                                  for d, w in zip(shape, declared, strict=True)):
+            raise ModelError(
+                f"{name}: the graph's state is {shape}, but the model file's sizes say "
+                f"{info.layers} layer(s) of {info.hidden}.")
 
 
 def _check_output_size(model: LanguageModel) -> None:

@@ -234,7 +234,7 @@ class ModelRegistry:
         """A private folder beside the models (same file system, so the final move is atomic)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
-        path.mkdir()
+        path.mkdir(mode=0o700)  # it gets a copy of the open document
         return path
 
     def install(self, trained: Path, name: str) -> Path:

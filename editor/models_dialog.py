@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from editor.window import MainWindow
 
 COLUMNS = ("Name", "Trained on", "Size", "Date", "Accuracy")
+CORPUS_COLUMN = 1
 KIND_NOTES = {"bundled": " (bundled)", "other": " (file elsewhere)", "user": ""}
 
 
@@ -70,7 +71,12 @@ class ModelsDialog(QDialog):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         # Renaming edits the name in place (Rename button or F2), never through a modal box.
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
-        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Every column as wide as its contents except "Trained on", a list of file names that
+        # can be any length: it takes what is left and elides (the tooltip has it whole).
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(CORPUS_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.tree.itemSelectionChanged.connect(self._update_buttons)
         self.tree.itemChanged.connect(self._on_item_changed)
         self.tree.itemDoubleClicked.connect(lambda *_: self.use_selected())
@@ -99,8 +105,8 @@ class ModelsDialog(QDialog):
         buttons.addWidget(close)
         layout.addLayout(buttons)
         window.settings.changed.connect(self._on_setting)
-        self.resize(760, 320)
         self.refresh()
+        self.resize(self.comfortable_width(), 320)
 
     # -- the list ----------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -116,8 +122,7 @@ class ModelsDialog(QDialog):
             item = QTreeWidgetItem([name, describe_corpus(entry), describe_size(entry.size),
                                     entry.created[:10], describe_accuracy(entry)])
             item.setData(0, Qt.ItemDataRole.UserRole, str(entry.path))
-            if entry.error:
-                item.setToolTip(1, entry.error)
+            item.setToolTip(CORPUS_COLUMN, entry.error or describe_corpus(entry))
             if default:
                 font = item.font(0)
                 font.setBold(True)
@@ -129,6 +134,16 @@ class ModelsDialog(QDialog):
                 item.setSelected(True)
         self._filling = False
         self._update_buttons()
+
+    def comfortable_width(self) -> int:
+        """Room for every column but "Trained on" in full, and some of that one (the
+        Accuracy column used to be cut at the dialog's default size)."""
+        columns = sum(self.tree.sizeHintForColumn(c) for c in range(len(COLUMNS))
+                      if c != CORPUS_COLUMN)
+        corpus = min(self.tree.sizeHintForColumn(CORPUS_COLUMN), 260)
+        frame = self.width() - self.tree.viewport().width() if self.isVisible() else 48
+        screen = self.screen().availableGeometry().width() if self.screen() else 1600
+        return min(max(760, columns + corpus + frame + 24), max(760, screen - 80))
 
     def names(self) -> list[str]:
         return [e.name for e in self.entries]

@@ -640,6 +640,10 @@ class InsightPanel(QDockWidget):
         for key, label in ROW_SORTS.items():
             self.sort_combo.addItem(label, key)
         self.sort_combo.currentIndexChanged.connect(lambda _i: self.set_sort(self.sort_combo.currentData()))
+        # Narrow enough for a panel a third of the window wide; the lists still show whole.
+        for combo in (self.kind_combo, self.sort_combo):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
         row.addWidget(self.kind_combo)
         row.addWidget(QLabel("rows"))
         row.addWidget(self.sort_combo)
@@ -688,6 +692,7 @@ class InsightPanel(QDockWidget):
         lay.addWidget(self.tabs, 1)
         self.status = QLabel("no model")
         self.status.setFont(_small_font(self))
+        self.status.setWordWrap(True)  # a long model name must not make the panel wider
         lay.addWidget(self.status)
         self.setWidget(root)
 

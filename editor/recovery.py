@@ -14,15 +14,22 @@ A recovery file is one line of magic, one line of JSON (where the text belongs, 
 it, who wrote it, and the payload's length and SHA-256), then the text in UTF-8. It is written
 to a temporary file, fsynced and renamed over the old one, so a crash mid-write leaves the
 previous version; the length and checksum catch anything cut short or garbled.
+
+The files hold drafts, and Recover then Save writes them into the file they name, so the
+folder must be the user's own and private, temporary files are created exclusively and never
+through a link (editor/safefs.py), and only plain files of the user are offered. At start only
+headers are read; the text is read when the user recovers it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import logging
 import os
+import stat
 import threading
 import time
 import uuid
@@ -31,10 +38,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QTextCursor, QTextDocument
+from PySide6.QtWidgets import QProgressDialog
 
-from editor.fileio import FileError, FileFormat, canonical_encoding, fsync_folder
+from editor.fileio import (
+    MAX_FILE_BYTES,
+    FileError,
+    FileFormat,
+    canonical_encoding,
+    display_name,
+    fsync_folder,
+)
+from editor.safefs import (
+    UnsafeFolderError,
+    ensure_private_folder,
+    owned_by_user,
+    private_folder,
+)
 from editor.settings import CONFIG_DIR_ENV
 from editor.window import MainWindow
 
@@ -49,6 +70,13 @@ SUFFIX = ".caminho-recovery"
 HEADER_LIMIT = 1 << 16  # a header is a path and a few numbers; more is garbage
 # Far beyond any buffer a person could work in; a larger file is garbage, not a draft.
 MAX_RECOVERY_BYTES = 1 << 30
+# Text beyond what the editor opens from disk is not put in a window (it would freeze it):
+# it is offered as a file to save instead (RecoveryStore.export).
+MAX_RECOVER_INTO_WINDOW = MAX_FILE_BYTES
+# Files up to this size are checked whole before they are offered (a garbled one is set aside
+# unasked); larger ones by their header and size only, and whole when the user recovers them.
+CHECK_WHOLE_BYTES = 1 << 20
+EXPORT_PIECE = 4 << 20  # bytes copied between two looks at the event loop
 _NEWLINES = ("\n", "\r\n", "\r")
 
 
@@ -154,6 +182,23 @@ class RecoveryError(Exception):
 
 
 @dataclass(frozen=True)
+class RecoveryInfo:
+    """What a recovery file's header says, read without its text (`RecoveryStore.peek`)."""
+
+    file: Path  # the recovery file itself
+    path: Path | None  # the document's file, None for an untitled buffer
+    fmt: FileFormat
+    pid: int
+    time: float  # when it was written (seconds since the epoch)
+    cursor: int
+    disk: tuple[int, int] | None  # (mtime_ns, size) of `path` when it was written
+    length: int  # bytes of UTF-8 text after the header
+    chars: int | None  # characters of text; None in files of older versions
+    start: int  # where the text starts in the file
+    sha256: str
+
+
+@dataclass(frozen=True)
 class Recovered:
     """The content of one recovery file."""
 
@@ -174,11 +219,40 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+def _temp_name(path: Path) -> str:
+    """A fresh name for the next version of `path`: random, so one planted in advance (a link
+    set up as a trap) is never the one used."""
+    return f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
+
+
+def _open_own(path: Path) -> tuple[int, os.stat_result]:
+    """Open a recovery file for reading: never through a link, and only a plain file of this
+    user with no other names (a hard link planted by someone else); OSError otherwise."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    try:
+        info = os.fstat(fd)
+        if not _trusted(info):
+            raise OSError(errno.EPERM, "it is not a file of yours", str(path))
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, info
+
+
+def _trusted(info: os.stat_result) -> bool:
+    return stat.S_ISREG(info.st_mode) and owned_by_user(info) and info.st_nlink == 1
+
+
 class RecoveryStore:
-    """The recovery folder: writes, reads and checks the files, finds those left by crashes."""
+    """The recovery folder: writes, reads and checks the files, finds those left by crashes.
+
+    The folder must be the user's own and private (editor/safefs.py); `problem` says why one
+    was refused or why files in it were passed over, for the window to tell the user.
+    """
 
     def __init__(self, folder: Path | str) -> None:
         self.folder = Path(folder)
+        self.problem: str | None = None
 
     def new_path(self) -> Path:
         """A file name for a new document of this process: the pid first, so ownership can be
@@ -192,7 +266,9 @@ class RecoveryStore:
             return []
 
     def write(self, path: Path, meta: dict[str, Any], chunks: list[str]) -> int:
-        """Store `chunks` (the text) under `path` atomically; returns the payload's size."""
+        """Store `chunks` (the text) under `path` atomically; returns the payload's size.
+
+        UnsafeFolderError when the folder is someone else's or others can write to it."""
         digest = hashlib.sha256()
         parts = []
         for chunk in chunks:
@@ -201,25 +277,33 @@ class RecoveryStore:
             digest.update(data)
             parts.append(data)
         length = sum(len(p) for p in parts)
-        header = dict(meta, length=length, sha256=digest.hexdigest())
+        chars = sum(len(chunk) for chunk in chunks)
+        header = dict(meta, length=length, chars=chars, sha256=digest.hexdigest())
         head = MAGIC + json.dumps(header, ensure_ascii=True).encode("ascii") + b"\n"
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # private: it holds drafts
-        tmp = path.with_name(f".{path.name}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
+        with private_folder(self.folder) as folder:  # private: it holds drafts
+            for _ in range(8):
+                tmp = _temp_name(path)
+                try:
+                    fd = folder.create(tmp)  # exclusive, never through a link
+                    break
+                except FileExistsError:
+                    continue  # something is there already; never write into it
+            else:
+                raise FileExistsError(errno.EEXIST, "no free temporary name", str(self.folder))
             try:
-                _write_all(fd, head)
-                for data in parts:
-                    _write_all(fd, data)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
-        fsync_folder(self.folder)
+                try:
+                    _write_all(fd, head)
+                    for data in parts:
+                        _write_all(fd, data)
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                folder.replace(tmp, path.name)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    folder.unlink(tmp)
+                raise
+            folder.fsync()
         return length
 
     @staticmethod
@@ -246,22 +330,25 @@ class RecoveryStore:
     def read_identity(self, path: Path) -> dict[str, Any] | None:
         """The writer's identity from the header alone (no payload read), None if unreadable."""
         try:
-            with open(path, "rb") as f:
+            fd, _ = _open_own(path)
+            with open(fd, "rb") as f:
                 header, _ = self._header(path, f.read(len(MAGIC) + HEADER_LIMIT))
         except (OSError, RecoveryError):
             return None
         return header.get("owner") if isinstance(header.get("owner"), dict) else None
 
-    def read(self, path: Path) -> Recovered:
-        """Read and check a recovery file; RecoveryError says what is wrong with it."""
+    def peek(self, path: Path) -> RecoveryInfo:
+        """Read and check a recovery file's header, and that its size fits it, without reading
+        the text: listing a 1 GB file costs what listing a small one does."""
         try:
-            if path.stat().st_size > MAX_RECOVERY_BYTES:
-                raise RecoveryError(path, "it is far larger than any document Caminho opens")
-            data = path.read_bytes()
+            fd, info = _open_own(path)
+            with open(fd, "rb") as f:
+                head = f.read(len(MAGIC) + HEADER_LIMIT)
         except OSError as exc:
             raise RecoveryError(path, f"it can't be read ({exc.strerror or exc})") from None
-        header, start = self._header(path, data)
-        payload = data[start:]
+        if info.st_size > MAX_RECOVERY_BYTES:
+            raise RecoveryError(path, "it is far larger than any document Caminho opens")
+        header, start = self._header(path, head)
         try:
             length = int(header["length"])
             checksum = str(header["sha256"])
@@ -277,54 +364,136 @@ class RecoveryStore:
             recovered_disk = (int(disk[0]), int(disk[1])) if disk else None
             pid, written, cursor = int(header.get("pid", 0)), float(header.get("time", 0)), int(
                 header.get("cursor", 0))
-        except (KeyError, TypeError, ValueError, IndexError, FileError):
+            chars = header.get("chars")
+            chars = int(chars) if chars is not None else None
+            if length < 0:
+                raise ValueError
+        except (KeyError, TypeError, ValueError, IndexError, OverflowError, FileError):
             raise RecoveryError(path, "its header is damaged") from None
-        if len(payload) < length:
-            raise RecoveryError(
-                path, f"it was cut short ({len(payload)} of {length} bytes of text)")
-        if len(payload) > length:
+        stored = info.st_size - start
+        if stored < length:
+            raise RecoveryError(path, f"it was cut short ({stored} of {length} bytes of text)")
+        if stored > length:
             raise RecoveryError(path, "it has extra bytes after the text")
-        if hashlib.sha256(payload).hexdigest() != checksum:
-            raise RecoveryError(path, "its text is garbled (the checksum does not match)")
+        return RecoveryInfo(path, Path(doc_path) if doc_path else None, fmt, pid, written, cursor,
+                            recovered_disk, length, chars, start, checksum)
+
+    def _payload(self, info: RecoveryInfo) -> bytes:
+        try:
+            fd, _ = _open_own(info.file)
+            with open(fd, "rb") as f:
+                f.seek(info.start)
+                payload = f.read(info.length + 1)
+        except OSError as exc:
+            raise RecoveryError(info.file, f"it can't be read ({exc.strerror or exc})") from None
+        if len(payload) != info.length:
+            raise RecoveryError(info.file, "it changed while it was being read")
+        if hashlib.sha256(payload).hexdigest() != info.sha256:
+            raise RecoveryError(info.file, "its text is garbled (the checksum does not match)")
+        return payload
+
+    def load(self, info: RecoveryInfo) -> Recovered:
+        """The text of a file `peek` listed, checked against its checksum."""
+        payload = self._payload(info)
         try:
             text = payload.decode("utf-8", "surrogatepass")
         except UnicodeDecodeError:
-            raise RecoveryError(path, "its text is not valid UTF-8") from None
-        return Recovered(path, Path(doc_path) if doc_path else None, text, fmt, pid, written,
-                         cursor, recovered_disk)
+            raise RecoveryError(info.file, "its text is not valid UTF-8") from None
+        return Recovered(info.file, info.path, text, info.fmt, info.pid, info.time, info.cursor,
+                         info.disk)
+
+    def read(self, path: Path) -> Recovered:
+        """Read and check a recovery file; RecoveryError says what is wrong with it."""
+        return self.load(self.peek(path))
+
+    def export(self, info: RecoveryInfo, target: Path,
+               progress: Callable[[int], bool] | None = None) -> None:
+        """Copy the text of a recovery file too large to open into `target` (UTF-8), a piece at
+        a time: `progress(bytes done)` runs between pieces and stops the copy by returning
+        False (InterruptedError). The copy replaces `target` only once its checksum matched."""
+        digest = hashlib.sha256()
+        done = 0
+        try:
+            fd, _ = _open_own(info.file)
+        except OSError as exc:
+            raise RecoveryError(info.file, f"it can't be read ({exc.strerror or exc})") from None
+        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.caminho-tmp")
+        try:
+            with open(fd, "rb") as source, open(tmp, "xb") as out:
+                source.seek(info.start)
+                while done < info.length:
+                    piece = source.read(min(EXPORT_PIECE, info.length - done))
+                    if not piece:
+                        raise RecoveryError(info.file, "it changed while it was being read")
+                    digest.update(piece)
+                    out.write(piece)
+                    done += len(piece)
+                    if progress is not None and not progress(done):
+                        raise InterruptedError("cancelled")
+                if digest.hexdigest() != info.sha256:
+                    raise RecoveryError(info.file,
+                                        "its text is garbled (the checksum does not match)")
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        fsync_folder(target.parent)
 
     def orphans(self) -> list[Path]:
         """Recovery files whose writer is gone, newest first; stale temporary files of dead
-        writers are deleted on the way (the file they were replacing is intact)."""
+        writers are deleted on the way (the file they were replacing is intact).
+
+        Only files of this user in a folder only this user can write are listed; `problem`
+        says why others were passed over."""
+        self.problem = None
         found: list[tuple[float, Path]] = []
+        foreign: list[str] = []
         try:
-            entries = list(self.folder.iterdir())
-        except OSError:
+            with private_folder(self.folder, create=False) as folder:
+                names = folder.names()
+                for name in names:
+                    try:
+                        info = folder.lstat(name)
+                    except OSError:
+                        continue
+                    entry = self.folder / name
+                    if name.startswith(".") and name.endswith(".tmp") and SUFFIX in name:
+                        pid = _pid_of(self.folder / name[1:])
+                        if pid is not None and owned_by_user(info) and not owner_alive(pid):
+                            with contextlib.suppress(OSError):
+                                folder.unlink(name)
+                        continue
+                    if not name.endswith(SUFFIX):
+                        continue
+                    if not _trusted(info):
+                        foreign.append(name)  # planted: a link, another's file, a hard link
+                        continue
+                    pid = _pid_of(entry)
+                    if pid is not None and owner_alive(pid, self.read_identity(entry)):
+                        continue  # a running Caminho's: never take it over
+                    found.append((info.st_mtime, entry))
+        except UnsafeFolderError as exc:
+            self.problem = f"the recovery folder {exc.folder} was not used: {exc.reason}"
+            log.warning("%s", self.problem)
             return []
-        for entry in entries:
-            name = entry.name
-            if name.startswith(".") and name.endswith(SUFFIX + ".tmp"):
-                pid = _pid_of(entry.with_name(name[1:]))
-                if pid is not None and not owner_alive(pid):
-                    with contextlib.suppress(OSError):
-                        entry.unlink()
-                continue
-            if not name.endswith(SUFFIX) or not entry.is_file():
-                continue
-            pid = _pid_of(entry)
-            if pid is not None and owner_alive(pid, self.read_identity(entry)):
-                continue  # a running Caminho's: never take it over
-            with contextlib.suppress(OSError):
-                found.append((entry.stat().st_mtime, entry))
+        except OSError:
+            return []  # no folder yet: nothing ever crashed here
+        if foreign:
+            self.problem = (f"{len(foreign)} file(s) in the recovery folder {self.folder} were "
+                            "not offered: they are links or belong to another user")
+            log.warning("%s: %s", self.problem, ", ".join(foreign))
         return [path for _, path in sorted(found, key=lambda item: -item[0])]
 
     def move_aside(self, path: Path) -> Path | None:
         """Move a damaged file into `damaged/`, out of the way but not destroyed."""
         target = self.folder / "damaged" / f"{path.name}.{int(time.time())}"
         try:
-            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            ensure_private_folder(target.parent)
             os.replace(path, target)
-        except OSError:
+        except (OSError, UnsafeFolderError):
             with contextlib.suppress(OSError):
                 path.unlink()
             return None
@@ -457,7 +626,7 @@ class _Writer:
         # Closed already (a window closed twice): nothing is queued to run later.
         try:
             job()
-        except OSError as exc:
+        except (OSError, UnsafeFolderError) as exc:
             log.warning("recovery file: %s", exc)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
@@ -493,6 +662,8 @@ class _Writer:
 
 
 def _describe(exc: BaseException) -> str:
+    if isinstance(exc, UnsafeFolderError):
+        return f"the recovery folder {exc.folder} was not used: {exc.reason}"
     if isinstance(exc, OSError):
         from editor.fileio import _os_error  # noqa: PLC0415 (one wording for every I/O error)
 
@@ -687,7 +858,7 @@ def attach_autosave(window: MainWindow, store: RecoveryStore | None = None) -> A
 # --- the question after a crash ---------------------------------------------------------------
 
 
-def _fits(window: MainWindow, recovered: Recovered) -> bool:
+def _fits(window: MainWindow, recovered: Recovered | RecoveryInfo) -> bool:
     """Whether `window` can show `recovered` without replacing anything the writer opened."""
     if window.is_modified():
         return False
@@ -700,47 +871,132 @@ def _when(seconds: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(seconds))
 
 
+def changed_since(info: RecoveryInfo) -> bool:
+    """Whether saving the recovered text would replace a version of its file that the writer
+    never saw. A file without the fingerprint of the version on disk (an older Caminho's, or
+    one Caminho did not write) counts as changed whenever that file exists."""
+    if info.path is None:
+        return False
+    try:
+        now = os.stat(info.path)
+    except FileNotFoundError:
+        return info.disk is not None  # it was deleted since; saving only creates it again
+    except OSError:
+        return True
+    return info.disk is None or (now.st_mtime_ns, now.st_size) != info.disk
+
+
+def _amount(window: MainWindow, info: RecoveryInfo) -> str:
+    if info.chars is not None:
+        return window.tr("{0} characters").format(info.chars)
+    return window.tr("{0} KB of text").format(max(1, round(info.length / 1024)))
+
+
+def _offer_export(window: MainWindow, store: RecoveryStore, info: RecoveryInfo, name: str) -> None:
+    """A recovery file holding more text than a window opens: save it to a file, piece by
+    piece with a progress bar, so the editor neither freezes nor loses it."""
+    answer = window.ask_user(
+        window.tr("Recover unsaved text?"),
+        window.tr("Caminho closed unexpectedly while {0} had unsaved changes "
+                  "(last auto-saved {1}, {2}).").format(name, _when(info.time),
+                                                        _amount(window, info)),
+        [("save_as", window.tr("Save As…")), ("discard", window.tr("Discard")),
+         ("cancel", window.tr("Not Now"))],
+        default="save_as",
+        informative=window.tr(
+            "That text ({0} MB) is more than Caminho opens in a window ({1} MB). Save As "
+            "writes it to a file of your choice, in UTF-8; Discard deletes it; Not Now asks "
+            "again next time.").format(max(1, round(info.length / 2**20)),
+                                       MAX_RECOVER_INTO_WINDOW // 2**20),
+    )
+    if answer == "discard":
+        store.remove(info.file)
+        return
+    if answer != "save_as":
+        return
+    target = window.choose_save_path()
+    if target is None:
+        return  # kept: offered again next time
+    target = target.absolute()
+    progress = QProgressDialog(window.tr("Saving the recovered text…"), window.tr("Cancel"),
+                               0, max(1, info.length >> 10), window)
+    progress.setWindowModality(Qt.WindowModality.WindowModal)
+    progress.setMinimumDuration(500)
+
+    def step(done: int) -> bool:
+        progress.setValue(done >> 10)
+        QCoreApplication.processEvents()
+        return not progress.wasCanceled()
+
+    try:
+        store.export(info, target, step)
+    except InterruptedError:
+        window.show_status(window.tr("Cancelled; the recovered text is kept for next time."))
+        return
+    except OSError as exc:
+        from editor.fileio import _os_error  # noqa: PLC0415 (one wording for every I/O error)
+
+        window.show_error(window.tr("Could not save"),
+                          window.tr("Could not save the recovered text to {0}: {1}.").format(
+                              display_name(target), _os_error(target, exc, "saving").reason))
+        return
+    finally:
+        progress.close()
+        progress.deleteLater()
+    store.remove(info.file)
+    window.show_status(window.tr("Saved the recovered text to {0}").format(display_name(target)))
+
+
 def offer_recovery(window: MainWindow,
                    open_window: Callable[[], MainWindow] | None = None) -> int:
     """Offer each recovery file a crashed Caminho left behind: Recover, Discard, or Not Now
     (also Escape: it is offered again at the next start). Recovered text goes into `window` when it
     holds nothing yet (or the same file), else into a window from `open_window`. Damaged files
-    are moved aside with a message. Returns how many documents were recovered."""
+    are moved aside with a message. Only headers are read to ask (small files are checked
+    whole); the text is read when the user recovers it, and text too large for a window is
+    offered as a file to save. Returns how many documents were recovered."""
     saver = autosaver(window)
     if saver is None:
         return 0
     store = saver.store
     damaged: list[str] = []
     recovered_count = 0
+
+    def set_aside(file: Path, exc: RecoveryError) -> None:
+        aside = store.move_aside(file)
+        log.warning("damaged recovery file %s: %s", file, exc.reason)
+        damaged.append(window.tr("{0}: {1}{2}").format(
+            file.name, exc.reason, f" (moved to {aside})" if aside else " (deleted)"))
+
     for file in store.orphans():
         try:
-            recovered = store.read(file)
+            info = store.peek(file)
+            # A small one is checked whole now, so a garbled one is never offered.
+            recovered = store.load(info) if info.length <= CHECK_WHOLE_BYTES else None
         except RecoveryError as exc:
-            aside = store.move_aside(file)
-            log.warning("damaged recovery file %s: %s", file, exc.reason)
-            damaged.append(window.tr("{0}: {1}{2}").format(
-                file.name, exc.reason, f" (moved to {aside})" if aside else " (deleted)"))
+            set_aside(file, exc)
             continue
-        target = window if _fits(window, recovered) else None
+        name = display_name(info.path) if info.path else window.tr("an untitled document")
+        if info.length > MAX_RECOVER_INTO_WINDOW:
+            _offer_export(window, store, info, name)
+            continue
+        target = window if _fits(window, info) else None
         if target is None and open_window is None:
             continue  # nowhere to show it now; it is offered again next time
-        name = recovered.path.name if recovered.path else window.tr("an untitled document")
         informative = window.tr("Recover shows that text, unsaved; Discard deletes it; "
                                 "Not Now asks again next time.")
-        if recovered.path is not None and recovered.disk is not None:
-            try:
-                info = os.stat(recovered.path)
-                changed = (info.st_mtime_ns, info.st_size) != recovered.disk
-            except OSError:
-                changed = True
-            if changed:
-                informative += " " + window.tr(
-                    "The file on disk has changed since; saving recovered text replaces it.")
+        if info.path is not None:
+            # The whole path: a recovery file names the file its text is saved into.
+            informative += " " + window.tr("Its file: {0}.").format(
+                display_name(info.path, whole=True))
+        if changed_since(info):
+            informative += " " + window.tr(
+                "The file on disk has changed since; saving recovered text replaces it.")
         answer = window.ask_user(
             window.tr("Recover unsaved text?"),
             window.tr("Caminho closed unexpectedly while {0} had unsaved changes "
-                      "(last auto-saved {1}, {2} characters).").format(
-                name, _when(recovered.time), len(recovered.text)),
+                      "(last auto-saved {1}, {2}).").format(
+                name, _when(info.time), _amount(window, info)),
             # "cancel" is the standard Cancel button, so Escape keeps the file for next time.
             [("recover", window.tr("Recover")), ("discard", window.tr("Discard")),
              ("cancel", window.tr("Not Now"))],
@@ -752,15 +1008,24 @@ def offer_recovery(window: MainWindow,
             continue
         if answer != "recover":
             continue
+        if recovered is None:
+            try:
+                recovered = store.load(info)
+            except RecoveryError as exc:
+                set_aside(file, exc)
+                continue
         if target is None or not _fits(target, recovered):
             target = open_window() if open_window is not None else None
         target_saver = autosaver(target) if target is not None else None
         if target_saver is not None and target_saver.adopt(recovered):
             recovered_count += 1
+    problem = window.tr("Crash recovery: {0}.").format(store.problem) if store.problem else ""
     if damaged:
         window.show_error(window.tr("Damaged recovery files"),
                           window.tr("Some recovery files could not be read and were set aside:\n")
-                          + "\n".join(damaged))
+                          + "\n".join(damaged) + (f"\n{problem}" if problem else ""))
+    elif problem:
+        window.show_status(problem)
     return recovered_count
 
 
@@ -769,9 +1034,11 @@ __all__ = [
     "DocumentMirror",
     "Recovered",
     "RecoveryError",
+    "RecoveryInfo",
     "RecoveryStore",
     "attach_autosave",
     "autosaver",
+    "changed_since",
     "offer_recovery",
     "owner_alive",
     "recovery_dir",

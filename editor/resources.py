@@ -30,3 +30,24 @@ def bundled_model_path() -> Path:
 
 def poem_corpus_path() -> Path:
     return resource_path("corpus", "no-meio-do-caminho.txt")
+
+
+# Where the frozen bundle keeps README.md (and docs/ beside it, for its links and pictures).
+GUIDE_FOLDER = "guide"
+
+
+def user_guide_path() -> Path | None:
+    """README.md, the user guide: in resources/guide in a bundle, else the source tree's own.
+
+    An installed wheel has neither; its metadata carries the README as the long description.
+    """
+    bundled = resource_path(GUIDE_FOLDER, "README.md")
+    if bundled.is_file():
+        return bundled
+    if not getattr(sys, "frozen", False):
+        source_tree = Path(__file__).resolve().parent.parent
+        readme = source_tree / "README.md"
+        # Only beside our own resources/: site-packages may hold some other project's README.
+        if (source_tree / "resources").is_dir() and readme.is_file():
+            return readme
+    return None

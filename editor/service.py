@@ -44,8 +44,33 @@ class Result:
 class ModelStatus:
     ok: bool
     path: Path | None
-    message: str  # model name when ok, the reason when not
+    message: str  # model name when ok, the reason in plain words when not
     model: LanguageModel | None = None
+    note: str = ""  # loaded, but a part of the file was refused (e.g. its n-gram table)
+    detail: str = ""  # when not ok: the technical text (onnxruntime's), for a "Details" view
+    kept: bool = False  # when not ok: the model loaded before is still the one suggesting
+
+
+def _technical(line: str) -> bool:
+    return line.startswith("onnxruntime said") or "[ONNXRuntimeError]" in line
+
+
+def explain_load_error(path: Path, exc: BaseException) -> tuple[str, str]:
+    """(plain words, technical detail) for a model that failed to load.
+
+    A user can act on "damaged, truncated or another format", not on
+    `[ONNXRuntimeError] : 7 : INVALID_PROTOBUF`: onnxruntime's own words go to the detail.
+    """
+    if not isinstance(exc, ModelError):
+        plain = f"{path.name} could not be loaded because of an unexpected error."
+        return plain, f"{path}\n{type(exc).__name__}: {exc}"
+    lines = str(exc).strip().splitlines()
+    plain = "\n".join(line for line in lines if not _technical(line)).strip()
+    detail = [str(path)] + [line for line in lines if _technical(line)]
+    cause = exc.__cause__
+    if cause is not None and str(cause).strip():
+        detail.append(f"{type(cause).__name__}: {str(cause).strip()}")
+    return plain or f"{path.name} is not a usable model.", "\n".join(detail)
 
 
 class SuggestionService:
@@ -129,16 +154,17 @@ class SuggestionService:
             return
         try:
             model = LanguageModel.load(path)
-        except ModelError as exc:
-            self._on_model(ModelStatus(False, path, str(exc)))
-            return
-        except Exception as exc:  # a model must never take the editor down
-            self._on_model(ModelStatus(False, path, f"Could not load {path.name}: {exc}"))
+        except Exception as exc:  # ModelError, or anything else: never take the editor down
+            plain, detail = explain_load_error(path, exc)
+            # The model loaded before (if any) keeps serving: a bad file changes nothing.
+            self._on_model(ModelStatus(False, path, plain, detail=detail,
+                                       kept=self._suggester is not None))
             return
         self._suggester = Suggester(model, self.config)
         self._suggester.blocked = set(self._blocked)
         self._suggester.extra_words = self._extra_words
-        self._on_model(ModelStatus(True, path, model.info.name, model))
+        self._on_model(ModelStatus(True, path, model.info.name, model,
+                                   note=self._suggester.ngram_problem))
 
     def _serve(self, req: Request) -> None:
         assert self._suggester is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "panel_visible": True,
     "user_dictionary": True,  # remember words the user types often (editor/userwords.py)
     "window_geometry": None,  # bytes from QWidget.saveGeometry()
+    "panel_width": 0,  # pixels, as the writer left the split; 0: a third of the window
 }
 
 # Keys whose default is None still need a type to coerce to.
@@ -82,6 +84,27 @@ def _coerce(kind: type, raw: Any) -> Any:
             return bytes(raw)
         raise TypeError(f"not bytes: {type(raw).__name__}")
     raise TypeError(f"unsupported setting type {kind.__name__}")
+
+
+_URL_PREFIX = "file://"
+
+
+def _stored_path(path: str) -> str:
+    """A path as the settings file can keep it. A name with bytes that are not UTF-8 reaches
+    Python as lone surrogates, which Qt drops on the way in (so "caf\\xe9.txt" came back as
+    "caf.txt", a file that does not exist, and never matched itself again): such a path is
+    stored as a file:// URL with those bytes percent-encoded; other paths as they are."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return _URL_PREFIX + urllib.parse.quote(os.fsencode(path))
+    return path
+
+
+def _loaded_path(entry: str) -> str:
+    if entry.startswith(_URL_PREFIX):
+        return os.fsdecode(urllib.parse.unquote_to_bytes(entry[len(_URL_PREFIX):]))
+    return entry
 
 
 def settings_file_override() -> Path | None:
@@ -136,7 +159,7 @@ class Settings(QObject):
             log.warning("ignoring setting %s=%r: %s", key, raw, exc)
             return list(default) if isinstance(default, list) else default
         if key == "recent_files":
-            value = value[:MAX_RECENT_FILES]
+            value = [_loaded_path(entry) for entry in value[:MAX_RECENT_FILES]]
         return value
 
     def set(self, key: str, value: Any) -> None:
@@ -144,6 +167,8 @@ class Settings(QObject):
             raise KeyError(f"unknown setting {key!r}")
         if value is not None:
             value = _coerce(self.type_of(key), value)
+        if key == "recent_files" and value:
+            value = [_stored_path(entry) for entry in value]
         before = self.get(key)
         if value is None:
             self._qsettings.remove(key)

@@ -2,11 +2,88 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QMenu, QPushButton, QSizePolicy, QWidget
+from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QPaintEvent, QPalette
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QMenu,
+    QPushButton,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionButton,
+    QStylePainter,
+    QWidget,
+)
 
 # Slot order on screen for candidates ranked best-first: 2nd, 1st, 3rd.
 SLOT_OF_RANK = (1, 0, 2)
+HINT_GAP = 6  # pixels between a word and its key hint, and at the button's edges
+
+
+def key_for_rank(rank: int) -> str:
+    """The shortcut that inserts the candidate of this rank (0 = best)."""
+    return f"Alt+{rank + 1}"
+
+
+def strip_shortcuts() -> list[tuple[str, str]]:
+    """(key, what it does) for the strip, numbered keys in order (for Help and the docs)."""
+    places = ("left", "middle", "right")
+    return [(key_for_rank(rank), f"insert the strip's {places[SLOT_OF_RANK[rank]]} word"
+             + (" (the best)" if rank == 0 else ""))
+            for rank in range(len(SLOT_OF_RANK))]
+
+
+class _WordButton(QPushButton):
+    """A strip word followed by its key hint ("Alt+1"), small and grey, centred together."""
+
+    def __init__(self, hint: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.hint = hint
+        self._hint_rect: QRect | None = None
+
+    def hint_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setBold(False)
+        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.75))
+        return font
+
+    def hint_rect(self) -> QRect | None:
+        """Where the key hint was last painted (None: not painted: no word, or no room)."""
+        return QRect(self._hint_rect) if self._hint_rect is not None else None
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt API)
+        # The style draws the button (hover, press); the label is drawn here, so the word and
+        # its key can sit side by side whatever the button's width.
+        painter = QStylePainter(self)
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        painter.drawControl(QStyle.ControlElement.CE_PushButtonBevel, option)
+        self._hint_rect = None
+        word = self.text()
+        if not word:
+            return
+        room = self.width() - 2 * HINT_GAP
+        word_metrics = QFontMetrics(self.font())
+        hint_metrics = QFontMetrics(self.hint_font())
+        hint_width = hint_metrics.horizontalAdvance(self.hint)
+        word_width = word_metrics.horizontalAdvance(word)
+        with_hint = word_width + HINT_GAP + hint_width <= room
+        if not with_hint:  # too narrow: the word alone (the tooltip still names the key)
+            word = word_metrics.elidedText(word, Qt.TextElideMode.ElideRight, room)
+            word_width = word_metrics.horizontalAdvance(word)
+        total = word_width + (HINT_GAP + hint_width if with_hint else 0)
+        x = (self.width() - total) // 2
+        baseline = (self.height() + word_metrics.ascent() - word_metrics.descent()) // 2
+        painter.setFont(self.font())
+        painter.setPen(self.palette().color(QPalette.ColorRole.ButtonText))
+        painter.drawText(x, baseline, word)
+        if with_hint:
+            x += word_width + HINT_GAP
+            painter.setFont(self.hint_font())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(x, baseline, self.hint)
+            self._hint_rect = QRect(x, baseline - hint_metrics.ascent(), hint_width,
+                                    hint_metrics.height())
 
 
 class SuggestionStrip(QWidget):
@@ -21,14 +98,14 @@ class SuggestionStrip(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.setSpacing(4)
-        self.buttons: list[QPushButton] = []
+        self.buttons: list[_WordButton] = []
         for slot in range(3):
-            b = QPushButton(self)
+            rank = SLOT_OF_RANK[slot]
+            b = _WordButton(key_for_rank(rank), self)
             b.setFlat(True)
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # clicking must not steal the text's focus
             b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             b.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-            rank = SLOT_OF_RANK[slot]
             b.clicked.connect(lambda _=False, r=rank: self._click(r))
             b.customContextMenuRequested.connect(lambda pos, r=rank, btn=b: self._menu(r, btn, pos))
             layout.addWidget(b)
@@ -44,6 +121,10 @@ class SuggestionStrip(QWidget):
         """The three buttons' texts, left to right."""
         return [b.text() for b in self.buttons]
 
+    def key_hints(self) -> list[str]:
+        """The three buttons' key hints, left to right."""
+        return [b.hint for b in self.buttons]
+
     def set_words(self, words: list[str]) -> None:
         self._words = list(words[:3])
         for slot, b in enumerate(self.buttons):
@@ -51,7 +132,7 @@ class SuggestionStrip(QWidget):
             word = self._words[rank] if rank < len(self._words) else ""
             b.setText(word)
             b.setEnabled(bool(word))
-            b.setToolTip(f"Alt+{rank + 1} inserts “{word}”; right-click to block it" if word else "")
+            b.setToolTip(f"{b.hint} inserts “{word}”; right-click to block it" if word else "")
             font = b.font()
             font.setBold(rank == 0)
             b.setFont(font)

@@ -18,6 +18,7 @@ better than the LSTM, and the mixture beats both (docs/BENCHMARKS.md).
 from __future__ import annotations
 
 import base64
+import binascii
 import bisect
 import io
 from collections import Counter, OrderedDict
@@ -29,6 +30,7 @@ import numpy as np
 
 from editor.context import ContextTracker
 from editor.lm import LanguageModel
+from editor.npz import ArchiveError, Member, read_npz
 from editor.tokenizer import (
     DOC,
     NEWLINE,
@@ -54,6 +56,14 @@ class SuggestConfig:
     ghost_threshold: float = 0.35  # show ghost text only when P(top | typed prefix) reaches this
     ghost_max_words: int = 4  # how far the ghost text may run
     ghost_enabled: bool = True
+    # A next word as ghost text only when the model knows at least this share of the last few
+    # words before the cursor (and there is at least one): on text it has never seen (another
+    # language, an empty page) its confident guesses are its own training text, pushed into any
+    # writing. The rest of a word the writer has started is still completed, but not run on.
+    # (Completions kept the ghost's keystroke savings; silencing them too cost 2 points,
+    # docs/BENCHMARKS.md.)
+    ghost_known_words: int = 3
+    ghost_min_known: float = 0.6
     # λ: weight of the document-word cache in the mixture. Small: a unigram cache adds words
     # the model already ranks well, so a large weight costs next-word accuracy; 0.02 kept it
     # and added keystroke savings on the study's validation text (docs/BENCHMARKS.md).
@@ -198,7 +208,8 @@ class NgramModel:
     def to_text(self) -> str:
         """The metadata value: a compressed numpy archive in base64."""
         arrays: dict[str, Any] = {"unigram": self.unigram.astype(np.float64),
-                                  "weight": np.array(self.weight), "doc_id": np.array(self.doc_id)}
+                                  "weight": np.array(float(self.weight)),
+                                  "doc_id": np.array(int(self.doc_id), dtype=np.int64)}
         for name, rows in (("bi", self.bigram), ("tri", self.trigram)):
             for f in self.FIELDS:
                 arrays[f"{name}_{f}"] = getattr(rows, f)
@@ -207,26 +218,99 @@ class NgramModel:
         return base64.b64encode(buf.getvalue()).decode("ascii")
 
     @classmethod
-    def from_text(cls, text: str) -> NgramModel:
-        with np.load(io.BytesIO(base64.b64decode(text)), allow_pickle=False) as data:
-            levels = [NgramRows(*(data[f"{name}_{f}"] for f in cls.FIELDS))
-                      for name in ("bi", "tri")]
-            return cls(data["unigram"], levels[0], levels[1], float(data["weight"]),
-                       int(data["doc_id"]))
+    def from_text(cls, text: str, vocab_size: int | None = None) -> NgramModel:
+        """Read the metadata value; `NgramError` says in plain words why one cannot be used.
+
+        Every size is checked against the vocabulary before anything is unpacked, and what
+        is unpacked is capped (editor/npz.py): the value comes from a file someone sent.
+        """
+        try:
+            blob = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise NgramError("is not base64 text") from exc
+        try:
+            data = read_npz(blob, _NGRAM_KINDS, check=lambda m: _check_ngram_shapes(m, vocab_size))
+        except ArchiveError as exc:
+            raise NgramError(str(exc)) from exc
+        _check_ngram_values(data)
+        levels = [NgramRows(*(data[f"{name}_{f}"] for f in cls.FIELDS)) for name in ("bi", "tri")]
+        return cls(data["unigram"], levels[0], levels[1], float(data["weight"]),
+                   int(data["doc_id"]))
 
     @classmethod
     def from_model(cls, model: LanguageModel) -> NgramModel | None:
         """The model file's n-gram, if it has a usable one (else the LSTM works alone)."""
+        return cls.read_from(model)[0]
+
+    @classmethod
+    def read_from(cls, model: LanguageModel) -> tuple[NgramModel | None, str]:
+        """The model file's n-gram or None, and why a file that has one cannot use it ("" when
+        it can or has none). A damaged optional extra must not cost the suggestions."""
         try:
             text = model.session.get_modelmeta().custom_metadata_map.get(NGRAM_KEY)
-            if not text:
-                return None
-            ngram = cls.from_text(text)
-        except Exception:  # a damaged optional extra must not cost the suggestions
-            return None
-        if ngram.vocab_size != model.info.vocab_size:
-            return None
-        return ngram
+        except Exception:  # onnxruntime raises private exception types
+            return None, ""
+        if not text:
+            return None, ""
+        try:
+            return cls.from_text(text, model.info.vocab_size), ""
+        except NgramError as exc:
+            reason = str(exc)
+        except Exception as exc:  # anything else a crafted archive finds is damage too
+            reason = f"is damaged ({type(exc).__name__})"
+        return None, f"The n-gram table in {model.info.name} {reason}; the LSTM suggests alone."
+
+
+# The archive's arrays and their dtypes (what `to_text` writes).
+_NGRAM_KINDS = {"unigram": "<f8", "weight": "<f8", "doc_id": "<i8",
+                **{f"{name}_{f}": "<f8" if f in ("mass", "gamma") else "<i8"
+                   for name in ("bi", "tri") for f in NgramModel.FIELDS}}
+
+
+class NgramError(ValueError):
+    """The `ngram` metadata cannot be used; the message completes "The n-gram table …"."""
+
+
+def _check_ngram_shapes(members: dict[str, Member], vocab_size: int | None) -> None:
+    """Before unpacking: every declared shape must fit the vocabulary."""
+    def shape(name: str) -> tuple[int, ...]:
+        return members[name].shape
+
+    if len(shape("unigram")) != 1 or shape("unigram")[0] < 1:
+        raise NgramError("has no unigram row")
+    v = shape("unigram")[0]
+    if vocab_size is not None and v != vocab_size:
+        raise NgramError(f"covers {v:,} words but the vocabulary has {vocab_size:,}")
+    if shape("weight") != () or shape("doc_id") != ():
+        raise NgramError("has a weight or <doc> id that is not a single number")
+    for name, max_keys in (("bi", v), ("tri", v * v)):
+        keys, offsets, words, mass, gamma = (shape(f"{name}_{f}") for f in NgramModel.FIELDS)
+        if any(len(s) != 1 for s in (keys, offsets, words, mass, gamma)):
+            raise NgramError(f"has {name}gram tables that are not lists")
+        rows = keys[0]
+        if rows > max_keys or offsets[0] != rows + 1 or gamma[0] != rows:
+            raise NgramError(f"declares {name}gram rows that do not fit a {v:,}-word vocabulary")
+        if words[0] != mass[0] or words[0] > rows * v:
+            raise NgramError(f"declares more {name}gram entries than {rows:,} rows can hold")
+
+
+def _check_ngram_values(data: dict[str, np.ndarray]) -> None:
+    """After unpacking: ids, offsets and probabilities must be usable as indices and numbers,
+    so a lookup can never fail or read past a table later."""
+    v = len(data["unigram"])
+    if not 0 <= int(data["doc_id"]) < v or not 0.0 <= float(data["weight"]) <= 1.0:
+        raise NgramError("has a weight or <doc> id out of range")
+    for name, max_key in (("bi", v), ("tri", v * v)):
+        keys, offsets, words = (data[f"{name}_{f}"] for f in ("keys", "offsets", "words"))
+        if len(keys) and (keys[0] < 0 or keys[-1] >= max_key or np.any(np.diff(keys) <= 0)):
+            raise NgramError(f"has {name}gram contexts out of order or out of range")
+        if offsets[0] != 0 or offsets[-1] != len(words) or np.any(np.diff(offsets) < 0):
+            raise NgramError(f"has {name}gram rows that do not add up")
+        if len(words) and (words.min() < 0 or words.max() >= v):
+            raise NgramError(f"has {name}gram words outside the vocabulary")
+    for key in ("unigram", "bi_mass", "bi_gamma", "tri_mass", "tri_gamma"):
+        if not np.all(np.isfinite(data[key])):
+            raise NgramError("has probabilities that are not numbers")
 
 
 class Suggester:
@@ -244,7 +328,8 @@ class Suggester:
         self.extra_words: Counter[str] = Counter()  # e.g. the user dictionary
         self._surface = model.info.surface
         self._context_surfaces: list[str] = []
-        self.ngram = NgramModel.from_model(model)
+        # A file's n-gram that cannot be used leaves the LSTM alone; the window says why.
+        self.ngram, self.ngram_problem = NgramModel.read_from(model)
 
     @property
     def ngram_weight(self) -> float:
@@ -290,12 +375,26 @@ class Suggester:
         case = _CaseRule(tokens, prefix)
         p_model = self.model_distribution(ids, logits)
         out.candidates, out.confidence = self._rank(p_model, prefix, doc_counts, doc_surface, case)
-        if self.config.ghost_enabled and out.candidates and out.confidence >= self.config.ghost_threshold:
+        familiar = self.knows_context(tokens)
+        if (self.config.ghost_enabled and out.candidates and (familiar or prefix)
+                and out.confidence >= self.config.ghost_threshold):
             out.ghost, out._continuation = self._ghost(out.candidates[0], prefix, text_before,
                                                        tokens, doc_counts, ids)
+            if not familiar:
+                out._continuation = None  # the started word only, never a run of its own text
             if extend:
                 self.extend_ghost(out)
         return out
+
+    def knows_context(self, tokens: Sequence[Token]) -> bool:
+        """Whether the model knows enough of the last words before the cursor to offer the
+        next ones as ghost text (`ghost_known_words`, `ghost_min_known`); never on an empty
+        page."""
+        recent = [t.norm for t in tokens if t.is_word][-max(1, self.config.ghost_known_words):]
+        if not recent:
+            return False
+        known = sum(1 for w in recent if w in self.model.ids)
+        return known >= self.config.ghost_min_known * len(recent)
 
     # -- ranking ---------------------------------------------------------------------------
     def _document_words(self, tokens: list[Token]) -> tuple[Counter[str], dict[str, str]]:
@@ -477,6 +576,29 @@ class _CaseRule:
     def apply(self, word: str) -> str:
         return match_case(word, sentence_start=self.sentence_start, typed_prefix=self.prefix,
                           shouting=self.shouting)
+
+
+def split_ghost_word(pieces: Sequence[str]) -> tuple[str, list[str], bool]:
+    """Split ghost pieces for accepting one word (Ctrl+Right): the next word with any
+    punctuation hugging it, the pieces left, and whether a space came next (it is dropped from
+    what is left; the accept puts it after the word).
+
+    A line break is a step of its own: ["pedra", "\\n"] gives "pedra", then "\\n".
+    """
+    if not pieces:
+        return "", [], False
+    word, i = pieces[0], 1
+    if word.strip():
+        while i < len(pieces) and pieces[i][:1] and not pieces[i][0].isspace():
+            word += pieces[i]
+            i += 1
+    rest = list(pieces[i:])
+    space = bool(rest) and rest[0].startswith(" ")
+    if space:
+        rest[0] = rest[0][1:]
+        if not rest[0]:
+            del rest[0]
+    return word, rest, space
 
 
 def learn_words(counter: Counter[str], words: Iterable[str]) -> None:

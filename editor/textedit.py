@@ -1,10 +1,10 @@
 """The text area: a QPlainTextEdit that zooms, reports dropped files and gives back the
-exact text it holds. Suggestions (ghost text) will paint and take keys here; the decisions
-stay in the window and the suggestion engine."""
+exact text it holds, and lets others paint over the text (the ghost text, `add_painter`); the
+decisions stay in the window and the suggestion engine."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,6 +18,8 @@ from PySide6.QtGui import (
     QFontDatabase,
     QKeyEvent,
     QKeySequence,
+    QPainter,
+    QPaintEvent,
     QTextCursor,
     QTextDocument,
     QWheelEvent,
@@ -82,6 +84,7 @@ class CaminhoTextEdit(QPlainTextEdit):
         self._base_point_size = font.pointSizeF()
         self._zoom = 0
         self._replacing = 0
+        self._painters: list[Callable[[QPainter], None]] = []
         self.setFont(font)
         self.setTabChangesFocus(False)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
@@ -161,6 +164,20 @@ class CaminhoTextEdit(QPlainTextEdit):
 
     def _update_tab_stop(self) -> None:
         self.setTabStopDistance(self.fontMetrics().horizontalAdvance(" ") * TAB_WIDTH)
+
+    # --- painting ----------------------------------------------------------------------
+
+    def add_painter(self, paint: Callable[[QPainter], None]) -> None:
+        """Have `paint` draw over the text (viewport coordinates) every time the view paints."""
+        self._painters.append(paint)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        super().paintEvent(event)
+        if self._painters:
+            painter = QPainter(self.viewport())
+            for paint in self._painters:
+                paint(painter)
+            painter.end()
 
     # --- events ------------------------------------------------------------------------
 

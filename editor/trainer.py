@@ -79,6 +79,11 @@ AUTO_EPOCHS_TINY = 150  # typical epochs to "solved" for a tiny text
 AUTO_EPOCHS_AT = (5400, 65.0)
 AUTO_EPOCHS_EXPONENT = -0.31
 AUTO_EPOCHS_RANGE = (10, 100)
+MAX_EPOCHS = 400  # caminho-train's default --epochs: the most a run does unless told
+TRAINER_MIN_TOKENS = 10  # caminho-train refuses a corpus with fewer tokens
+# After the last epoch: exporting and checking the model. The poem model took 7.1 s of CPU
+# there (docs/USER_MODELS.md has the command); bigger models take longer.
+FINISH_S = 8.0
 
 
 @dataclass(frozen=True)
@@ -117,14 +122,16 @@ def corpus_stats(texts: Iterable[str], total_chars: int | None = None) -> Corpus
 
 
 def expected_epochs(stats: CorpusStats, epochs: int | None) -> int:
-    if epochs:
-        return epochs
+    """The epochs a run will likely do: it stops by itself (early stopping on held-out text,
+    or a tiny text learnt by heart) long before the most it may do, `epochs` or MAX_EPOCHS."""
     if stats.tokens < TINY_TOKENS:
-        return AUTO_EPOCHS_TINY
-    ref_tokens, ref_epochs = AUTO_EPOCHS_AT
-    guess = ref_epochs * (stats.tokens / ref_tokens) ** AUTO_EPOCHS_EXPONENT
-    low, high = AUTO_EPOCHS_RANGE
-    return round(min(max(guess, low), high))
+        guess = float(AUTO_EPOCHS_TINY)
+    else:
+        ref_tokens, ref_epochs = AUTO_EPOCHS_AT
+        guess = ref_epochs * (stats.tokens / ref_tokens) ** AUTO_EPOCHS_EXPONENT
+        low, high = AUTO_EPOCHS_RANGE
+        guess = min(max(guess, low), high)
+    return min(round(guess), epochs or MAX_EPOCHS)
 
 
 def estimate_seconds(stats: CorpusStats, epochs: int | None = None,
@@ -163,6 +170,59 @@ def format_duration(seconds: float) -> str:
         return f"{minutes}:{secs:02d} min"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min"
+
+
+def time_left(report: dict[str, Any], planned: int) -> tuple[float, float] | None:
+    """(likely, at most) seconds left after this epoch report, from the pace so far: to the
+    `planned` epoch, and to the most the run may do. None before there is a pace."""
+    epoch, most = int(report.get("epoch", 0)), int(report.get("epochs", 0) or 0)
+    seconds = report.get("seconds")
+    if epoch <= 0 or not isinstance(seconds, int | float):
+        return None
+    pace = seconds / epoch
+    most = max(most, epoch)
+    likely = pace * max(0, min(planned, most) - epoch) + FINISH_S
+    return likely, max(likely, pace * (most - epoch) + FINISH_S)
+
+
+def stop_reason(stopped: str) -> str:
+    """caminho-train's reason for ending (its `stopped` text) in words for the dialog."""
+    found = re.match(r"early stopping\D*(\d+) epochs?", stopped)
+    if found:
+        return (f"stopped early, as the loss on the held-out text had not improved for "
+                f"{found.group(1)} epochs (more would not help)")
+    if stopped.startswith("early stopping"):
+        return "stopped early, as the loss on the held-out text had stopped improving"
+    if stopped.startswith("solved"):
+        return "it had learnt the text by heart (every next word right)"
+    found = re.match(r"reached (\d+) epochs", stopped)
+    if found:
+        return f"it did all {found.group(1)} epochs"
+    if stopped.startswith("stopped on request"):
+        return "it was stopped on request"
+    if stopped.startswith("time budget"):
+        return "its time limit was up (the model is the best it had learnt by then)"
+    return stopped
+
+
+# Signals that end a process from outside. SIGKILL is what the kernel's out-of-memory killer
+# sends; a shell reports a process it killed as 128 + the signal (137).
+SIGKILL = 9
+_SIGNAL_NAMES = {1: "SIGHUP", 2: "SIGINT", 6: "SIGABRT", 9: "SIGKILL", 11: "SIGSEGV",
+                 15: "SIGTERM"}
+
+
+def exit_summary(code: int, crashed: bool, log: str) -> str:
+    """Why the trainer ended without a model, in words a user can act on."""
+    signal = code if crashed else code - 128 if 128 < code < 160 else None
+    if signal == SIGKILL:
+        return ("the system stopped the trainer (it was killed, SIGKILL), most likely because "
+                "the computer ran out of memory. Try fewer or shorter texts, or close other "
+                "programs and try again")
+    if signal is not None:
+        name = _SIGNAL_NAMES.get(signal, f"signal {signal}")
+        return f"the trainer crashed ({name})"
+    return error_summary(log, code)
 
 
 def parse_progress(line: str) -> dict[str, Any] | None:

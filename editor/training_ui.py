@@ -45,6 +45,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QFileDialog,
     QFormLayout,
@@ -52,6 +53,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QMenu,
     QPlainTextEdit,
     QProgressBar,
@@ -62,21 +64,30 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from editor import fileio
+from editor.fileio import FileError
 from editor.lm import LanguageModel, ModelError
 from editor.models import MODELS_FOLDER, ModelRegistry, RegistryError, safe_name
 from editor.resources import bundled_model_path
+from editor.safefs import UnsafeFolderError, ensure_private_folder
 from editor.settings import CONFIG_DIR_ENV
 from editor.trainer import (
+    BUDGET_CHOICES_S,
     INSTALL_COMMAND,
+    MAX_EPOCHS,
     SAMPLE_BYTES,
+    TRAINER_MIN_TOKENS,
     CorpusStats,
+    budget_arguments,
     corpus_stats,
-    error_summary,
     estimate_seconds,
+    exit_summary,
     expected_epochs,
     find_trainer,
     format_duration,
     parse_progress,
+    stop_reason,
+    time_left,
     training_root,
 )
 from editor.userwords import (
@@ -155,24 +166,29 @@ class TrainingRun(QObject):
         return self._process is not None
 
     def start(self, files: Sequence[Path], document: tuple[str, str] | None, name: str,
-              extra_args: Sequence[str] = ()) -> None:
-        """Train on `files` and, if given, the open document (title, text) into model `name`."""
+              extra_args: Sequence[str] = (), encodings: dict[Path, str] | None = None) -> None:
+        """Train on `files` and, if given, the open document (title, text) into model `name`.
+
+        `encodings` names files that are not UTF-8 and how to read them: caminho-train reads
+        UTF-8 only, so those go to it as UTF-8 copies (same names) in the run's folder.
+        """
         if self.is_running():
             raise RuntimeError("a training run is already going on")
         self.log, self.reports, self.summary, self._stdout = "", [], {}, b""
         self._cancelling = False
         self._name = name
         self.temp = self.registry.make_temp_dir()
-        corpus = [str(Path(f).absolute()) for f in files]
-        if document is not None:
-            title, text = document
-            doc_file = self.temp / (safe_name(Path(title).stem, "document") + ".txt")
-            try:
+        try:
+            corpus = [self._as_utf8(Path(f).absolute(), (encodings or {}).get(Path(f)), index)
+                      for index, f in enumerate(files)]
+            if document is not None:
+                title, text = document
+                doc_file = self.temp / (safe_name(Path(title).stem, "document") + ".txt")
                 doc_file.write_text(text, encoding="utf-8")
-            except OSError:
-                self._done()  # a full disk must not leave the folder behind
-                raise
-            corpus.append(str(doc_file))
+                corpus.append(str(doc_file))
+        except OSError:
+            self._done()  # a full disk must not leave the folder behind
+            raise
         self._out = self.temp / "model.onnx"
         process = QProcess(self)
         process.setProgram(self.command[0])
@@ -186,6 +202,19 @@ class TrainingRun(QObject):
         process.errorOccurred.connect(self._error)
         self._process = process
         process.start()
+
+    def _as_utf8(self, path: Path, encoding: str | None, index: int) -> str:
+        if encoding is None or self.temp is None:
+            return str(path)
+        try:
+            text, _fmt = fileio.read_text(path, encoding=encoding)
+        except FileError as exc:
+            raise OSError(f"{path.name}: {exc.reason}") from exc
+        # A folder per file: two files of the same name from different folders stay apart.
+        copy = self.temp / f"utf-8-{index}" / path.name
+        copy.parent.mkdir()
+        copy.write_text(text, encoding="utf-8")
+        return str(copy)
 
     def _environment(self) -> QProcessEnvironment:
         env = QProcessEnvironment.systemEnvironment()
@@ -265,9 +294,11 @@ class TrainingRun(QObject):
             return
         crashed = status == QProcess.ExitStatus.CrashExit
         if crashed or code != 0:
-            message = "the trainer crashed" if crashed else error_summary(self.log, code)
+            message = exit_summary(code, crashed, self.log).rstrip(".")
+            done = len(self.reports)
+            when = f" after {done} epoch{'s' if done != 1 else ''}" if done else ""
             self._done()
-            self.failed.emit(f"Training failed: {message}", self.log)
+            self.failed.emit(f"Training failed{when}: {message}.", self.log)
             return
         try:
             final = self._install()
@@ -308,6 +339,7 @@ class LossCurve(QWidget):
         self.train: list[float] = []
         self.val: list[float | None] = []
         self.epochs = 0
+        self.legend: list[tuple[str, QRectF]] = []  # as last drawn: label, where
         self.setMinimumHeight(110)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
@@ -321,14 +353,20 @@ class LossCurve(QWidget):
         self.epochs = max(epochs, len(self.train))
         self.update()
 
+    def set_epochs(self, epochs: int) -> None:
+        self.epochs = max(epochs, len(self.train))
+        self.update()
+
     def paintEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        self.legend = []
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         palette = self.palette()
         painter.fillRect(self.rect(), palette.base())
         metrics = painter.fontMetrics()
-        plot = QRectF(self.rect()).adjusted(metrics.horizontalAdvance("00.0") + 10, 8, -8,
-                                            -metrics.height() - 6)
+        # A row above the plot for the legend, so it never hides a line.
+        plot = QRectF(self.rect()).adjusted(metrics.horizontalAdvance("00.0") + 10,
+                                            metrics.height() + 10, -8, -metrics.height() - 6)
         painter.setPen(QPen(palette.mid().color()))
         painter.drawRect(plot)
         values = [v for v in self.train + self.val if v is not None and math.isfinite(v)]
@@ -354,11 +392,12 @@ class LossCurve(QWidget):
                          Qt.AlignmentFlag.AlignLeft, "epoch 1")
         painter.drawText(QRectF(plot.left(), plot.bottom() + 3, plot.width(), metrics.height()),
                          Qt.AlignmentFlag.AlignRight, f"{count}")
-        lines: list[tuple[list[float | None], QColor, Qt.PenStyle]] = [
-            (list(self.train), palette.highlight().color(), Qt.PenStyle.SolidLine),
-            (self.val, QColor(200, 110, 30), Qt.PenStyle.DashLine),
+        lines: list[tuple[str, list[float | None], QColor, Qt.PenStyle]] = [
+            ("training text", list(self.train), palette.highlight().color(),
+             Qt.PenStyle.SolidLine),
+            ("held-out text", self.val, QColor(200, 110, 30), Qt.PenStyle.DashLine),
         ]
-        for series, color, style in lines:
+        for _label, series, color, style in lines:
             path = QPainterPath()
             started = False
             for index, value in enumerate(series):
@@ -372,6 +411,27 @@ class LossCurve(QWidget):
                     started = True
             painter.setPen(QPen(color, 2, style))
             painter.drawPath(path)
+        self._draw_legend(painter, plot, [line for line in lines
+                                          if any(v is not None for v in line[1])])
+
+    def _draw_legend(self, painter: QPainter, plot: QRectF,
+                     lines: list[tuple[str, list[float | None], QColor, Qt.PenStyle]]) -> None:
+        """Which line is which: one row above the plot, each label after a piece of its line."""
+        metrics = painter.fontMetrics()
+        sample = 22
+        x, y = plot.left(), plot.top() - metrics.height() - 5
+        for label, _series, color, style in lines:
+            text = f"loss on the {label}"
+            middle = y + metrics.height() / 2
+            painter.setPen(QPen(color, 2, style))
+            painter.drawLine(int(x), int(middle), int(x + sample), int(middle))
+            painter.setPen(self.palette().text().color())
+            width = metrics.horizontalAdvance(text)
+            rect = QRectF(x + sample + 6, y, width + 2, metrics.height())
+            painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             text)
+            self.legend.append((text, rect))
+            x = rect.right() + 18
 
 
 class TrainDialog(QDialog):
@@ -387,6 +447,9 @@ class TrainDialog(QDialog):
         self.registry = registry
         self.trainer = list(trainer) if trainer else None
         self.files: list[Path] = []
+        # Files that are not UTF-8, with the encoding the writer agreed to read them in.
+        self.encodings: dict[Path, str] = {}
+        self._planned = 0  # the epochs the running training will likely do (grows if passed)
         # Passed to caminho-train as they are: sizes and rates for tests and experiments.
         self.extra_args: list[str] = []
         self.installed: Path | None = None
@@ -440,7 +503,7 @@ class TrainDialog(QDialog):
         self.start_button = None
 
     def _build_trainer(self, layout: QVBoxLayout) -> None:
-        layout.addWidget(QLabel(self.tr("Texts to learn from (UTF-8 text files):"), self))
+        layout.addWidget(QLabel(self.tr("Texts to learn from (text files):"), self))
         self.files_list = QListWidget(self)
         self.files_list.setMaximumHeight(110)
         layout.addWidget(self.files_list)
@@ -471,13 +534,30 @@ class TrainDialog(QDialog):
                                             "earlier once the model stops improving"))
         self.epochs_spin.valueChanged.connect(self._update_estimate)
         form.addRow(self.tr("Epochs:"), self.epochs_spin)
+        # How long may it take: caminho-train --time-budget plans its epochs to end in time.
+        self.budget_combo = QComboBox(self)
+        for seconds in BUDGET_CHOICES_S:
+            if not seconds:
+                label = self.tr("no limit")
+            elif seconds < 3600:
+                label = self.tr("{0} min").format(seconds // 60)
+            else:
+                label = self.tr("{0} h").format(seconds // 3600)
+            self.budget_combo.addItem(label, seconds)
+        self.budget_combo.setToolTip(self.tr("The longest the training may take, the model "
+                                             "saved and checked included; it plans its epochs "
+                                             "to finish in time"))
+        self.budget_combo.currentIndexChanged.connect(self._update_estimate)
+        form.addRow(self.tr("Time limit:"), self.budget_combo)
         self.estimate_label = QLabel(self)
+        self.estimate_label.setWordWrap(True)
         form.addRow(self.tr("Estimated time:"), self.estimate_label)
         layout.addLayout(form)
 
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
+        self.progress.setFormat("")
         layout.addWidget(self.progress)
         self.status_label = QLabel(self)
         self.status_label.setWordWrap(True)
@@ -490,6 +570,12 @@ class TrainDialog(QDialog):
         self.log_view.setPlaceholderText(self.tr("Training log"))
         self.log_view.hide()
         layout.addWidget(self.log_view, 1)
+
+        # Why Start is greyed, said where the writer looks for the button.
+        self.start_hint = QLabel(self)
+        self.start_hint.setWordWrap(True)
+        self.start_hint.setAlignment(Qt.AlignmentFlag.AlignRight)
+        layout.addWidget(self.start_hint)
 
         buttons = QHBoxLayout()
         self.log_button = QPushButton(self.tr("Show Log"), self)
@@ -524,14 +610,54 @@ class TrainDialog(QDialog):
     def add_files(self, paths: Iterable[Path | str]) -> None:
         for path in paths:
             path = Path(path).absolute()
-            if path not in self.files:
-                self.files.append(path)
-                self.files_list.addItem(str(path))
+            if path in self.files:
+                continue
+            encoding = self._ask_encoding(path)
+            if encoding is False:
+                continue  # the writer left it out
+            label = str(path)
+            if encoding:
+                self.encodings[path] = encoding
+                label += self.tr("  (read as {0})").format(fileio.FileFormat(encoding).label)
+            self.files.append(path)
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, str(path))
+            self.files_list.addItem(item)
         self.update_corpus()
+
+    def _ask_encoding(self, path: Path) -> str | None | bool:
+        """None for a UTF-8 file (or one the trainer will explain itself), the encoding to read
+        it in if the writer agrees, False if not: caminho-train reads UTF-8 only, and telling
+        a writer to run iconv is no answer."""
+        try:
+            text, fmt = fileio.read_text(path)
+        except FileError:
+            return None  # missing, binary...: caminho-train says what is wrong with it
+        if fmt.encoding == "utf-8":
+            return None
+        words = []
+        for word in text.split():
+            if not word.isascii() and word not in words:
+                words.append(word.strip(".,;:!?()«»\"'"))
+            if len(words) == 3:
+                break
+        sample = ", ".join(f"“{w}”" for w in words)
+        answer = self.window_.ask_user(
+            self.tr("“{0}” is not UTF-8").format(path.name),
+            self.tr("It reads as {0}{1}. Learn from it read that way?").format(
+                fmt.label, self.tr(", with words such as {0}").format(sample) if sample else ""),
+            [("convert", self.tr("Read as {0}").format(fmt.label)),
+             ("cancel", self.tr("Leave It Out"))],
+            default="convert",
+            informative=self.tr("The file itself stays as it is; the trainer gets a UTF-8 copy."),
+        )
+        return fmt.encoding if answer == "convert" else False
 
     def _remove_selected(self) -> None:
         for item in self.files_list.selectedItems():
-            self.files.remove(Path(item.text()))
+            path = Path(item.data(Qt.ItemDataRole.UserRole))
+            self.files.remove(path)
+            self.encodings.pop(path, None)
             self.files_list.takeItem(self.files_list.row(item))
         self.update_corpus()
 
@@ -544,7 +670,7 @@ class TrainDialog(QDialog):
                 with open(path, "rb") as f:
                     head = f.read(SAMPLE_BYTES)
                 # Replacement characters only for counting; the trainer reports bad files itself.
-                text = head.decode("utf-8", "replace")
+                text = head.decode(self.encodings.get(path, "utf-8"), "replace")
                 chars = round(stat.st_size * len(text) / len(head)) if head else 0
                 self._text_cache[key] = (text, chars)
             return self._text_cache[key]
@@ -585,6 +711,14 @@ class TrainDialog(QDialog):
                 f"{self.stats.chars:,}", about, f"{self.stats.tokens:,}"))
         self._update_estimate()
 
+    def most_epochs(self) -> int:
+        """The most epochs the run may do: the setting, else caminho-train's default."""
+        return self.epochs_spin.value() or MAX_EPOCHS
+
+    def budget_s(self) -> int:
+        """The chosen time limit in seconds (0: none)."""
+        return int(self.budget_combo.currentData() or 0)
+
     def _update_estimate(self) -> None:
         if self.run is None:
             return
@@ -592,14 +726,37 @@ class TrainDialog(QDialog):
         if self.stats.tokens == 0:
             self.estimate_label.setText("—")
             return
-        self.estimate_label.setText(self.tr("about {0} ({1} epochs)").format(
-            format_duration(estimate_seconds(self.stats, epochs)),
-            expected_epochs(self.stats, epochs)))
+        planned, most = expected_epochs(self.stats, epochs), self.most_epochs()
+        duration = format_duration(estimate_seconds(self.stats, epochs, self.budget_s()))
+        if planned >= most:
+            text = self.tr("about {0} ({1} epochs)").format(duration, planned)
+        else:
+            # The same figures the progress shows: likely epochs, and the most it may do.
+            text = self.tr("about {0}: about {1} epochs, at most {2} (it stops by itself once "
+                           "it no longer improves)").format(duration, planned, most)
+        self.estimate_label.setText(text)
+
+    def start_blocker(self) -> str:
+        """Why Start can't be pressed now, in words; "" when it can."""
+        if self.run is not None and self.run.is_running():
+            return self.tr("Training is running; Cancel Training stops it.")
+        if not self.files and self.document() is None:
+            if self.use_document.isChecked():
+                return self.tr("The open document is empty: add text files to learn from.")
+            return self.tr("Add text files to learn from (Add Files…), or include the open "
+                           "document.")
+        if self.stats.tokens < TRAINER_MIN_TOKENS:
+            return self.tr("Too little text: {0} words and marks; training needs at least "
+                           "{1}.").format(self.stats.tokens, TRAINER_MIN_TOKENS)
+        return ""
 
     def _update_buttons(self) -> None:
         running = self.run is not None and self.run.is_running()
         if self.start_button is not None:
-            self.start_button.setEnabled(not running and self.stats.tokens > 0)
+            blocker = self.start_blocker()
+            self.start_button.setEnabled(not blocker)
+            self.start_button.setToolTip(blocker or self.tr("Train a new model on these texts"))
+            self.start_hint.setText("" if running else blocker)
             self.cancel_button.setEnabled(running)
             self.add_button.setEnabled(not running)
             self.remove_button.setEnabled(not running)
@@ -615,14 +772,16 @@ class TrainDialog(QDialog):
         args = list(self.extra_args)
         if self.epochs_spin.value():
             args += ["--epochs", str(self.epochs_spin.value())]
+        args += budget_arguments(self.budget_s())
         self.installed = None
         self.curve.clear()
         self.log_view.clear()
-        self.progress.setRange(0, 0)  # busy until the first epoch says how many there are
+        self._planned = expected_epochs(self.stats, self.epochs_spin.value() or None)
+        self.progress.setRange(0, 0)  # busy until the first epoch is done
         self.status_label.setText(self.tr("Starting the trainer…"))
         name = self.name_edit.text().strip() or "my-writing"
         try:
-            self.run.start(self.files, self.document(), name, args)
+            self.run.start(self.files, self.document(), name, args, self.encodings)
         except OSError as exc:
             self._on_failed(self.tr("Could not prepare training: {0}").format(exc), "")
             return
@@ -635,11 +794,18 @@ class TrainDialog(QDialog):
             self.run.cancel()
 
     def _on_epoch(self, report: dict[str, Any]) -> None:
-        epoch, epochs = int(report.get("epoch", 0)), int(report.get("epochs", 0) or 1)
-        self.progress.setRange(0, epochs)
-        self.progress.setValue(min(epoch, epochs))
+        epoch = int(report.get("epoch", 0))
+        most = int(report.get("epochs", 0) or 0) or self.most_epochs()
+        stopped = self._stopped(report, most)
+        if epoch >= self._planned and not stopped:
+            # Past the epochs it was expected to take: expect a few more, never a full bar.
+            self._planned = min(most, epoch + max(2, math.ceil(epoch / 10)))
+        planned = max(min(self._planned, most), epoch)
+        template = (self.tr("Epoch {0} of {1}") if planned >= most else
+                    self.tr("Epoch {0} of about {1} (at most {2})"))
+        of = template.format(epoch, planned, most)
+        parts = [of]
         loss, accuracy = report.get("loss"), report.get("accuracy")
-        parts = [self.tr("Epoch {0} of {1}").format(epoch, epochs)]
         if isinstance(loss, int | float):
             parts.append(self.tr("loss {0:.3f}").format(loss))
         if isinstance(accuracy, int | float):
@@ -647,14 +813,50 @@ class TrainDialog(QDialog):
         val = report.get("val_accuracy")
         if isinstance(val, int | float):
             parts.append(self.tr("held-out accuracy {0:.1%}").format(val))
-        eta = report.get("eta")
-        if isinstance(eta, int | float):
-            parts.append(self.tr("at most {0} left").format(format_duration(eta)))
-        self.status_label.setText(" · ".join(parts))
+        lines = [" · ".join(parts)]
+        if stopped:
+            # Training ends here; the trainer now exports and checks the model.
+            self.progress.setRange(0, 0)
+            lines.append(self.tr("Training ends at epoch {0}: {1}. Saving and checking the "
+                                 "model…").format(epoch, stop_reason(stopped)))
+        else:
+            self.progress.setRange(0, planned)
+            self.progress.setValue(epoch)
+            self.progress.setFormat(self.tr("Epoch %v of %m") if planned >= most else
+                                     self.tr("Epoch %v of about %m"))
+            left = time_left(report, planned)
+            if left is not None:
+                likely, at_most = left
+                lines.append(
+                    self.tr("About {0} left at this pace").format(format_duration(likely))
+                    + (self.tr(" (at most {0} if it never stops early)").format(
+                        format_duration(at_most)) if planned < most else "") + ".")
+            stale, patience = report.get("stale"), report.get("patience")
+            if isinstance(stale, int) and isinstance(patience, int) and stale > 0:
+                lines.append(self.tr("The loss on the held-out text has not improved for {0} "
+                                     "epoch(s); after {1} without improvement training stops "
+                                     "early.").format(stale, patience))
+        self.status_label.setText("\n".join(lines))
         if isinstance(loss, int | float):
             val_loss = report.get("val_loss")
             self.curve.add(float(loss), float(val_loss) if isinstance(val_loss, int | float)
-                           else None, epochs)
+                           else None, planned)
+
+    @staticmethod
+    def _stopped(report: dict[str, Any], most: int) -> str:
+        """Why training ends with this epoch ("" while it goes on), in caminho-train's words."""
+        stopped = report.get("stopped")
+        if isinstance(stopped, str) and stopped:
+            return stopped
+        if "stopped" in report or report.get("eta") != 0:
+            return ""
+        # A trainer too old to say: its last report has no time left.
+        epoch = int(report.get("epoch", 0))
+        if epoch >= most:
+            return f"reached {most} epochs"
+        if report.get("val_loss") is not None:
+            return "early stopping: the validation loss stopped improving"
+        return "solved: 100% accuracy"
 
     def _on_log(self, text: str) -> None:
         self.log_view.moveCursor(QTextCursor.MoveOperation.End)
@@ -662,13 +864,21 @@ class TrainDialog(QDialog):
 
     def _on_succeeded(self, path: Path) -> None:
         self.installed = path
-        self.progress.setRange(0, 1)
-        self.progress.setValue(1)
-        metrics = self.run.summary.get("metrics", {}) if self.run is not None else {}
+        summary = self.run.summary if self.run is not None else {}
+        epochs = summary.get("epochs_run") or len(self.run.reports if self.run else [])
+        self.progress.setRange(0, max(1, int(epochs or 1)))
+        self.progress.setValue(self.progress.maximum())
+        self.progress.setFormat(self.tr("Done after %v epochs") if epochs else self.tr("Done"))
+        if epochs:
+            self.curve.set_epochs(int(epochs))  # the axis ends where training did
+        metrics = summary.get("metrics", {})
         accuracy = metrics.get("val_accuracy", metrics.get("train_accuracy"))
         measured = (self.tr(" Measured accuracy: {0:.1%}.").format(accuracy)
                     if isinstance(accuracy, int | float) else "")
-        self.status_label.setText(
+        stopped = summary.get("stopped")
+        why = (self.tr("Training ended after {0} epochs: {1}.\n").format(
+            epochs, stop_reason(stopped)) if isinstance(stopped, str) and stopped else "")
+        self.status_label.setText(why +
             self.tr("Done: “{0}” is saved and now suggests.{1} Your previous model stays "
                     "available under Model → Models….").format(path.stem, measured))
         self._update_buttons()
@@ -679,7 +889,9 @@ class TrainDialog(QDialog):
     def _on_failed(self, message: str, log: str) -> None:
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
-        self.status_label.setText(message + self.tr(" Nothing was saved."))
+        self.progress.setFormat(self.tr("Failed"))
+        self.status_label.setText(message + self.tr(
+            "\nNothing was saved: your texts and the model you use now are as they were."))
         self.log_view.setPlainText(log or self.tr("(the trainer wrote nothing)"))
         self.log_button.setChecked(True)
         self._update_buttons()
@@ -687,6 +899,7 @@ class TrainDialog(QDialog):
     def _on_cancelled(self) -> None:
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
+        self.progress.setFormat(self.tr("Cancelled"))
         self.status_label.setText(self.tr("Cancelled; nothing was saved."))
         self._update_buttons()
 
@@ -712,10 +925,17 @@ class UserFeatures(QObject):
         self.window_ = window
         self.controller = controller
         self.settings = settings
+        try:
+            # Word lists, trained models and training copies of the document hold the
+            # user's text: the folder is theirs alone (0700), or refused and said so.
+            ensure_private_folder(data_dir())
+        except (OSError, UnsafeFolderError) as exc:
+            window.show_status(self.tr("Your data folder is not private: {0}").format(exc))
         self.registry = ModelRegistry(models_dir(), bundled_model_path(), settings)
         self.registry.clean_stale_temp()
         self.userwords = UserWords(data_dir() / USERWORDS_FILE,
-                                   dictionary_enabled=settings.get("user_dictionary"))
+                                   dictionary_enabled=settings.get("user_dictionary"),
+                                   on_problem=window.show_status)
         self.typed = TypedWords()
         self.known_words: frozenset[str] = frozenset()
         self.train_dialog: TrainDialog | None = None

@@ -1,7 +1,8 @@
 """The user's own word lists (Qt-free): words never to suggest, and a user dictionary.
 
 Both live in one JSON file in the user's data folder, written atomically, so they survive
-restarts and a crash mid-write never loses them. Words are kept as the model's norms
+restarts and a crash mid-write never loses them. The words are the user's own writing: the
+file is 0600 in a 0700 folder, and one that belongs to someone else is never read. Words are kept as the model's norms
 (`editor.tokenizer.normalize`), the form `Suggester.blocked` and `Suggester.extra_words` use.
 
 The dictionary counts the words the user writes (`TypedWords` gathers them edit by edit), and
@@ -12,6 +13,8 @@ dilutes the document cache (`Suggester._mixed`), so only new words (names, jargo
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import logging
 import os
@@ -20,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Container, Iterable
 from pathlib import Path
 
+from editor.safefs import UnsafeFolderError, make_private, private_folder
 from editor.tokenizer import SPECIALS, is_word_norm, normalize, tokenize
 
 log = logging.getLogger(__name__)
@@ -28,6 +32,7 @@ FILE_NAME = "userwords.json"
 FORMAT_VERSION = 1
 MIN_COUNT = 2  # a word typed once may be a typo
 MAX_STORED = 5000  # the file stays small; the rarest words go first
+MAX_FILE_BYTES = 16 << 20  # far beyond MAX_STORED words; more is not our file
 MAX_FED = 500  # words given to the suggester: each costs a little on every keystroke
 MAX_WEIGHT = 8  # a word typed 500 times must not drown the document's own words
 # Inserted text longer than this is a file's worth pasted, not writing to learn from.
@@ -48,30 +53,52 @@ def _countable(norm: str) -> bool:
 
 
 def write_json_atomic(path: Path, data: object) -> None:
-    """Write JSON next to `path` and move it into place: a crash leaves the old file or the new."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False, indent=1, sort_keys=True)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """Write JSON next to `path` and move it into place: a crash leaves the old file or the new.
+
+    The folder must be the user's own and private, the file is 0600 (it holds words the user
+    typed), and the temporary file is created exclusively, never through a planted link
+    (editor/safefs.py); UnsafeFolderError for a folder that can't be trusted."""
+    payload = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+    with private_folder(path.parent) as folder:
+        tmp = f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        fd = folder.create(tmp)
+        try:
+            try:
+                view = memoryview(payload)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            folder.replace(tmp, path.name)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                folder.unlink(tmp)
+            raise
+        folder.fsync()
 
 
 class UserWords:
     """Blocked words and the user dictionary, stored in `path`; listeners hear every change."""
 
-    def __init__(self, path: Path | str, *, dictionary_enabled: bool = True) -> None:
+    def __init__(self, path: Path | str, *, dictionary_enabled: bool = True,
+                 on_problem: Callable[[str], None] | None = None) -> None:
         self.path = Path(path)
         self.blocked: set[str] = set()
         self.counts: Counter[str] = Counter()
         self.dictionary_enabled = dictionary_enabled
+        self.problem: str | None = None  # why the file was not read or can't be written
+        self._on_problem = on_problem
         self._listeners: list[Listener] = []
         self._load()
+
+    def _report(self, problem: str | None) -> None:
+        """Say a new problem once (the status bar), not at every word learnt."""
+        if problem is not None and problem != self.problem:
+            log.error("%s", problem)
+            if self._on_problem is not None:
+                self._on_problem(problem)
+        self.problem = problem
 
     # -- listeners -----------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -151,8 +178,21 @@ class UserWords:
     # -- storage -------------------------------------------------------------------------
     def _load(self) -> None:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            with private_folder(self.path.parent, create=False) as folder:
+                # Never through a link, and only the user's own file: words planted by someone
+                # else would be suggested as the user's.
+                fd = folder.open_read(self.path.name)
+                with open(fd, encoding="utf-8") as f:
+                    data = json.loads(f.read(MAX_FILE_BYTES + 1))
+                make_private(self.path)  # older versions wrote it world-readable
         except FileNotFoundError:
+            return
+        except UnsafeFolderError as exc:
+            self._report(f"your word lists were not read: {exc}")
+            return
+        except PermissionError as exc:
+            why = "is a link or not a file of yours" if exc.errno == errno.EPERM else "is unreadable"
+            self._report(f"your word lists were not read: {self.path} {why}")
             return
         except (OSError, ValueError) as exc:
             # A damaged file must not stop the editor; it is replaced on the next change.
@@ -179,9 +219,14 @@ class UserWords:
         }
         try:
             write_json_atomic(self.path, data)
+        except UnsafeFolderError as exc:
+            self._report(f"your word lists are not saved: {exc}")
         except OSError as exc:
-            # Losing a word list is not worth a crash while typing; say so in the log.
-            log.error("could not save %s: %s", self.path, exc)
+            # Losing a word list is not worth a crash while typing; say so once.
+            self._report(f"your word lists are not saved: {self.path}: "
+                         f"{exc.strerror or exc}")
+        else:
+            self._report(None)
 
 
 def finishes_a_word(inserted: str) -> bool:

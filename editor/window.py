@@ -20,6 +20,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QKeySequence,
+    QShowEvent,
     QTextCursor,
 )
 from PySide6.QtWidgets import (
@@ -35,11 +36,19 @@ from PySide6.QtWidgets import (
 
 from editor import fileio
 from editor.controller import SuggestionController
-from editor.fileio import DEFAULT_FORMAT, FileError, FileFormat
+from editor.fileio import DEFAULT_FORMAT, FileError, FileFormat, display_name
 from editor.find import FindBar, find_text
+from editor.longlines import (
+    AS_IS_MAX_CHARS,
+    PIECE_CHARS,
+    LongLines,
+    break_long_lines,
+    find_long_lines,
+)
 from editor.resources import bundled_model_path
 from editor.service import ModelStatus
 from editor.settings import Settings
+from editor.statusbar import ElidingStatusBar
 from editor.strip import SuggestionStrip
 from editor.textedit import CaminhoTextEdit, insert_text
 
@@ -48,6 +57,7 @@ log = logging.getLogger(__name__)
 APP_NAME = "Caminho"
 UNTITLED = "Untitled"
 STATUS_TIMEOUT_MS = 8000
+PANEL_SHARE = 1 / 3  # of the window's width, for the insight panel until the writer moves it
 # Programs that save in several steps fire several change events; look once they settle.
 DISK_CHECK_DELAY_MS = 150
 
@@ -114,6 +124,11 @@ class MainWindow(QMainWindow):
         self._format: FileFormat = DEFAULT_FORMAT
         self._disk_stamp: DiskStamp | None = None
         self._requested_model: Path | None = None
+        self._active_model: Path | None = None  # as requested: None is the bundled one
+        # (path, remember, fallback) of the model load in flight; see load_model.
+        self._load_request: tuple[Path | None, bool, bool] | None = None
+        self._fallback_from: str | None = None  # the remembered model that failed at start
+        self._shown_once = False
         self.last_error: tuple[str, str] | None = None
         self._message_box: QMessageBox | None = None
 
@@ -264,6 +279,8 @@ class MainWindow(QMainWindow):
         self._rebuild_recent_menu()
 
     def _create_status_bar(self) -> None:
+        # Long messages end at a word boundary, whole in the tooltip (issue 12, item 8).
+        self.setStatusBar(ElidingStatusBar(self))
         status = self.statusBar()
         self.latency_label = QLabel(self)
         self.latency_label.setToolTip(self.tr("How long the last suggestion took"))
@@ -314,12 +331,12 @@ class MainWindow(QMainWindow):
         return self.editor.document().isModified()
 
     def display_name(self) -> str:
-        return self._path.name if self._path is not None else self.tr(UNTITLED)
+        return display_name(self._path) if self._path is not None else self.tr(UNTITLED)
 
     def _update_title(self) -> None:
         # "[*]" is where Qt draws the unsaved-changes mark (setWindowModified).
         self.setWindowTitle(f"{self.display_name()}[*] — {APP_NAME}")
-        self.setWindowFilePath(str(self._path) if self._path else "")
+        self.setWindowFilePath(display_name(self._path, whole=True) if self._path else "")
 
     def _update_position(self) -> None:
         line, column = self.editor.cursor_line_column()
@@ -424,8 +441,10 @@ class MainWindow(QMainWindow):
         recent = self.settings.get("recent_files")
         return Path(recent[0]).parent if recent else Path.home()
 
-    def show_error(self, title: str, message: str) -> None:
-        """Tell the user something failed without blocking (tests, autosaves, timers)."""
+    def show_error(self, title: str, message: str, *, informative: str = "",
+                   details: str = "") -> None:
+        """Tell the user something failed without blocking (tests, autosaves, timers).
+        `informative` says what to do; `details` (technical text) sits behind "Show Details"."""
         log.error("%s: %s", title, message)
         self.last_error = (title, message)
         self.statusBar().showMessage(f"{title}: {message}", STATUS_TIMEOUT_MS)
@@ -434,11 +453,20 @@ class MainWindow(QMainWindow):
         box = QMessageBox(
             QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self
         )
+        if informative:
+            box.setInformativeText(informative)
+        if details:
+            box.setDetailedText(details)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.destroyed.connect(self._forget_message_box)
         self._message_box = box
         box.open()  # window-modal sheet, returns at once
         self.error_shown.emit(title, message)
+
+    @property
+    def message_box(self) -> QMessageBox | None:
+        """The error box on screen, if any (tests read its texts)."""
+        return self._message_box
 
     def _forget_message_box(self) -> None:
         self._message_box = None
@@ -452,7 +480,8 @@ class MainWindow(QMainWindow):
 
     def set_latency_ms(self, latency_ms: float | None) -> None:
         """Show how long the last suggestion took (None clears it)."""
-        self.latency_label.setText("" if latency_ms is None else f"{latency_ms:.1f} ms")
+        self.latency_label.setText(
+            "" if latency_ms is None else self.tr("suggested in {0:.1f} ms").format(latency_ms))
 
     # --- files -------------------------------------------------------------------------
 
@@ -496,7 +525,7 @@ class MainWindow(QMainWindow):
         if not self.maybe_save(self.tr("starting a new file")):
             return False
         self._set_document(path, "", DEFAULT_FORMAT)
-        self.show_status(self.tr("New file: {0}").format(path.name))
+        self.show_status(self.tr("New file: {0}").format(display_name(path)))
         return True
 
     def _load(self, path: Path, *, ask: bool) -> bool:
@@ -506,17 +535,49 @@ class MainWindow(QMainWindow):
             if exc.kind == "not_found":
                 self.settings.remove_recent_file(path)
             self.show_error(
-                self.tr("Could not open {0}").format(path.name),
+                self.tr("Could not open {0}").format(display_name(path)),
                 f"{exc.reason[:1].upper()}{exc.reason[1:]}.",
             )
             return False
+        long_lines = find_long_lines(text)
+        answer = self._ask_long_lines(path, long_lines) if long_lines else "as_is"
+        if answer == "cancel":
+            return False
         if ask and not self.maybe_save(self.tr("opening another file")):
             return False
+        if answer == "copy":
+            # Not tied to the file: saving it cannot replace the file with the broken lines.
+            self._set_document(None, break_long_lines(text), fmt)
+            self.show_status(self.tr("Opened a copy of {0} with its long lines broken; the file "
+                                     "is unchanged.").format(path.name))
+            return True
         self._set_document(path, text, fmt)
         self._remember_recent(path)
         notices = self._format_notices(fmt)
-        self.show_status(" ".join(notices) if notices else self.tr("Opened {0}").format(path.name))
+        self.show_status(" ".join(notices) if notices else self.tr("Opened {0}").format(display_name(path)))
         return True
+
+    def _ask_long_lines(self, path: Path, found: LongLines) -> str:
+        """A line Qt would lay out for a minute (issue 13 item 7): "copy", "as_is" or "cancel"."""
+        where = (self.tr("line {0}").format(found.first) if found.count == 1 else
+                 self.tr("{0} lines, the first line {1}").format(found.count, found.first))
+        choices = [("copy", self.tr("Open a Copy with Lines Broken"))]
+        if found.longest <= AS_IS_MAX_CHARS:
+            choices.append(("as_is", self.tr("Open As Is")))
+        choices.append(("cancel", ""))
+        return self.ask_user(
+            self.tr("Very long line"),
+            self.tr("“{0}” has a line of {1:,} characters ({2}).").format(
+                path.name, found.longest, where),
+            choices,
+            default="copy",
+            informative=self.tr(
+                "Caminho lays out a line as a whole: a line this long would freeze the window "
+                "for about a second per million characters, and every key typed on it would "
+                "be slow. The copy breaks long lines into lines of at most {0:,} characters, "
+                "at spaces where it can; it is a new document, and the file stays as it is."
+            ).format(PIECE_CHARS),
+        )
 
     def _format_notices(self, fmt: FileFormat) -> list[str]:
         notices = []
@@ -539,7 +600,12 @@ class MainWindow(QMainWindow):
         try:
             text, fmt = fileio.read_text(self._path)
         except FileError as exc:
-            self.show_error(self.tr("Could not reload {0}").format(self._path.name), exc.reason)
+            self.show_error(self.tr("Could not reload {0}").format(self.display_name()), exc.reason)
+            return False
+        if find_long_lines(text):
+            # Reloading would freeze the window; the buffer stays and a save asks first.
+            self.show_error(self.tr("Could not reload {0}").format(self._path.name), self.tr(
+                "it now has a very long line; open it again to get a copy with lines broken"))
             return False
         position = self.editor.textCursor().position()
         cursor = QTextCursor(self.editor.document())
@@ -576,7 +642,7 @@ class MainWindow(QMainWindow):
             answer = self.ask_user(
                 self.tr("File changed on disk"),
                 self.tr("“{0}” was changed by another program since you opened it.").format(
-                    path.name
+                    display_name(path)
                 ),
                 [("overwrite", self.tr("Overwrite")), ("cancel", "")],
                 default="cancel",
@@ -611,13 +677,13 @@ class MainWindow(QMainWindow):
         self._remember_recent(path)
         self._show_format()
         self._update_title()
-        self.show_status(self.tr("Saved {0}").format(path.name))
+        self.show_status(self.tr("Saved {0}").format(display_name(path)))
         self.document_saved.emit(path)
         return True
 
     def _save_failed(self, path: Path, exc: FileError) -> bool:
         # The text stays in the buffer, still marked unsaved; the old file is untouched.
-        message = self.tr("Could not save “{0}”: {1}.").format(path.name, exc.reason)
+        message = self.tr("Could not save “{0}”: {1}.").format(display_name(path), exc.reason)
         log.error("%s", message)
         self.last_error = (self.tr("Could not save"), message)
         self.show_status(message)
@@ -654,7 +720,7 @@ class MainWindow(QMainWindow):
             self.editor.document().setModified(True)
             self.show_status(
                 self.tr("“{0}” was deleted on disk; saving will create it again.").format(
-                    self._path.name
+                    self.display_name()
                 )
             )
             return
@@ -662,7 +728,7 @@ class MainWindow(QMainWindow):
             if self.reload():
                 self.show_status(
                     self.tr("Reloaded “{0}”: it was changed by another program.").format(
-                        self._path.name
+                        self.display_name()
                     )
                 )
             return
@@ -670,7 +736,7 @@ class MainWindow(QMainWindow):
         self._disk_stamp = stamp
         answer = self.ask_user(
             self.tr("File changed on disk"),
-            self.tr("“{0}” was changed by another program.").format(self._path.name),
+            self.tr("“{0}” was changed by another program.").format(self.display_name()),
             [("reload", self.tr("Reload")), ("keep", self.tr("Keep My Version"))],
             default="keep",
             informative=self.tr(
@@ -696,11 +762,11 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         recent = self.settings.get("recent_files")
         for index, name in enumerate(recent, start=1):
-            label = f"&{index % 10} {Path(name).name}"
+            label = f"&{index % 10} {display_name(name)}"
             action = self.recent_menu.addAction(label)
             action.setData(name)
-            action.setToolTip(name)
-            action.setStatusTip(name)
+            action.setToolTip(display_name(name, whole=True))
+            action.setStatusTip(display_name(name, whole=True))
             action.triggered.connect(lambda _checked=False, name=name: self.open_file(name))
         if recent:
             self.recent_menu.addSeparator()
@@ -744,12 +810,14 @@ class MainWindow(QMainWindow):
     def requested_model(self) -> Path | None:
         return self._requested_model
 
-    def load_model(self, path: Path | str | None, *, remember: bool = True) -> None:
-        """Ask for the model at `path` (None: the bundled one) and, if `remember`, keep the
-        choice for the next start. Listeners of `model_requested` do the loading."""
+    def load_model(self, path: Path | str | None, *, remember: bool = True,
+                   fallback: bool = False) -> None:
+        """Ask for the model at `path` (None: the bundled one). Listeners of `model_requested`
+        do the loading; once it has loaded, and only then, a `remember`ed choice is kept for
+        the next start. With `fallback` (the choice remembered from last time), a model that
+        fails to load gives way to the bundled one."""
         self._requested_model = Path(path) if path is not None else None
-        if remember:
-            self.settings.set("model_path", str(path) if path is not None else None)
+        self._load_request = (self._requested_model, remember, fallback)
         self.model_requested.emit(self._requested_model)
 
     def attach_suggestions(self, controller: SuggestionController) -> None:
@@ -759,29 +827,110 @@ class MainWindow(QMainWindow):
             lambda path: controller.load_model(path if path is not None else bundled_model_path())
         )
         controller.model_status.connect(self._on_model_status)
+        controller.model_load_failed.connect(self._on_model_load_failed)
         controller.shown.connect(lambda _s: self.set_latency_ms(controller.last_latency_ms))
 
     def attach_panel(self, panel: QDockWidget) -> None:
         """Dock the insight panel on the right, toggled from View (F8); remember if it is shown."""
         self.panel = panel
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, panel)
-        self.resizeDocks([panel], [440], Qt.Orientation.Horizontal)
+        self._size_panel()
         toggle = panel.toggleViewAction()
         toggle.setText(self.tr("&Insight Panel"))
         toggle.setShortcut(QKeySequence(Qt.Key.Key_F8))
         self.view_menu.addSeparator()
         self.view_menu.addAction(toggle)
         panel.setVisible(bool(self.settings.get("panel_visible")))
-        # visibilityChanged also fires when the window itself hides; only the user's toggle counts.
-        toggle.toggled.connect(lambda shown: self.settings.set("panel_visible", shown))
+        panel.visibilityChanged.connect(self._panel_visibility_changed)
+
+    def _panel_visibility_changed(self, shown: bool) -> None:
+        # Closing the window hides the dock too (and unchecks its toggle): only a change while
+        # the window is up is the user's (F8, the menu, the panel's close button).
+        if self.isVisible():
+            self.settings.set("panel_visible", shown)
+
+    def _answered_request(self, status: ModelStatus) -> tuple[Path | None, bool, bool] | None:
+        """The pending load request `status` answers, taken off; None for an older one."""
+        request = self._load_request
+        if request is None or status.path is None:
+            return None
+        wanted = request[0] if request[0] is not None else bundled_model_path()
+        if Path(status.path) != Path(wanted):
+            return None
+        self._load_request = None
+        return request
+
+    def _size_panel(self) -> None:
+        # A third of the window unless the writer dragged the split before: the text comes first.
+        if self.panel is not None:
+            width = self.settings.get("panel_width") or round(self.width() * PANEL_SHARE)
+            self.resizeDocks([self.panel], [width], Qt.Orientation.Horizontal)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if not self._shown_once:
+            # Again at the size the window opens with (--size, or one set after building).
+            self._shown_once = True
+            self._size_panel()
 
     def _on_model_status(self, status: ModelStatus) -> None:
+        """The model in use changed: loaded, or none (nothing was loaded before a failure)."""
+        request = self._answered_request(status)
         self.set_model_name(status.message if status.ok else None)
         if status.ok:
-            self.show_status(self.tr("Model loaded: {0}").format(status.message))
-        elif status.path is not None:
-            # The editor keeps working without suggestions; say why there are none.
-            self.show_error(self.tr("Model not loaded"), status.message)
+            self._active_model = request[0] if request is not None else Path(status.path)
+            if request is not None and request[1]:
+                self.settings.set("model_path", str(request[0]) if request[0] else None)
+            if self._fallback_from is not None and request is not None and request[0] is None:
+                self.show_status(self.tr("Using the bundled model: {0} could not be loaded.")
+                                 .format(self._fallback_from))
+                self._fallback_from = None
+            else:
+                loaded = self.tr("Model loaded: {0}").format(status.message)
+                if status.note:  # loaded, but part of the file was refused: say which and why
+                    log.warning("%s", status.note)
+                    loaded = f"{loaded}. {status.note}"
+                self.show_status(loaded)
+            return
+        if status.path is None:
+            return  # unloaded on purpose
+        name = Path(status.path).name
+        if request is not None and request[2] and request[0] is not None:
+            # The model chosen last time is broken or gone: start on the bundled one instead,
+            # and make that the choice, so the next start does not stumble over it again.
+            self._fallback_from = name
+            self.settings.set("model_path", None)
+            self.show_error(
+                self.tr("Your model could not be loaded"), status.message,
+                informative=self.tr(
+                    "Caminho suggests with its bundled model instead. To use another model, "
+                    "choose it again (Model → Models… or Model → Load Model…)."),
+                details=status.detail)
+            self.load_model(None, remember=False)
+            return
+        # The editor keeps working without suggestions; say why there are none.
+        self.show_error(
+            self.tr("Model not loaded"), status.message,
+            informative=self.tr(
+                "You can keep typing; there are no suggestions until a model loads. "
+                "Model → Use Bundled Model brings the bundled one back, Model → Load Model… "
+                "takes a .onnx file made by caminho-train."),
+            details=status.detail)
+
+    def _on_model_load_failed(self, status: ModelStatus) -> None:
+        """A load failed and the model in use stays: nothing changes, the choice included."""
+        self._answered_request(status)
+        self._requested_model = self._active_model
+        name = Path(status.path).name if status.path is not None else self.tr("The model")
+        current = (self.suggestions.model_name if self.suggestions is not None else None) or \
+            self.model_label.text()
+        self.show_error(
+            self.tr("Could not load {0}").format(name), status.message,
+            informative=self.tr(
+                "Nothing changed: {0} still suggests. Load a .onnx file made by "
+                "caminho-train, or make one from your own texts (Model → Train on "
+                "Documents…).").format(current),
+            details=status.detail)
 
     def _choose_and_load_model(self) -> None:
         path = self.choose_model_path()
@@ -825,6 +974,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.settings.set("window_geometry", bytes(self.saveGeometry().data()))
+        if self.panel is not None and self.panel.isVisible() and not self.panel.isFloating():
+            self.settings.set("panel_width", self.panel.width())
         self.settings.sync()
         self._disk_timer.stop()
         if self.panel is not None:

@@ -42,3 +42,22 @@ def test_probe_with_a_broken_model_reports_the_error(tmp_path):
     assert report["text"] == "abc"
     assert "empty" in report["error"]
     assert proc.returncode == 1
+
+
+@pytest.mark.slow
+def test_probe_ctrl_right_takes_word_by_word(tmp_path):
+    # Issue 12: each Ctrl+Right takes the next word with its space, the ghost keeps the rest.
+    proc = run_caminho(tmp_path, "--type", r"No meio do \r\r", "--json")
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["text"] == "No meio do caminho tinha "
+    assert report["ghost"] == "uma pedra\n"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("typed", ["I would like to go to the ", ""])
+def test_probe_no_ghost_where_the_model_knows_too_little(tmp_path, typed):
+    # Issue 12: no poem line pushed into English, no poem on the empty page.
+    proc = run_caminho(tmp_path, "--type", typed, "--json")
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["text"] == typed and report["ghost"] == ""
+    assert report["strip"]  # the strip may still offer words

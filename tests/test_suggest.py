@@ -6,7 +6,7 @@ import pytest
 from editor.context import CHUNK, WINDOW, ContextTracker, context_window
 from editor.lm import LanguageModel
 from editor.resources import bundled_model_path, poem_corpus_path
-from editor.suggest import SuggestConfig, Suggester
+from editor.suggest import SuggestConfig, Suggester, split_ghost_word
 from editor.tokenizer import DOC, NEWLINE, tokenize
 
 POEM = poem_corpus_path().read_text(encoding="utf-8")
@@ -55,6 +55,31 @@ def test_capitalisation_follows_the_user(suggester):
 def test_ghost_runs_to_the_end_of_the_line(model):
     s = Suggester(model, SuggestConfig(ghost_max_words=8)).suggest("No meio do ")
     assert s.ghost_text == "caminho tinha uma pedra\n"
+
+
+
+def test_no_ghost_where_the_model_knows_too_little(suggester):
+    # Issue 12: the poem model pushed "no meio do caminho" into any English sentence and
+    # showed the poem's first line on an empty page. The strip still offers words.
+    for text in ("", "I would like to go to the ", "the cat sat on no "):
+        s = suggester.suggest(text)
+        assert s.ghost == [], text
+    assert suggester.suggest("I would like to go to the ").words
+    # A word the writer has started is still completed, but the ghost does not run on.
+    assert suggester.suggest("I would like to go to the c").ghost == ["aminho"]
+    assert suggester.suggest("N").ghost == ["o"]
+    # Enough of the last words known (here 2 of 3) and the ghost speaks again.
+    assert suggester.suggest("I would like no meio ").ghost_text.startswith("do")
+    assert suggester.suggest("No ").ghost_text.startswith("meio")
+
+
+def test_split_ghost_word_moves_the_space_and_keeps_the_rest():
+    assert split_ghost_word(["caminho", " tinha", " uma", "\n"]) == ("caminho", ["tinha", " uma", "\n"], True)
+    assert split_ghost_word(["inho", ",", " tinha"]) == ("inho,", ["tinha"], True)
+    assert split_ghost_word(["pedra", "\n"]) == ("pedra", ["\n"], False)
+    assert split_ghost_word(["\n", "Nunca"]) == ("\n", ["Nunca"], False)
+    assert split_ghost_word(["pedra"]) == ("pedra", [], False)
+    assert split_ghost_word([]) == ("", [], False)
 
 
 def test_long_memory_desse_then_que(suggester):

@@ -120,8 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", choices=DEVICE_CHOICES, default="auto",
                    help="where to train: auto (a CUDA GPU when there is one), cpu or cuda; the "
                         "model file is the same (default auto)")
-    p.add_argument("--checkpoint", metavar="PATH", help="save a resumable checkpoint here")
+    p.add_argument("--checkpoint", metavar="PATH",
+                   help="save a resumable checkpoint here and keep it (default: MODEL.onnx.ckpt, "
+                        "deleted once the model is written)")
     p.add_argument("--resume", metavar="PATH", help="continue the run saved in this checkpoint")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing model at --out (and a checkpoint an unfinished run "
+                        "left beside it)")
     p.add_argument("--progress-json", action="store_true",
                    help="print one JSON line per epoch on stdout (for a GUI)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
@@ -135,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the files the checkpoint was trained on: with them the model gets "
                         "what `train` adds at the end (rare words, the trigram)")
     p.add_argument("--no-check", action="store_true", help="skip the parity check")
+    p.add_argument("--force", action="store_true", help="replace an existing model at --out")
 
     p = sub.add_parser(
         "evaluate", help="keystroke savings, next-word accuracy and perplexity on a text",
@@ -185,6 +191,7 @@ def _explicit(args: argparse.Namespace, names: dict[str, Any]) -> dict[str, Any]
 
 def cmd_train(args: argparse.Namespace) -> int:
     from training.budget import parse_duration
+    from training.outputs import check_checkpoint, check_output, checkpoint_beside
     from training.stream import read_corpus
 
     started = time.monotonic()  # a time budget counts from here
@@ -195,9 +202,15 @@ def cmd_train(args: argparse.Namespace) -> int:
         train_config = replace(TrainConfig(), **train_opts)
     except ValueError as exc:
         raise TrainError(str(exc)) from None
+    # Where the model and the checkpoint go is checked before anything is read or trained:
+    # a run must not replace its own corpus, nor end in a refusal.
     out = Path(args.out)
-    if out.is_dir():
-        raise TrainError(f"--out {out} is a directory")
+    inputs = [*args.corpus, *([args.resume] if args.resume else [])]
+    check_output(out, inputs, force=args.force)
+    own_checkpoint = args.checkpoint is None
+    checkpoint = checkpoint_beside(out) if own_checkpoint else Path(args.checkpoint)
+    check_checkpoint(checkpoint, out=out, inputs=args.corpus, resume=args.resume,
+                     default=own_checkpoint, force=args.force)
     try:
         budget = parse_duration(args.time_budget) if args.time_budget else None
     except ValueError as exc:
@@ -229,28 +242,56 @@ def cmd_train(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.batch(epoch, train_config.epochs, fraction)
 
+    saved: list[Path] = []  # the checkpoint that holds the trained network, once there is one
+
+    def trained(path: Path | None, problem: str) -> None:
+        if bar is not None:
+            bar.close()
+        if path is None:
+            if problem:
+                print(f"{PROG}: warning: could not save the trained network in {checkpoint} "
+                      f"({problem}); exporting without it", file=sys.stderr)
+            return
+        saved.append(path)
+        if args.progress_json:
+            print(json.dumps({"checkpoint": str(path)}), flush=True)
+        if not args.quiet:
+            kept = "" if not own_checkpoint else " until the model is written"
+            print(f"{PROG}: training done; the trained network is saved in {path}{kept}",
+                  file=sys.stderr, flush=True)
+
     try:
         result = train(
             args.corpus, model_config, train_config,
-            checkpoint=args.checkpoint, resume=args.resume,
+            checkpoint=checkpoint, resume=args.resume,
             progress=progress, on_batch=on_batch,
             explicit={**model_opts, **train_opts}, documents=documents,
+            trained=trained, checkpoint_optional=own_checkpoint,
             time_budget=budget, started=started, dist=dist,
         )
+        if bar is not None:
+            bar.close()
+        if result is None:  # a process other than the first of a distributed run
+            return 0
+        report = _write_model(result, out, check=not args.no_check)
     except KeyboardInterrupt:
         if bar is not None:
             bar.close()
-        saved = args.checkpoint and Path(args.checkpoint).is_file()
-        where = f"; continue with --resume {args.checkpoint}" if saved else ""
+        if saved:
+            print(f"{PROG}: interrupted after training; {_make_it(saved[0], args, out)}",
+                  file=sys.stderr)
+            return EXIT_INTERRUPTED
+        where = f"; continue with --resume {checkpoint}" if checkpoint.is_file() else ""
         print(f"{PROG}: interrupted{where}", file=sys.stderr)
         return EXIT_INTERRUPTED
-    if bar is not None:
-        bar.close()
-    if result is None:  # a process other than the first of a distributed run
+    except BaseException as exc:
+        if not saved or isinstance(exc, SystemExit):
+            raise
+        return _failed_after_training(exc, saved[0], args, out)
+    finally:
         dist.close()
-        return 0
-    report = _write_model(result, out, check=not args.no_check)
-    dist.close()
+    if own_checkpoint:
+        checkpoint.unlink(missing_ok=True)  # the model holds what the user asked for
     m = result.metrics
     summary = (f"{result.stopped}. {result.epochs} epochs, {result.seconds:.1f} s; "
                f"training accuracy {m['train_accuracy']:.1%}")
@@ -266,6 +307,43 @@ def cmd_train(args: argparse.Namespace) -> int:
                           "seconds": round(result.seconds, 3), "stopped": result.stopped,
                           "metrics": m}), flush=True)
     return 0
+
+
+def _make_it(checkpoint: Path, args: argparse.Namespace, out: Path) -> str:
+    """How to turn the saved network into the model the run was making: the exact command."""
+    import shlex
+
+    command = [PROG, "export", str(checkpoint), "--corpus", *map(str, args.corpus),
+               "--out", str(out)]
+    if out.exists():
+        command.append("--force")
+    if args.no_check:
+        command.append("--no-check")
+    return (f"the trained network is saved in {checkpoint}; make the model from it with:\n"
+            f"  {shlex.join(command)}")
+
+
+def _failed_after_training(exc: BaseException, checkpoint: Path, args: argparse.Namespace,
+                           out: Path) -> int:
+    """A step after training failed (memory, disk, a bug): the run is not lost, say where."""
+    # PyTorch reports a failed allocation as a RuntimeError ("DefaultCPUAllocator: can't
+    # allocate memory"), numpy as a MemoryError.
+    if isinstance(exc, MemoryError) or (isinstance(exc, RuntimeError)
+                                        and "allocate memory" in str(exc)):
+        what, status = "out of memory after training", EXIT_ERROR
+    elif isinstance(exc, TrainError):
+        what, status = str(exc), EXIT_ERROR
+    elif isinstance(exc, OSError):
+        where = f": {exc.filename}" if exc.filename else ""
+        what, status = f"{exc.strerror or exc}{where}", EXIT_ERROR
+    else:  # not something a user can fix: keep the traceback for the report
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+        what, status = f"{type(exc).__name__} after training", 1
+    print(f"{PROG}: error: {what}", file=sys.stderr)
+    print(f"{PROG}: {_make_it(checkpoint, args, out)}", file=sys.stderr)
+    return status
 
 
 def _export_line(report: Any) -> str:
@@ -300,6 +378,9 @@ def _write_model(result: Any, out: Path, *, check: bool) -> Any:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from training.outputs import check_output
+
+    check_output(Path(args.out), [args.checkpoint, *(args.corpus or [])], force=args.force)
     _need_torch()
     from training.checkpoint import load_checkpoint
     from training.export import export_checkpoint

@@ -7,6 +7,7 @@ and, in the editor, starts every document from `<doc>` with a zero state.
 
 from __future__ import annotations
 
+import stat
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -38,6 +39,14 @@ def read_text(path: str | Path) -> str:
     """A corpus file's text, or a CorpusError that names the file and the offending byte."""
     path = Path(path)
     try:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise CorpusError(f"{path} is a directory; give the text files inside it")
+        if not stat.S_ISREG(info.st_mode):
+            # Checked before opening, as the editor does (editor/fileio.py): opening a FIFO
+            # waits for a writer for ever, and /dev/zero never ends.
+            raise CorpusError(f"{path} is not a regular file (a pipe, device or socket); "
+                              "give a text file")
         data = path.read_bytes()
     except FileNotFoundError:
         raise CorpusError(f"corpus file not found: {path}") from None

@@ -31,7 +31,7 @@ import math
 import sys
 import time
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -56,6 +56,18 @@ from training.errors import ModelFileError
 from training.ksr import DocumentRun, Offer, Predictor, RankedPredictor, run_document
 
 CHUNK = 512  # tokens per model run when scoring long texts: bounds the per-step outputs' memory
+# The most probabilities (positions x vocabulary) held at once when scoring: a long document
+# is scored a block of rows at a time (4M float64: 32 MB; a whole 200k-token document over a
+# 20k vocabulary would be 32 GB).
+SCORE_BLOCK = 1 << 22
+
+# P(next token) for a run of positions: (index of the first row, [rows, V]), in order.
+Blocks = Iterator[tuple[int, np.ndarray]]
+
+
+def block_rows(vocab_size: int) -> int:
+    """Positions per block of scores, at most CHUNK."""
+    return max(1, min(CHUNK, SCORE_BLOCK // max(1, vocab_size)))
 
 
 # -- the model file ---------------------------------------------------------------------------------
@@ -108,14 +120,18 @@ class OnnxModel:
         out = self.lm.run(list(ids), h, c)
         return out.logits, out.h, out.c
 
-    def distributions(self, ids: Sequence[int]) -> np.ndarray:
-        """Softmax after each of `ids` (fed from a zero state), [len(ids), V] float64."""
+    def logit_blocks(self, ids: Sequence[int]) -> Iterator[tuple[int, np.ndarray]]:
+        """The logits after each of `ids` (fed from a zero state), a block of rows at a time."""
         h, c = self.zero_state()
-        parts = []
-        for start in range(0, len(ids), CHUNK):
-            logits, h, c = self.run(ids[start : start + CHUNK], h, c)
-            parts.append(logits)
-        return softmax_rows(np.concatenate(parts))
+        step = block_rows(len(self.vocab))
+        for start in range(0, len(ids), step):
+            logits, h, c = self.run(ids[start : start + step], h, c)
+            yield start, logits
+
+    def distributions(self, ids: Sequence[int]) -> Blocks:
+        """Softmax after each of `ids` (fed from a zero state), float64, block by block."""
+        for start, logits in self.logit_blocks(ids):
+            yield start, softmax_rows(logits)
 
 
 def softmax_rows(logits: np.ndarray) -> np.ndarray:
@@ -151,8 +167,9 @@ class System:
     label: str  # for the table
     learning: bool | None  # in-document learning (None: the system has none)
     predictor: Predictor
-    # P(next token) after each id of `[<doc>] + document ids`, [n, V]; None: no perplexity.
-    distributions: Callable[[list[int], list[Token]], np.ndarray] | None
+    # P(next token) after each id of `[<doc>] + document ids`, [n, V] in blocks of rows;
+    # None: no perplexity.
+    distributions: Callable[[list[int], list[Token]], Blocks] | None
     all_tokens: bool = True  # whether it models every token (else: words only)
 
 
@@ -219,20 +236,20 @@ def engine_systems(model: OnnxModel, config: SuggestConfig,
 
 
 def _engine_distributions(model: OnnxModel, predictor: EnginePredictor
-                          ) -> Callable[[list[int], list[Token]], np.ndarray]:
+                          ) -> Callable[[list[int], list[Token]], Blocks]:
     """What the engine ranks with before its cache: the LSTM, mixed with the file's n-gram."""
     suggester = predictor.suggester
 
-    def dists(ids: list[int], tokens: list[Token]) -> np.ndarray:
+    def dists(ids: list[int], tokens: list[Token]) -> Blocks:
         if suggester.ngram is None:
-            return model.distributions(ids)
-        h, c = model.zero_state()
-        rows = []
-        for start in range(0, len(ids), CHUNK):
-            logits, h, c = model.run(ids[start : start + CHUNK], h, c)
-            rows += [suggester.model_distribution(ids[: start + k + 1], logits[k])
-                     for k in range(len(logits))]
-        return np.stack(rows)
+            yield from model.distributions(ids)
+            return
+        for start, logits in model.logit_blocks(ids):
+            # The n-gram reads the last two ids only: no need to copy the whole prefix.
+            yield start, np.stack([
+                suggester.model_distribution(ids[max(0, start + k - 1) : start + k + 1],
+                                             logits[k])
+                for k in range(len(logits))])
 
     return dists
 
@@ -248,8 +265,11 @@ def kneser_ney_system(model: OnnxModel, train_documents: Sequence[Sequence[Token
         ids = [model.lm.doc_id] + model.lm.encode([t.norm for t in tokens[-2:]])
         return kn.model.next_distribution(ids if len(tokens) < 2 else ids[1:])
 
-    def dists(ids: list[int], tokens: list[Token]) -> np.ndarray:
-        return np.stack([kn.model.next_distribution(ids[: k + 1]) for k in range(len(ids))])
+    def dists(ids: list[int], tokens: list[Token]) -> Blocks:
+        step = block_rows(len(model.vocab))
+        for start in range(0, len(ids), step):
+            yield start, np.stack([kn.model.next_distribution(ids[max(0, k - 1) : k + 1])
+                                   for k in range(start, min(len(ids), start + step))])
 
     pred = RankedPredictor("kneser-ney", model.vocab, context_dist,
                            strip_size=config.strip_size, ghost_threshold=config.ghost_threshold)
@@ -264,26 +284,33 @@ def seed_system(model: OnnxModel, seed_model: Any, config: SuggestConfig) -> Sys
     def context_dist(tokens: list[Token]) -> np.ndarray:
         return context_dist_ids(model.lm.encode(current_line_words(tokens)))
 
-    def dists(ids: list[int], tokens: list[Token]) -> np.ndarray:
+    def dists(ids: list[int], tokens: list[Token]) -> Blocks:
         # Row k predicts tokens[k] (row 0 follows <doc>). The seed predicts words only, from
         # the words of their line so far; the other rows stay 0 and are never scored.
-        out = np.zeros((len(ids), len(model.vocab)))
+        step = block_rows(len(model.vocab))
         line_ids: list[int] = []
-        for pos, t in enumerate(tokens):
-            if t.kind == "newline":
-                line_ids = []
-            elif t.is_word:
-                out[pos] = context_dist_ids(line_ids)
-                line_ids.append(model.lm.ids.get(t.norm, model.lm.unk_id))
-        return out
+        for start in range(0, len(ids), step):
+            out = np.zeros((min(step, len(ids) - start), len(model.vocab)))
+            for pos in range(start, min(len(tokens), start + step)):
+                t = tokens[pos]
+                if t.kind == "newline":
+                    line_ids = []
+                elif t.is_word:
+                    out[pos - start] = context_dist_ids(line_ids)
+                    line_ids.append(model.lm.ids.get(t.norm, model.lm.unk_id))
+            yield start, out
+
+    # Lines repeat within a document, rarely across documents; the memo holds at most
+    # SCORE_BLOCK probabilities (4096 rows of a 20k vocabulary would be 650 MB).
+    most = max(16, SCORE_BLOCK // max(1, len(model.vocab)))
 
     def context_dist_ids(line_ids: list[int]) -> np.ndarray:
         key = tuple(line_ids)
         hit = memo.get(key)
         if hit is None:
-            if len(memo) > 4096:  # lines repeat within a document, rarely across documents
+            if len(memo) >= most:
                 memo.clear()
-            hit = memo[key] = seed_model.line_distributions(list(key))[-1]
+            hit = memo[key] = seed_model.next_distribution(list(key))
         return hit
 
     pred = RankedPredictor("seed", model.vocab, context_dist, strip_size=config.strip_size,
@@ -359,26 +386,37 @@ def measure(system: System, documents: Sequence[str], is_word: np.ndarray, unk_i
             tokens = tokenize(text)
             ids = [doc_id] + encode([t.norm for t in tokens])
             targets = np.array(ids[1:] + [doc_id])
-            p = system.distributions(ids, tokens)
-            rows = np.arange(len(targets))
-            if system.all_tokens:
-                result.nll -= float(np.log(np.maximum(p[rows, targets], 1e-300)).sum())
-                result.tokens += len(targets)
-                target_p = p[rows, targets][:, None]
-                rank = (p > target_p).sum(axis=1)
-                result.token_top1 += int((rank == 0).sum())
-                result.token_top3 += int((rank < 3).sum())
-            word_rows = np.array([i for i, t in enumerate(tokens) if t.is_word], dtype=np.int64)
-            if len(word_rows):
-                word_rows = word_rows[targets[word_rows] != unk_id]
-                mass = (p[word_rows] * is_word).sum(axis=1)
-                pw = p[word_rows, targets[word_rows]] / mass
-                result.word_nll -= float(np.log(np.maximum(pw, 1e-300)).sum())
-                result.scored_words += len(word_rows)
+            word = np.array([t.is_word for t in tokens] + [False], dtype=bool)
+            word &= targets != unk_id
+            # Block by block: only a few numbers per position are kept, never [n, V].
+            for start, p in system.distributions(ids, tokens):
+                score(result, p, targets[start : start + len(p)], word[start : start + len(p)],
+                      is_word, all_tokens=system.all_tokens)
         if progress is not None:
             progress(system.label, k + 1, len(documents), time.monotonic() - started)
     result.seconds = time.monotonic() - started
     return result
+
+
+def score(result: SystemResult, p: np.ndarray, targets: np.ndarray, word: np.ndarray,
+          is_word: np.ndarray, *, all_tokens: bool) -> None:
+    """Add a block of rows to the perplexities and next-token accuracy: `p` [rows, V] are
+    the distributions, `targets` what came next, `word` the rows whose target is a word in
+    the vocabulary (scored for word perplexity, renormalised over the vocabulary's words)."""
+    rows = np.arange(len(targets))
+    target_p = p[rows, targets]
+    if all_tokens:
+        result.nll -= float(np.log(np.maximum(target_p, 1e-300)).sum())
+        result.tokens += len(targets)
+        rank = (p > target_p[:, None]).sum(axis=1)
+        result.token_top1 += int((rank == 0).sum())
+        result.token_top3 += int((rank < 3).sum())
+    word_rows = np.flatnonzero(word)
+    if len(word_rows):
+        mass = p[word_rows] @ is_word.astype(p.dtype)
+        pw = target_p[word_rows] / mass
+        result.word_nll -= float(np.log(np.maximum(pw, 1e-300)).sum())
+        result.scored_words += len(word_rows)
 
 
 def compare(model: OnnxModel, documents: Sequence[str], *, config: SuggestConfig | None = None,

@@ -224,7 +224,7 @@ def model_from_checkpoint(data: dict[str, Any]) -> LanguageModel:
     weights = data.get("best_model") or data["model"]
     try:
         model.load_state_dict(weights)
-    except (RuntimeError, KeyError) as exc:
+    except (RuntimeError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise CheckpointError(f"the checkpoint's weights do not fit its settings ({exc})") from None
     return model.eval()
 
@@ -238,15 +238,19 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, *, check: bool = 
     model = model_from_checkpoint(data)
     history = data.get("history") or []
     last = history[-1] if history else {}
-    metrics = {k: last[k] for k in ("loss", "accuracy", "val_loss", "val_accuracy")
+    metrics = {f"last_epoch_{k}": last[k] for k in ("loss", "accuracy", "val_loss", "val_accuracy")
                if last.get(k) is not None}
-    facts = training_facts(
-        corpus=list(data.get("corpus", [])), tokens=int(data.get("tokens", 0)),
-        epochs=int(data["epoch"]), seconds=float(data.get("seconds", 0.0)),
-        model_config=model.config, train_config=TrainConfig.from_dict(data["train_config"]),
-        metrics={f"last_epoch_{k}": v for k, v in metrics.items()},
-        stopped=str(data.get("stopped", "")) or "exported from a checkpoint",
-    )
+    if data.get("finished") and isinstance(data.get("metrics"), dict):
+        metrics = dict(data["metrics"])  # a merged ensemble: measured when it was saved
+    try:
+        facts = training_facts(
+            corpus=list(data.get("corpus", [])), tokens=int(data.get("tokens", 0)),
+            epochs=int(data["epoch"]), seconds=float(data.get("seconds", 0.0)),
+            model_config=model.config, train_config=TrainConfig.from_dict(data["train_config"]),
+            metrics=metrics, stopped=str(data.get("stopped", "")) or "exported from a checkpoint",
+        )
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(f"{checkpoint} holds damaged training facts ({exc})") from None
     return export_model(model, out, vocab=data["vocab"], surface=data["surface"],
                         training=facts, check=check)
 

@@ -93,6 +93,23 @@ class LanguageModel(nn.Module):
             top = self.proj(top)
         return self.adaptive.scores(top, targets, self.decoder.weight, self.decoder.bias)
 
+    def target_log_probs(self, tokens: Tensor, state: tuple[Tensor, Tensor],
+                         targets: Tensor) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        """log P(target) [B, T] after each token (targets: any ids of the vocabulary), and
+        the state. The adaptive softmax gets them without scoring every word."""
+        x = self.drop_in(self.embed(tokens))
+        out, (h, c) = self.lstm(x, state)
+        top = self.drop_out(out)
+        if self.adaptive is None:
+            logp = torch.log_softmax(self.head(top), dim=-1)
+            return logp.gather(-1, targets[..., None])[..., 0], (h, c)
+        flat = top.reshape(-1, top.shape[-1])
+        if self.proj is not None:
+            flat = self.proj(flat)
+        logp = self.adaptive.target_log_prob(flat, targets.reshape(-1), self.decoder.weight,
+                                             self.decoder.bias)
+        return logp.view(targets.shape), (h, c)
+
     def forward(self, tokens: Tensor, state: tuple[Tensor, Tensor] | None = None,
                 targets: Tensor | None = None
                 ) -> tuple[Tensor | Scores, tuple[Tensor, Tensor]]:

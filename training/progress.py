@@ -26,7 +26,12 @@ class EpochReport:
     val_loss: float | None
     val_accuracy: float | None
     seconds: float  # training time so far, earlier sessions of a resumed run included
-    eta: float  # seconds left if all `epochs` run
+    eta: float  # seconds left if all `epochs` run; 0 on the last epoch
+    stopped: str = ""  # on the last epoch: why training ends here (early stopping, solved...)
+    # With a validation split: epochs since the held-out loss last improved, and how many
+    # such epochs end training (early stopping).
+    stale: int | None = None
+    patience: int | None = None
 
     def to_json(self) -> str:
         def num(x: float | None, digits: int = 6) -> float | None:
@@ -41,6 +46,9 @@ class EpochReport:
             "val_accuracy": num(self.val_accuracy),
             "seconds": num(self.seconds, 3),
             "eta": num(self.eta, 3),
+            "stopped": self.stopped,
+            "stale": self.stale,
+            "patience": self.patience,
         })
 
 
@@ -98,7 +106,11 @@ class ProgressBar:
         if message:
             self.stream.write(message + "\n")
         self.stream.flush()
+        # A second close (the CLI closes once training is over and again on its way out)
+        # writes nothing more.
         self._last_line = ""
+        self._last_draw = 0.0
+        self._drawn_len = 0
 
     def _draw(self, line: str) -> None:
         pad = max(0, self._drawn_len - len(line))

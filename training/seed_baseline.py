@@ -79,6 +79,14 @@ class SeedModel:
 
     def line_distributions(self, ids: Sequence[int]) -> np.ndarray:
         """P(next word) before each word of a line and after the last: [len(ids) + 1, V]."""
+        return self._softmax(np.stack(self._states(ids)))
+
+    def next_distribution(self, ids: Sequence[int]) -> np.ndarray:
+        """P(next word) after the words `ids` of a line: the last row of `line_distributions`,
+        without the others (a line can be thousands of words long)."""
+        return self._softmax(self._states(ids)[-1][None, :])[0]
+
+    def _states(self, ids: Sequence[int]) -> list[np.ndarray]:
         hidden = self.w_hh.shape[1]
         h = np.zeros(hidden, np.float32)
         c = np.zeros(hidden, np.float32)
@@ -89,7 +97,10 @@ class SeedModel:
             c = _sigmoid(gf) * c + _sigmoid(gi) * np.tanh(gg)
             h = _sigmoid(go) * np.tanh(c)
             outs.append(h)
-        logits = np.stack(outs) @ self.dec_w.T + self.dec_b
+        return outs
+
+    def _softmax(self, states: np.ndarray) -> np.ndarray:
+        logits = states @ self.dec_w.T + self.dec_b
         logits = logits - logits.max(axis=1, keepdims=True)
         e = np.exp(logits.astype(np.float64))
         return e / e.sum(axis=1, keepdims=True)

@@ -173,6 +173,27 @@ class AdaptiveSoftmax(nn.Module):
         correct = self._hits(x.detach(), head.detach(), targets, weight.detach(), bias.detach())
         return Scores(-logp.sum(), correct, n)
 
+    def target_log_prob(self, x: Tensor, targets: Tensor, weight: Tensor,
+                        bias: Tensor) -> Tensor:
+        """log P(target) for x [N, E] and targets [N] of the whole (expanded) vocabulary, rare
+        words included, without scoring every word: what `log_prob(x)[n, targets[n]]` is."""
+        head = F.log_softmax(self.head_logits(x, weight, bias), dim=-1)
+        unk = head[:, 0]
+        out = head.gather(1, targets.clamp(max=self.head_size - 1)[:, None])[:, 0]
+        out = torch.where(targets == 0, unk + self.unk_log_share, out)
+        for k in range(self.clusters):
+            lo, hi = self.cutoffs[k], self.cutoffs[k + 1]
+            rows = torch.nonzero((targets >= lo) & (targets < hi))[:, 0]
+            if rows.numel():
+                inner = self.cluster_log_prob(x[rows], weight, bias, k)
+                word = inner.gather(1, (targets[rows] - lo)[:, None])[:, 0]
+                out = out.index_put((rows,), head[rows, self.head_size + k] + word)
+        rare = targets >= self.learnt
+        if bool(rare.any()):
+            share = self.rare_log_share[(targets[rare] - self.learnt)]
+            out = out.index_put((torch.nonzero(rare)[:, 0],), unk[rare] + share)
+        return out
+
     @torch.no_grad()
     def _hits(self, x: Tensor, head: Tensor, targets: Tensor, weight: Tensor,
               bias: Tensor) -> int:
@@ -188,3 +209,13 @@ class AdaptiveSoftmax(nn.Module):
             best_p[rows] = torch.where(better, p, best_p[rows])
             best[rows] = torch.where(better, arg + self.cutoffs[k], best[rows])
         return int((best == targets).sum())
+
+
+def score_width(model: nn.Module) -> int:
+    """The widest row of scores a model computes at once when it scores targets: the whole
+    vocabulary for the plain softmax, the head or the largest cluster for the adaptive one."""
+    adaptive = getattr(model, "adaptive", None)
+    if adaptive is None:
+        return int(model.config.vocab_size)
+    sizes = [hi - lo for lo, hi in zip(adaptive.cutoffs, adaptive.cutoffs[1:], strict=False)]
+    return max(adaptive.head_size + adaptive.clusters, *sizes)

@@ -41,7 +41,7 @@ from training.distributed import Distributed, threads_per_process
 from training.errors import CheckpointError, CorpusError, TrainError
 from training.model import LanguageModel
 from training.progress import EpochReport
-from training.softmax import Scores, resolve_cutoffs
+from training.softmax import Scores, resolve_cutoffs, score_width
 from training.stream import (
     TokenMatrix,
     TokenStore,
@@ -50,6 +50,17 @@ from training.stream import (
     split_store,
     store_from_documents,
 )
+
+# The most scores (positions x vocabulary) computed at once outside the training step itself:
+# evaluation and the trigram's fit work through the text in blocks of this size, so their
+# memory does not grow with the corpus (4M float32 scores: 16 MB; a [positions x vocabulary]
+# array over a 40k-token validation split with 20k words would be 3.2 GB, 6.4 GB in float64).
+SCORE_BLOCK = 1 << 22
+
+# Called once training is over, before anything that follows it (evaluation, the trigram,
+# export): with the checkpoint that holds the trained network (None if none could be saved)
+# and, when saving failed, why.
+Trained = Callable[[Path | None, str], None]
 
 
 @dataclass
@@ -200,6 +211,11 @@ class Measure:
         return self.correct / self.count if self.count else float("nan")
 
 
+def block_steps(rows: int, vocab_size: int, most: int) -> int:
+    """Time steps per model run so that `rows` x steps x vocabulary stays within SCORE_BLOCK."""
+    return max(1, min(most, SCORE_BLOCK // max(1, rows * vocab_size)))
+
+
 @torch.no_grad()
 def evaluate_stream(model: LanguageModel, stream: Stream, batch_size: int,
                     chunk: int = 1024, dist: Distributed | None = None) -> Measure:
@@ -215,6 +231,8 @@ def evaluate_stream(model: LanguageModel, stream: Stream, batch_size: int,
     b = dist.streams(streams_for(len(stream), batch_size, chunk))
     inputs, targets = batchify(stream, b)
     inputs, targets = inputs[dist.rows(b)], targets[dist.rows(b)]
+    # The streams' split does not depend on this: only how many steps run at once.
+    chunk = block_steps(inputs.shape[0], score_width(model), chunk)
     state = model.zero_state(inputs.shape[0])
     measure = Measure()
     for t in range(0, inputs.shape[1], chunk):
@@ -238,12 +256,16 @@ class Trainer:
     def __init__(self, corpus: Corpus, model_config: ModelConfig, config: TrainConfig, *,
                  checkpoint_path: str | Path | None = None,
                  resume: dict[str, Any] | None = None,
-                 checkpoint_every: float = 5.0, budget: Budget | None = None,
-                 dist: Distributed | None = None) -> None:
+                 checkpoint_every: float = 5.0, checkpoint_optional: bool = False,
+                 budget: Budget | None = None, dist: Distributed | None = None) -> None:
         self.corpus = corpus
         self.config = config
         self.checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
         self.checkpoint_every = checkpoint_every
+        # Optional: a checkpoint the user did not ask for (the CLI's default) that cannot be
+        # written (a full disk) must not end a run that would have worked without it.
+        self.checkpoint_optional = checkpoint_optional
+        self.save_error = ""  # why the last save failed ("" when it did not)
         self.budget = budget
         self.dist = dist or Distributed()
         threads = config.effective_threads(model_config.hidden)
@@ -300,8 +322,16 @@ class Trainer:
         }
 
     def save(self) -> None:
-        if self.checkpoint_path is not None and self.dist.is_main:
+        if self.checkpoint_path is None or not self.dist.is_main:
+            return  # in a distributed run the first process writes for all
+        try:
             save_checkpoint(self.checkpoint_path, self.checkpoint_data())
+        except OSError as exc:
+            if not self.checkpoint_optional:
+                raise
+            self.save_error = exc.strerror or str(exc)
+        else:
+            self.save_error = ""
 
     def _restore(self, data: dict[str, Any]) -> None:
         if data["tokens"] != self.corpus.tokens:
@@ -315,13 +345,18 @@ class Trainer:
             self.optimizer.load_state_dict(data["optimizer"])
         except (RuntimeError, ValueError, KeyError) as exc:
             raise CheckpointError(f"the checkpoint's weights do not fit its settings ({exc})") from None
-        self.best_state = data.get("best_model")
-        self.best_val = float(data.get("best_val", math.inf))
-        self.bad_epochs = int(data.get("bad_epochs", 0))
-        self.streak = int(data.get("streak", 0))
-        self.epoch = int(data["epoch"])
-        self.seconds = float(data.get("seconds", 0.0))
-        self.history = list(data.get("history", []))
+        try:
+            self.best_state = data.get("best_model")
+            if self.best_state is not None:
+                self.final_model()  # the best weights must fit as well as the current ones
+            self.best_val = float(data.get("best_val", math.inf))
+            self.bad_epochs = int(data.get("bad_epochs", 0))
+            self.streak = int(data.get("streak", 0))
+            self.epoch = int(data["epoch"])
+            self.seconds = float(data.get("seconds", 0.0))
+            self.history = list(data.get("history", []))
+        except (RuntimeError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise CheckpointError(f"the checkpoint's training state is damaged ({exc})") from None
         if isinstance(data.get("rng"), Tensor):
             torch.set_rng_state(data["rng"])
 
@@ -403,12 +438,14 @@ class Trainer:
 
     def run(self, *, progress: Callable[[EpochReport], None] | None = None,
             on_batch: Callable[[int, float], None] | None = None,
-            should_stop: Callable[[], bool] | None = None) -> TrainResult | None:
+            should_stop: Callable[[], bool] | None = None,
+            trained: Trained | None = None) -> TrainResult | None:
         """Train until solved, early-stopped, `epochs` done, the time budget is spent or
         `should_stop()` says so. None in processes other than the first of a distributed run.
 
         `progress` gets an EpochReport after every epoch (a GUI hook), `on_batch(epoch, fraction)`
-        is called within epochs.
+        is called within epochs, `trained` once training is over and saved, before the steps
+        that follow it.
         """
         cfg = self.config
         split = self.corpus.split
@@ -422,7 +459,7 @@ class Trainer:
             started = time.monotonic()
             epoch = self.epoch + 1
             fit = self.train_epoch(epoch, on_batch)
-            trained = time.monotonic() - started
+            train_s = time.monotonic() - started
             val: Measure | None = None
             if split.val is not None:
                 val = evaluate_stream(self.model, split.val, cfg.batch_size, dist=self.dist)
@@ -441,7 +478,7 @@ class Trainer:
             eta = per_epoch * (cfg.epochs - epoch)
             epochs = cfg.epochs
             if self.budget is not None:
-                self.budget.note_epoch(trained, time.monotonic() - started - trained
+                self.budget.note_epoch(train_s, time.monotonic() - started - train_s
                                        if val is not None else None)
                 over = self.out_of_time or self.budget.out_of_time()
                 if self.dist.main_says(over) and not self.stopped:
@@ -451,16 +488,20 @@ class Trainer:
                 # The plan's epochs, not --epochs: a progress bar then fills up in time.
                 epochs = min(cfg.epochs, epoch + (0 if self.stopped else math.ceil(
                     eta / max(per_epoch, 1e-9))))
-            report = EpochReport(
-                epoch=epoch, epochs=epochs, loss=fit.mean_loss, accuracy=fit.accuracy,
-                val_loss=val.mean_loss if val else None, val_accuracy=val.accuracy if val else None,
-                seconds=self.seconds, eta=0.0 if self.stopped else eta,
-            )
-            self.history.append(asdict(report))
             if should_stop is not None and not self.stopped and should_stop():
                 self.stopped = f"stopped on request after epoch {epoch}"
             if self.epoch >= cfg.epochs and not self.stopped:
                 self.stopped = f"reached {cfg.epochs} epochs"
+            # The last report says why it is the last, so a GUI can tell at once.
+            report = EpochReport(
+                epoch=epoch, epochs=epochs, loss=fit.mean_loss, accuracy=fit.accuracy,
+                val_loss=val.mean_loss if val else None, val_accuracy=val.accuracy if val else None,
+                seconds=self.seconds, eta=0.0 if self.stopped else eta,
+                stopped=self.stopped,
+                stale=self.bad_epochs if val else None,
+                patience=cfg.patience if val else None,
+            )
+            self.history.append(asdict(report))
             if self.stopped or time.monotonic() - last_save >= self.checkpoint_every:
                 self.save()
                 last_save = time.monotonic()
@@ -468,8 +509,13 @@ class Trainer:
                 progress(report)
         if not self.stopped:  # resumed a run that had already done all its epochs
             self.stopped = f"reached {cfg.epochs} epochs"
+        if session_epochs == 0:
+            self.save()  # the loop saves after its last epoch; here it never ran
         if not self.dist.is_main:
             return None  # only process 0 finishes the model and exports it
+        if trained is not None:
+            saved = self.checkpoint_path if self.checkpoint_path and not self.save_error else None
+            trained(saved, self.save_error)
         return self.result()
 
     def _early_stopping(self, val_loss: float) -> None:
@@ -621,19 +667,7 @@ def fit_ngram(model: LanguageModel, corpus: Corpus, config: TrainConfig,
     split = split_corpus(ids, config.effective_val_fraction(corpus.tokens))
     assert split.val is not None
     trigram = estimate(len(vocab), documents_of(split.train, doc_id), doc_id=doc_id)
-    inputs = torch.tensor(split.val.inputs)
-    targets = np.array(split.val.targets)
-    state = model.zero_state(1)
-    logp = []
-    for t in range(0, len(inputs), chunk):
-        logits, state = model(inputs[None, t : t + chunk], state)
-        logp.append(torch.log_softmax(logits[0].double(), -1).numpy())
-    lstm_logp = np.concatenate(logp)
-    scored = np.flatnonzero(targets != IGNORE)
-    p_lstm = np.exp(lstm_logp[scored, targets[scored]])
-    p_kn = np.empty(len(scored))
-    for k, i in enumerate(scored):
-        p_kn[k] = trigram.next_distribution(split.val.inputs[max(0, i - 1) : i + 1])[targets[i]]
+    p_lstm, p_kn = validation_probabilities(model, split.val, trigram, chunk)
     betas = np.round(np.arange(0.0, 1.0001, 0.05), 2)
     losses = [float(-np.log(b * p_lstm + (1 - b) * p_kn).mean()) for b in betas]
     best = int(np.argmin(losses))
@@ -646,6 +680,49 @@ def fit_ngram(model: LanguageModel, corpus: Corpus, config: TrainConfig,
         "val_perplexity_mixed": round(math.exp(losses[best]), 4),
     }
     return final, facts
+
+
+@torch.no_grad()
+def validation_probabilities(model: LanguageModel, stream: Stream, trigram: NgramModel,
+                             chunk: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+    """P(target) under the LSTM and under the trigram at each scored position of `stream`.
+
+    Only those two numbers per position are kept: the LSTM's scores are read a block at a
+    time (SCORE_BLOCK) and the trigram's distribution is computed once per context.
+    """
+    targets = np.array(stream.targets, dtype=np.int64)
+    scored = np.flatnonzero(targets != IGNORE)
+    inputs = torch.tensor(stream.inputs, dtype=torch.long)
+    step = block_steps(1, score_width(model), chunk)
+    state = model.zero_state(1)
+    p_lstm = np.empty(len(scored))
+    done = 0
+    for t in range(0, len(inputs), step):
+        if model.adaptive is not None:  # only each target's probability, never every word's
+            rows = scored[(scored >= t) & (scored < t + step)]
+            y = torch.zeros((1, min(step, len(inputs) - t)), dtype=torch.long)
+            y[0, rows - t] = torch.from_numpy(targets[rows])
+            logp, state = model.target_log_probs(inputs[None, t : t + step], state, y)
+            p_lstm[done : done + len(rows)] = logp[0, rows - t].double().exp().numpy()
+            done += len(rows)
+            continue
+        logits, state = model(inputs[None, t : t + step], state)
+        rows = scored[(scored >= t) & (scored < t + step)]
+        if len(rows) == 0:
+            continue
+        z = logits[0, torch.from_numpy(rows - t)].double()
+        picked = z.gather(1, torch.from_numpy(targets[rows])[:, None])[:, 0]
+        p_lstm[done : done + len(rows)] = torch.exp(picked - torch.logsumexp(z, -1)).numpy()
+        done += len(rows)
+    # The trigram only sees the two previous tokens: one distribution per distinct pair.
+    by_context: dict[tuple[int, ...], list[int]] = {}
+    for k, i in enumerate(scored):
+        by_context.setdefault(tuple(stream.inputs[max(0, i - 1) : i + 1]), []).append(k)
+    p_kn = np.empty(len(scored))
+    for context, ks in by_context.items():
+        where = np.array(ks)
+        p_kn[where] = trigram.next_distribution(list(context))[targets[scored[where]]]
+    return p_lstm, p_kn
 
 
 def resume_configs(data: dict[str, Any],
@@ -678,6 +755,8 @@ def train(paths: Sequence[str | Path], model_config: ModelConfig | None = None,
           should_stop: Callable[[], bool] | None = None,
           explicit: dict[str, Any] | None = None,
           documents: list[Document] | TokenStore | None = None,
+          trained: Trained | None = None,
+          checkpoint_optional: bool = False,
           time_budget: float | None = None, started: float | None = None,
           dist: Distributed | None = None) -> TrainResult | None:
     """Train on corpus files (the API behind `caminho-train train`).
@@ -685,6 +764,9 @@ def train(paths: Sequence[str | Path], model_config: ModelConfig | None = None,
     `explicit`: the settings the user gave (resuming checks them against the checkpoint);
     `documents`: the files already read with `stream.read_corpus` (or `load_documents`; not
     with `resume`);
+    `trained`: called once training is over and the checkpoint saved, before the steps that
+    follow (evaluation, the trigram); `checkpoint_optional`: a checkpoint that cannot be
+    written (a full disk) is reported to `trained` instead of ending the run;
     `time_budget`: seconds from `started` (time.monotonic(), default now) to a finished model
     (training/budget.py); `dist`: the device and, under torchrun, the other processes
     (training/distributed.py). Returns None in the processes other than the first.
@@ -716,17 +798,22 @@ def train(paths: Sequence[str | Path], model_config: ModelConfig | None = None,
             val_tokens=0 if val is None else val.scored, vocab=len(corpus.export_vocab),
             ngram=train_config.ngram)
     if train_config.ensemble > 1:
-        if checkpoint is not None or resume is not None:
-            raise CheckpointError("checkpoints hold one network: train an ensemble without "
-                                  "--checkpoint/--resume")
+        if resume is not None:
+            raise CheckpointError(
+                "an ensemble cannot be resumed: its checkpoint holds the merged network, "
+                "written once every member is trained; make a model of it with "
+                "`caminho-train export`")
         if budget is not None or (dist is not None and dist.active):
             raise TrainError("an ensemble trains its networks one after the other: train it "
                              "without --time-budget and without torchrun")
         return train_ensemble(corpus, model_config, train_config, progress=progress,
-                              on_batch=on_batch, should_stop=should_stop)
+                              on_batch=on_batch, should_stop=should_stop,
+                              checkpoint=checkpoint, checkpoint_optional=checkpoint_optional,
+                              trained=trained)
     trainer = Trainer(corpus, model_config, train_config, checkpoint_path=checkpoint, resume=data,
-                      budget=budget, dist=dist)
-    return trainer.run(progress=progress, on_batch=on_batch, should_stop=should_stop)
+                      checkpoint_optional=checkpoint_optional, budget=budget, dist=dist)
+    return trainer.run(progress=progress, on_batch=on_batch, should_stop=should_stop,
+                       trained=trained)
 
 
 def finish_checkpoint(checkpoint: str | Path, paths: Sequence[str | Path]) -> TrainResult:
@@ -736,7 +823,28 @@ def finish_checkpoint(checkpoint: str | Path, paths: Sequence[str | Path]) -> Tr
     model_config, train_config = resume_configs(data, {})
     vocab = Vocabulary(list(data["vocab"]), list(data["surface"]), list(data.get("counts", [])))
     corpus = load_corpus(paths, train_config, vocab, None)
-    return Trainer(corpus, model_config, train_config, resume=data).result()
+    if not data.get("finished"):
+        return Trainer(corpus, model_config, train_config, resume=data).result()
+    # A merged ensemble: already over the whole vocabulary, only the trigram is left to fit.
+    from training.export import model_from_checkpoint
+
+    if data.get("tokens") != corpus.tokens:
+        raise CheckpointError(
+            f"the checkpoint was trained on {data.get('tokens')} tokens, this corpus has "
+            f"{corpus.tokens}: give the corpus files it was trained on")
+    model = model_from_checkpoint(data)
+    metrics = dict(data.get("metrics") or {})
+    ngram = None
+    if train_config.ngram and corpus.split.val is not None:
+        ngram, facts = fit_ngram(model, corpus, train_config)
+        metrics.update(facts)
+    return TrainResult(
+        model=model, model_config=model.config, train_config=train_config, vocab=corpus.vocab,
+        corpus_names=corpus.names, tokens=corpus.tokens, epochs=int(data["epoch"]),
+        seconds=float(data.get("seconds", 0.0)), stopped=str(data.get("stopped", "")),
+        metrics=metrics, history=list(data.get("history", [])),
+        validation=corpus.split.how, ngram=ngram,
+    )
 
 
 def needs_corpus(train_config: TrainConfig) -> bool:
@@ -747,12 +855,16 @@ def needs_corpus(train_config: TrainConfig) -> bool:
 def train_ensemble(corpus: Corpus, model_config: ModelConfig, config: TrainConfig, *,
                    progress: Callable[[EpochReport], None] | None = None,
                    on_batch: Callable[[int, float], None] | None = None,
-                   should_stop: Callable[[], bool] | None = None) -> TrainResult:
+                   should_stop: Callable[[], bool] | None = None,
+                   checkpoint: str | Path | None = None, checkpoint_optional: bool = False,
+                   trained: Trained | None = None) -> TrainResult:
     """`config.ensemble` networks from seeds seed, seed + 1, ..., merged into one LSTM.
 
     Every member early-stops on the same validation split, so none of them has seen it, and
     the trigram's weight is then fitted for the merged network on that split. A stop on request
-    ends the ensemble with the members trained so far.
+    ends the ensemble with the members trained so far. The merged network is saved to
+    `checkpoint` before the trigram is fitted: `caminho-train export` makes a model of it
+    (it cannot be resumed: members hold no optimizer state there).
     """
     from training.ensemble import merge_models
 
@@ -773,16 +885,48 @@ def train_ensemble(corpus: Corpus, model_config: ModelConfig, config: TrainConfi
     }
     metrics.update({f"member{k}_{name}": value for k, r in enumerate(results)
                     for name, value in r.metrics.items()})
-    ngram = None
-    if config.ngram and corpus.split.val is not None:
-        ngram, facts = fit_ngram(model, corpus, config)
-        metrics.update(facts)
     first = results[0]
-    return TrainResult(
+    result = TrainResult(
         model=model, model_config=model.config, train_config=config, vocab=first.vocab,
         corpus_names=first.corpus_names, tokens=first.tokens,
         epochs=sum(r.epochs for r in results), seconds=sum(r.seconds for r in results),
         stopped=f"ensemble of {len(results)}: " + "; ".join(r.stopped for r in results),
         metrics=metrics, history=[h for r in results for h in r.history],
-        validation=first.validation, ngram=ngram,
+        validation=first.validation,
     )
+    saved, problem = None, ""
+    if checkpoint is not None:
+        try:
+            save_checkpoint(checkpoint, merged_checkpoint_data(result))
+            saved = Path(checkpoint)
+        except OSError as exc:
+            if not checkpoint_optional:
+                raise
+            problem = exc.strerror or str(exc)
+    if trained is not None:
+        trained(saved, problem)
+    if config.ngram and corpus.split.val is not None:
+        result.ngram, facts = fit_ngram(model, corpus, config)
+        metrics.update(facts)
+    return result
+
+
+def merged_checkpoint_data(result: TrainResult) -> dict[str, Any]:
+    """A finished ensemble as a checkpoint: exportable, not resumable (`finished`)."""
+    return {
+        "model_config": result.model_config.to_dict(),
+        "train_config": result.train_config.to_dict(),
+        "vocab": list(result.vocab.tokens),
+        "surface": list(result.vocab.surface),
+        "counts": list(result.vocab.counts),
+        "corpus": list(result.corpus_names),
+        "tokens": result.tokens,
+        "model": result.model.state_dict(),
+        "best_model": None,
+        "epoch": result.epochs,
+        "seconds": result.seconds,
+        "history": result.history,
+        "stopped": result.stopped,
+        "metrics": dict(result.metrics),
+        "finished": True,
+    }

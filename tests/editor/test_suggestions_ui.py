@@ -41,7 +41,7 @@ def test_typing_shows_caminho_in_the_middle_and_as_ghost(qtbot, win):
     type_and_wait(qtbot, win, "No meio do ")
     assert win.strip.slot_words()[1] == "caminho"  # best in the middle, as on Gboard
     assert win.suggestions.ghost.text().startswith("caminho")
-    assert win.suggestions.ghost.isVisible()
+    assert win.suggestions.ghost.is_shown()
     assert win.model_label.text() == "no-meio-do-caminho.onnx"
     assert win.latency_label.text().endswith("ms")
 
@@ -57,13 +57,14 @@ def test_tab_accepts_with_spacing_and_one_undo_removes_it(qtbot, win):
 
 
 def test_ctrl_right_accepts_one_word(qtbot, win):
+    # The word comes with its space (it used to stop at "caminho"; issue 12), and the rest of
+    # the ghost stays on screen, ready for the next word. More in test_everyday_editing.
     type_and_wait(qtbot, win, "No meio do ")
     qtbot.keyClick(win.editor, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
-    assert win.editor.text() == "No meio do caminho"
-    # The rest of the ghost stays on screen, ready for the next word.
-    assert win.suggestions.ghost.text().startswith(" tinha")
+    assert win.editor.text() == "No meio do caminho "
+    assert win.suggestions.ghost.text().startswith("tinha")
     qtbot.keyClick(win.editor, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
-    assert win.editor.text() == "No meio do caminho tinha"
+    assert win.editor.text() == "No meio do caminho tinha "
 
 
 def test_completion_of_a_typed_prefix(qtbot, win):
@@ -97,7 +98,7 @@ def test_clicking_a_strip_word_inserts_it(qtbot, win):
 def test_escape_hides_ghost_and_tab_then_inserts_a_tab(qtbot, win):
     type_and_wait(qtbot, win, "No meio do ")
     qtbot.keyClick(win.editor, Qt.Key.Key_Escape)
-    assert not win.suggestions.ghost.isVisible()
+    assert not win.suggestions.ghost.is_shown()
     qtbot.keyClick(win.editor, Qt.Key.Key_Tab)
     assert win.editor.text() == "No meio do \t"
 
@@ -202,6 +203,19 @@ def test_broken_model_shows_an_error_and_typing_still_works(qtbot, app_window, t
     qtbot.keyClicks(w.editor, "x")
     qtbot.keyClick(w.editor, Qt.Key.Key_Backspace)
     wait_fresh(qtbot, w)
+    assert w.strip.slot_words()[1] == "caminho"
+
+
+def test_a_model_whose_ngram_is_a_zip_bomb_loads_without_it_and_says_so(
+        qtbot, app_window, ngram_bomb_model):
+    # Issue 13 item 8: the n-gram archive unpacked whole (3 GB from a 3 MB file) on load.
+    # Now it is refused before unpacking, the status bar says why, and the LSTM suggests.
+    w = app_window(model=ngram_bomb_model(), wait_for_model=True)
+    assert w.model_label.text() == "bomb.onnx" and w.last_error is None
+    message = w.statusBar().currentMessage()
+    assert "Model loaded: bomb.onnx. The n-gram table in bomb.onnx would unpack" in message
+    assert message.endswith("the LSTM suggests alone.")
+    type_and_wait(qtbot, w, "No meio do ")
     assert w.strip.slot_words()[1] == "caminho"
 
 

@@ -7,23 +7,33 @@ script for the trainer so cancelling, crashing and broken output are quick and c
 from __future__ import annotations
 
 import random
+import shutil
 import sys
 import tomllib
 from pathlib import Path
 
 import pytest
+from PySide6.QtGui import QColor
 
 from editor import trainer, training_ui
+from editor.resources import bundled_model_path
 from editor.trainer import (
+    FINISH_S,
     INSTALL_COMMAND,
+    MAX_EPOCHS,
     TORCH_PIN,
+    TRAINER_MIN_TOKENS,
     CorpusStats,
     corpus_stats,
     error_summary,
     estimate_seconds,
+    exit_summary,
+    expected_epochs,
     find_trainer,
     format_duration,
     parse_progress,
+    stop_reason,
+    time_left,
 )
 from editor.training_ui import TrainDialog, UserFeatures, models_dir
 from editor.window import MainWindow
@@ -58,8 +68,10 @@ def wait_fresh(qtbot, w: MainWindow) -> None:
 # --- a trainer stand-in -----------------------------------------------------------------------
 
 FAKE_TRAINER = r'''
-import json, signal, sys, time
+import json, os, signal, sys, time
 from pathlib import Path
+ROOT = __ROOT__
+STOPPED = "early stopping: validation loss did not improve for 3 epochs"
 mode = sys.argv[1]
 args = sys.argv[2:]
 out = Path(args[args.index("--out") + 1])
@@ -74,6 +86,40 @@ if mode == "garbage":
     out.write_bytes(b"not an onnx model at all")
     print(json.dumps({"done": True, "model": str(out), "metrics": {}}), flush=True)
     sys.exit(0)
+if mode == "early-stop":
+    # A run that early-stops on held-out text, as caminho-train reports it.
+    val = [5.0, 4.0, 3.5, 3.6, 3.55, 3.7]
+    for epoch, loss in enumerate(val, 1):
+        last = epoch == len(val)
+        print(json.dumps({"epoch": epoch, "epochs": 400, "loss": 5.5 - epoch / 2,
+                          "accuracy": 0.05 * epoch, "val_loss": loss, "val_accuracy": 0.04 * epoch,
+                          "seconds": 0.5 * epoch, "eta": 0.0 if last else 0.5 * (400 - epoch),
+                          "stopped": STOPPED if last else "",
+                          "stale": max(0, epoch - 3), "patience": 3}), flush=True)
+        time.sleep(0.05)
+    out.write_bytes(Path(sys.argv[0]).with_name("model.onnx").read_bytes())
+    print(json.dumps({"done": True, "model": str(out), "epochs_run": len(val),
+                      "stopped": STOPPED, "metrics": {"val_accuracy": 0.24}}), flush=True)
+    sys.exit(0)
+if mode == "echo-args":
+    print("args: " + " ".join(args), file=sys.stderr)
+    print("caminho-train: error: the stand-in stops here", file=sys.stderr)
+    sys.exit(2)
+if mode == "read-corpus":
+    # Read the corpus the way caminho-train does (UTF-8 only), then stop.
+    sys.path.insert(0, ROOT)
+    from training.data import read_text
+    for name in args[1:args.index("--out")]:  # after "train"
+        print(f"read {Path(name).name}: {read_text(name)!r}", file=sys.stderr)
+    print("caminho-train: error: the stand-in stops here", file=sys.stderr)
+    sys.exit(2)
+if mode in ("killed", "exit-137"):
+    # What the kernel's out-of-memory killer does; a shell reports it as 128 + 9.
+    print(json.dumps(report), flush=True)
+    time.sleep(0.2)
+    if mode == "exit-137":
+        sys.exit(137)
+    os.kill(os.getpid(), signal.SIGKILL)
 if mode == "stubborn":
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 print(json.dumps(report), flush=True)
@@ -87,7 +133,8 @@ time.sleep(60)
 @pytest.fixture
 def fake_trainer(tmp_path, monkeypatch):
     script = tmp_path / "fake_trainer.py"
-    script.write_text(FAKE_TRAINER, encoding="utf-8")
+    script.write_text(FAKE_TRAINER.replace("__ROOT__", repr(str(ROOT))), encoding="utf-8")
+    shutil.copy(bundled_model_path(), tmp_path / "model.onnx")  # what "early-stop" writes
 
     def use(mode: str) -> None:
         monkeypatch.setattr(training_ui, "find_trainer", lambda: [sys.executable, str(script), mode])
@@ -119,7 +166,9 @@ def test_estimate_grows_with_the_corpus_and_epochs():
     small = CorpusStats(chars=5_000, tokens=1_000, distinct=300, exact=True)
     large = CorpusStats(chars=500_000, tokens=100_000, distinct=8_000, exact=True)
     assert trainer.STARTUP_S < estimate_seconds(small) < estimate_seconds(large)
-    assert estimate_seconds(large, 40) > estimate_seconds(large)
+    # The epochs setting is the most a run may do; it stops by itself sooner, and the estimate
+    # is for that (it used to count every allowed epoch and contradict the progress).
+    assert estimate_seconds(large, 10) < estimate_seconds(large) == estimate_seconds(large, 400)
     assert format_duration(42.2) == "43 s"
     assert format_duration(125) == "2:05 min"
     assert format_duration(3 * 3600 + 60) == "3 h 01 min"
@@ -196,9 +245,9 @@ def test_training_through_the_dialog_installs_a_model_that_changes_suggestions(
     assert len(dialog.curve.train) == 40
     assert dialog.progress.value() == dialog.progress.maximum()
     assert "zorbel" in dialog.status_label.text()
-    assert settings.get("model_path") == str(path)
 
     qtbot.waitUntil(lambda: w.suggestions.model_name == "zorbel.onnx", timeout=10000)
+    assert settings.get("model_path") == str(path)  # kept as the choice once it loaded
     w.editor.clear()
     qtbot.keyClicks(w.editor, "O gato dorme na casa. O zorbel ")
     wait_fresh(qtbot, w)
@@ -286,6 +335,179 @@ def test_menus_hold_the_new_actions(app_window):
     assert f.preferences_action in edit.actions()
 
 
+# --- issue 12, item 9: what the dialog says while and after it trains ----------------------------
+
+def test_stop_reasons_exit_summaries_and_time_left_in_plain_words():
+    assert "ran out of memory" in exit_summary(9, True, "")  # SIGKILL: the OOM killer
+    assert "ran out of memory" in exit_summary(137, False, "")  # the same, through a shell
+    assert "SIGSEGV" in exit_summary(11, True, "")
+    assert exit_summary(2, False, "caminho-train: error: corpus too small") == "corpus too small"
+    assert stop_reason("early stopping: validation loss did not improve for 3 epochs") == (
+        "stopped early, as the loss on the held-out text had not improved for 3 epochs "
+        "(more would not help)")
+    assert "by heart" in stop_reason("solved: 100% accuracy for 3 epochs, loss 0.0400")
+    assert stop_reason("reached 40 epochs") == "it did all 40 epochs"
+    # Time left comes from the real pace, to the likely end and to the most; never 0 s while
+    # the model still has to be saved ("at most 0 s left" was shown).
+    report = {"epoch": 10, "epochs": 400, "seconds": 20.0}
+    likely, at_most = time_left(report, planned=30)
+    assert likely == pytest.approx(2.0 * 20 + FINISH_S)
+    assert at_most == pytest.approx(2.0 * 390 + FINISH_S)
+    likely, at_most = time_left({"epoch": 400, "epochs": 400, "seconds": 800.0}, planned=400)
+    assert likely == at_most == FINISH_S > 0
+    assert time_left({"epoch": 0, "epochs": 400}, planned=30) is None
+
+
+def test_the_planned_epochs_match_what_the_trainer_does(corpus_file):
+    from training.config import TrainConfig
+    from training.data import MIN_TOKENS
+
+    # The dialog's copies of caminho-train's defaults, checked against the real ones.
+    assert MAX_EPOCHS == TrainConfig().epochs
+    assert TRAINER_MIN_TOKENS == MIN_TOKENS
+    tiny = corpus_stats([corpus_file.read_text(encoding="utf-8")])
+    assert expected_epochs(tiny, None) == trainer.AUTO_EPOCHS_TINY
+    assert expected_epochs(tiny, 40) == 40  # the setting caps it
+
+
+def test_estimate_progress_and_early_stop_agree(qtbot, app_window, fake_trainer, corpus_file):
+    fake_trainer("early-stop")
+    w = app_window()
+    dialog = open_dialog(w)
+    dialog.add_files([corpus_file])
+    planned = expected_epochs(dialog.stats, None)
+    # The estimate names the epochs it counts and the most the run may do ...
+    assert f"about {planned} epochs, at most {MAX_EPOCHS}" in dialog.estimate_label.text()
+    seen: list[tuple[int, int, str, str]] = []
+    dialog.run.epoch_done.connect(lambda _r: seen.append((
+        dialog.progress.value(), dialog.progress.maximum(), dialog.progress.text(),
+        dialog.status_label.text())))
+    with qtbot.waitSignal(dialog.model_installed, timeout=20000):
+        dialog.start_button.click()
+    # ... and the progress says the same ("Epoch 5 of 400" contradicted "81 epochs").
+    first_value, first_max, first_bar, first_text = seen[0]
+    assert first_text.startswith(f"Epoch 1 of about {planned} (at most {MAX_EPOCHS})")
+    assert first_max == planned and first_bar == f"Epoch 1 of about {planned}"
+    assert "left at this pace" in first_text and " 0 s left" not in first_text
+    # The bar never claims the run is done while it trains, and never jumps to full on the
+    # early stop: it turns busy while the model is saved, and says why it stopped.
+    assert all(value < maximum for value, maximum, _bar, _text in seen[:-1])
+    assert seen[-1][1] == 0  # busy
+    assert "Training ends at epoch 6: stopped early" in seen[-1][3]
+    assert not any(" 0 s" in text for *_x, text in seen)
+    # The early-stopping count is shown before it stops.
+    assert "held-out text has not improved for 2 epoch(s); after 3" in seen[4][3]
+    # Done: the bar is full, and the reason stays on screen.
+    assert dialog.progress.value() == dialog.progress.maximum() == 6
+    assert dialog.progress.text() == "Done after 6 epochs"
+    assert "Training ended after 6 epochs: stopped early" in dialog.status_label.text()
+
+
+def test_the_loss_chart_has_a_legend(qtbot, app_window, fake_trainer, corpus_file):
+    fake_trainer("early-stop")
+    w = app_window()
+    dialog = open_dialog(w)
+    dialog.add_files([corpus_file])
+    with qtbot.waitSignal(dialog.model_installed, timeout=20000):
+        dialog.start_button.click()
+    image = dialog.curve.grab().toImage()
+    labels = [label for label, _rect in dialog.curve.legend]
+    assert labels == ["loss on the training text", "loss on the held-out text"]
+    palette = dialog.curve.palette()
+    colours = [palette.highlight().color(), QColor(200, 110, 30)]
+    for (_label, rect), colour in zip(dialog.curve.legend, colours, strict=True):
+        assert dialog.curve.rect().contains(rect.toRect())
+        # The line sample left of the label is drawn in the series' colour.
+        y = int(rect.center().y())
+        sample = [image.pixelColor(x, y) for x in range(int(rect.left()) - 28,
+                                                        int(rect.left()) - 4)]
+        assert any(abs(c.red() - colour.red()) + abs(c.green() - colour.green())
+                   + abs(c.blue() - colour.blue()) < 40 for c in sample)
+
+
+def test_a_greyed_start_says_why(qtbot, app_window, fake_trainer, corpus_file, tmp_path):
+    fake_trainer("plain")
+    w = app_window()
+    dialog = open_dialog(w)
+    assert not dialog.start_button.isEnabled()
+    assert "Add text files" in dialog.start_hint.text()
+    assert dialog.start_button.toolTip() == dialog.start_hint.text()
+    # Three words are too few for caminho-train: the hint says so instead of a failed run.
+    w.editor.setPlainText("Só três palavras")
+    dialog.use_document.setChecked(True)
+    dialog.update_corpus()
+    assert not dialog.start_button.isEnabled()
+    assert "Too little text: 3 words" in dialog.start_hint.text()
+    dialog.use_document.setChecked(False)
+    dialog.add_files([corpus_file])
+    assert dialog.start_button.isEnabled() and dialog.start_hint.text() == ""
+    with qtbot.waitSignal(dialog.run.epoch_done, timeout=10000):
+        dialog.start_button.click()
+    assert not dialog.start_button.isEnabled()
+    assert "Training is running" in dialog.start_button.toolTip()
+    with qtbot.waitSignal(dialog.run.cancelled, timeout=5000):
+        dialog.cancel_button.click()
+
+
+def latin1_file(path: Path) -> Path:
+    path.write_bytes("Coração e ação na canção.\nO pão de açúcar.\n".encode("cp1252") * 3)
+    return path
+
+
+def test_a_non_utf8_file_is_offered_in_its_encoding_and_the_trainer_gets_utf8(
+        qtbot, app_window, fake_trainer, tmp_path, prompts):
+    fake_trainer("read-corpus")
+    original = latin1_file(tmp_path / "cartas.txt")
+    before = original.read_bytes()
+    w = app_window()
+    dialog = open_dialog(w)
+    prompts.answers = ["convert"]
+    dialog.add_files([original])
+    asked = prompts.asked[0]
+    assert asked["title"] == "“cartas.txt” is not UTF-8"
+    assert "Windows-1252" in asked["text"] and "“Coração”" in asked["text"]
+    assert "iconv" not in str(asked)
+    assert dialog.files == [original]
+    assert "read as Windows-1252" in dialog.files_list.item(0).text()
+    assert dialog.stats.tokens > 20
+    with qtbot.waitSignal(dialog.run.failed, timeout=20000):
+        dialog.start_button.click()
+    # caminho-train's own reader got the text right, under the file's own name.
+    assert "read cartas.txt: 'Coração e ação na canção." in dialog.log_view.toPlainText()
+    assert "not UTF-8" not in dialog.log_view.toPlainText()
+    assert original.read_bytes() == before  # the writer's file is left alone
+    assert leftovers() == []  # the UTF-8 copy went with the run's folder
+
+
+def test_a_non_utf8_file_can_be_left_out(qtbot, app_window, fake_trainer, tmp_path, prompts):
+    fake_trainer("plain")
+    w = app_window()
+    dialog = open_dialog(w)
+    prompts.answers = ["cancel"]
+    dialog.add_files([latin1_file(tmp_path / "cartas.txt")])
+    assert dialog.files == [] and dialog.files_list.count() == 0
+
+
+@pytest.mark.parametrize("mode", ["killed", "exit-137"])
+def test_a_trainer_killed_for_memory_gets_a_plain_message(qtbot, app_window, fake_trainer,
+                                                         corpus_file, settings, mode):
+    fake_trainer(mode)
+    w = app_window(wait_for_model=True)
+    dialog = open_dialog(w)
+    dialog.add_files([corpus_file])
+    with qtbot.waitSignal(dialog.run.failed, timeout=10000):
+        dialog.start_button.click()
+    text = dialog.status_label.text()
+    assert text.startswith("Training failed after 1 epoch: the system stopped the trainer")
+    assert "ran out of memory" in text and "fewer or shorter texts" in text
+    # What is left: nothing half-made, and the model in use as it was.
+    assert "Nothing was saved" in text and "the model you use now" in text
+    assert leftovers() == []
+    assert settings.get("model_path") is None
+    assert w.suggestions.model_name == "no-meio-do-caminho.onnx"
+    assert dialog.progress.text() == "Failed" and dialog.start_button.isEnabled()
+
+
 def test_estimate_never_exceeds_the_time_budget():
     # With --time-budget the trainer plans the run to end in time: the dialog's estimate says
     # so, and a small corpus that finishes sooner keeps its own, shorter estimate.
@@ -296,3 +518,26 @@ def test_estimate_never_exceeds_the_time_budget():
     assert trainer.budget_arguments(600) == ["--time-budget", "600s"]
     assert trainer.budget_arguments(0) == []
     assert 0 in trainer.BUDGET_CHOICES_S and 600 in trainer.BUDGET_CHOICES_S
+
+
+def test_the_time_limit_reaches_the_trainer_and_caps_the_estimate(qtbot, app_window,
+                                                                    fake_trainer, tmp_path):
+    fake_trainer("echo-args")
+    corpus = tmp_path / "long.txt"  # about 240 000 tokens: minutes of training
+    corpus.write_text("Hoje choveu na cidade e eu li um livro inteiro.\n" * 20_000,
+                      encoding="utf-8")
+    w = app_window()
+    dialog = open_dialog(w)
+    dialog.use_document.setChecked(False)
+    dialog.add_files([corpus])
+    assert dialog.budget_combo.currentData() == 0  # no limit unless chosen
+    unlimited = estimate_seconds(dialog.stats)
+    assert unlimited > 120
+    dialog.budget_combo.setCurrentIndex(dialog.budget_combo.findData(60))
+    assert dialog.budget_combo.currentText() == "1 min"
+    # The trainer plans the run to end within the limit, and the estimate says so.
+    assert dialog.estimate_label.text().startswith("about 1:00 min")
+    with qtbot.waitSignal(dialog.run.failed, timeout=10000):
+        dialog.start_button.click()
+    assert "--time-budget 60s" in dialog.log_view.toPlainText()
+    assert "time limit was up" in stop_reason("time budget: training stopped after 50 s")

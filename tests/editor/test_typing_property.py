@@ -38,6 +38,7 @@ from editor.controller import utf16_len
 from editor.lm import LanguageModel
 from editor.probe import press
 from editor.resources import bundled_model_path
+from editor.suggest import split_ghost_word
 from editor.tokenizer import normalize, split_partial
 from editor.window import MainWindow
 
@@ -270,7 +271,12 @@ class Typist:
             options = ([(head + ghost + tail, False), (head + ghost + " " + tail, True)] if ghost
                        else [(head + "\t" + tail, False)])
         elif op == "ctrl+right" and pieces:
-            options = [(head + pieces[0] + tail, False)]
+            # The next word, with the space before the word after it (or, for the last word,
+            # the space Tab would add).
+            word, rest, space = split_ghost_word(pieces)
+            options = [(head + word + tail, False)]
+            if space or (not rest and word[-1:].isalnum()):
+                options.append((head + word + " " + tail, True))
         elif op.startswith("alt+") and int(op[-1]) <= len(words):
             word = words[int(op[-1]) - 1]
             # The controller looks 200 UTF-16 units back for the word being typed.

@@ -532,7 +532,7 @@ def test_status_bar_labels(qtbot, window: MainWindow) -> None:
     qtbot.keyClicks(window.editor, "c")
     assert window.position_label.text() == "Ln 2, Col 2"
     window.set_latency_ms(3.25)
-    assert window.latency_label.text() == "3.2 ms"
+    assert window.latency_label.text() == "suggested in 3.2 ms"  # a figure says what it is
     window.set_latency_ms(None)
     assert window.latency_label.text() == ""
     window.set_model_name("no-meio-do-caminho")
@@ -540,7 +540,7 @@ def test_status_bar_labels(qtbot, window: MainWindow) -> None:
     assert window.encoding_label.text() == "UTF-8 · LF"
 
 
-def test_load_model_emits_and_remembers(
+def test_load_model_emits_and_remembers_only_what_loaded(
     qtbot, window: MainWindow, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     model = tmp_path / "mine.onnx"
@@ -548,11 +548,13 @@ def test_load_model_emits_and_remembers(
     with qtbot.waitSignal(window.model_requested) as requested:
         window.load_model_action.trigger()
     assert requested.args == [model]
-    assert settings.get("model_path") == str(model)
+    # Nothing loads models in this bare window, so nothing is remembered: saving the path
+    # before the load made a broken file the choice of every later start (issue 12, item 4;
+    # the loading side is in test_model_loading.py).
+    assert settings.get("model_path") is None
     with qtbot.waitSignal(window.model_requested) as requested:
         window.bundled_model_action.trigger()
     assert requested.args == [None]
-    assert settings.get("model_path") is None
 
 
 def test_show_error_does_not_block(qtbot, window: MainWindow) -> None:

@@ -86,16 +86,6 @@ def test_ensemble_training_merges_the_seeds_members(tmp_path):
     assert all(torch.equal(want[k], got[k]) for k in want)
 
 
-def test_ensemble_refuses_checkpoints(tmp_path):
-    from training.config import TrainConfig
-    from training.errors import CheckpointError
-    from training.train import train
-
-    with pytest.raises(CheckpointError, match="ensemble"):
-        train([fortunes(tmp_path)], SMALL, TrainConfig(epochs=1, ensemble=2, doc_separator="%"),
-              checkpoint=tmp_path / "run.ckpt")
-
-
 @pytest.mark.slow
 def test_merged_model_exports_with_parity(tmp_path):
     from training.export import check_parity, export_model

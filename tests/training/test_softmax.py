@@ -131,3 +131,23 @@ def test_ensemble_of_adaptive_members_averages_head_and_clusters():
         cat = torch.cat([x, x], -1)
         got = merged.adaptive.head_logits(cat, merged.decoder.weight, merged.decoder.bias)
     torch.testing.assert_close(got, torch.stack(heads).mean(0), atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("expanded", [False, True])
+def test_target_log_probs_are_the_distribution_at_the_targets(model, expanded):
+    """The trigram's mixing weight is fitted on P(target) alone: the cheap path must give
+    exactly the whole distribution's entries, rare words and <unk> included."""
+    if expanded:
+        tokens = random_vocab(V + 4)
+        model = expand_vocabulary(model, Vocabulary(tokens, tokens, [0] * len(tokens)),
+                                  (np.array([0.1, 0.2, 0.1, 0.1]), 0.5))
+    size = model.config.vocab_size
+    gen = torch.Generator().manual_seed(5)
+    x = torch.randint(0, V, (2, 11), generator=gen)
+    y = torch.randint(0, size, (2, 11), generator=gen)
+    y[0, 0], y[1, 0] = 0, size - 1  # <unk> and the last (maybe rare) entry
+    state = model.zero_state(2)
+    with torch.no_grad():
+        full, _ = model(x, state)
+        got, _ = model.target_log_probs(x, state, y)
+    torch.testing.assert_close(got, full.gather(-1, y[..., None])[..., 0], atol=1e-5, rtol=0)

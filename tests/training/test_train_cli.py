@@ -100,7 +100,10 @@ def test_poem_from_scratch_with_defaults(poem_path):
     assert [r.epoch for r in reports] == list(range(1, result.epochs + 1))
     assert reports[-1].eta == 0.0 and reports[-1].accuracy == 1.0
     assert set(json.loads(reports[0].to_json())) == {
-        "epoch", "epochs", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "eta"}
+        "epoch", "epochs", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "eta",
+        "stopped", "stale", "patience"}
+    # Only the last report says why training ends there (the training dialog shows it).
+    assert reports[-1].stopped == result.stopped and not any(r.stopped for r in reports[:-1])
     facts = result.facts()
     assert facts["corpus"] == ["no-meio-do-caminho.txt"] and facts["tokens"] == 75
     assert facts["hyperparameters"]["hidden"] == ModelConfig().hidden
@@ -145,6 +148,9 @@ def test_validation_split_and_early_stopping(tmp_path):
     assert {"val_loss", "val_accuracy", "val_perplexity"} <= set(result.metrics)
     assert result.history[0]["val_loss"] is not None
     assert result.epochs < 40 and result.stopped.startswith("early stopping")
+    # The reports count the epochs without improvement up to the stop (the dialog shows it).
+    last = result.history[-1]
+    assert last["stopped"] == result.stopped and last["stale"] == last["patience"] == 1
 
 
 @pytest.mark.slow
@@ -157,7 +163,9 @@ def test_cli_train_resume(cli, poem_path, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [line["epoch"] for line in lines[:-1]] == [3, 4]
+    # Between the epochs and "done", the line that says where the trained network is saved.
+    assert [line["epoch"] for line in lines[:-2]] == [3, 4]
+    assert lines[-2] == {"checkpoint": str(ck)}
     assert lines[0]["epochs"] == 4 and lines[-1]["done"] is True
     assert out.is_file() and load_checkpoint(ck)["epoch"] == 4
 
