@@ -12,9 +12,9 @@ with apt-get when it is missing, strips the HTML (navigation bars dropped, one l
 paragraph, title and list item) and writes one document per page, separated by lines holding
 "%", to --out (build/ is not committed: the corpus never is).
 
-- throughput: tokens per second of training, "before" (plain softmax, 32 streams: the
-  defaults before the adaptive softmax) against "after" (today's defaults), in one process,
-  alternating, medians of --rounds; the same threads for both.
+- throughput: tokens per second of training, "before" (plain softmax, 32 streams, OpenMP
+  threads spinning while they wait: how caminho-train trained before) against today's
+  defaults, each in a fresh process, taking turns, medians of --rounds; the same threads.
 - ddp: the same measurement in one process and under `torchrun --nproc_per_node 2` (gloo),
   the machine's cores shared out between the processes.
 - rss: peak resident memory of the data stage (read and tokenize, vocabulary, split, one pass
@@ -42,6 +42,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as caminho-train sets it (training/cli.py)
 
 HELP_DIR = Path("/usr/share/gimp/2.0/help/pt_BR")
 SEPARATOR = "%"
@@ -184,18 +185,28 @@ def tokens_per_second(corpus: Path, *, softmax: str, batch: int | None, threads:
     return done / (seen["t1"] - seen["t0"]), done / max(1e-9, seen["c1"] - seen["c0"])
 
 
+# name -> (--softmax, --batch-size or None for the default, OMP_WAIT_POLICY)
+SETUPS = {
+    "before: full softmax, threads spinning": ("full", 32, "ACTIVE"),
+    "full softmax, threads sleeping": ("full", 32, "PASSIVE"),
+    "after: defaults (adaptive softmax, threads sleeping)": ("auto", None, "PASSIVE"),
+}
+
+
 def cmd_throughput(args: argparse.Namespace) -> None:
+    """Each setup in a fresh process (OpenMP reads its wait policy once), taking turns."""
     corpus = build_corpus(args.out)
-    setups = {"before (full softmax, batch 32)": ("full", 32), "after (defaults)": ("auto", None)}
-    if args.batch:
-        setups[f"after, batch {args.batch}"] = ("auto", args.batch)
-    rates: dict[str, list[tuple[float, float]]] = {name: [] for name in setups}
+    rates: dict[str, list[tuple[float, float]]] = {name: [] for name in SETUPS}
     for _ in range(args.rounds):
-        for name, (softmax, batch) in setups.items():
-            rates[name].append(tokens_per_second(corpus, softmax=softmax, batch=batch,
-                                                 threads=args.threads, seconds=args.seconds))
-            wall, cpu = rates[name][-1]
-            print(f"  {name}: {wall:.0f} tokens/s, {cpu:.0f} per CPU-second", file=sys.stderr,
+        for name, (softmax, batch, policy) in SETUPS.items():
+            cmd = [sys.executable, str(Path(__file__)), "rate-child", "--corpus", str(corpus),
+                   "--seconds", str(args.seconds), "--threads", str(args.threads),
+                   "--softmax", softmax] + (["--batch", str(batch)] if batch else [])
+            env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_WAIT_POLICY=policy)
+            out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
+            line = next(x.split() for x in out.stdout.splitlines() if x.startswith("rate "))
+            rates[name].append((float(line[1]), float(line[3])))
+            print(f"  {name}: {line[1]} tokens/s, {line[3]} per CPU-second", file=sys.stderr,
                   flush=True)
     first = next(iter(rates))
     before = [statistics.median(v[k] for v in rates[first]) for k in (0, 1)]
@@ -237,8 +248,8 @@ def cmd_rate_child(args: argparse.Namespace) -> None:
     from training.distributed import setup
 
     dist = setup("cpu")
-    wall, cpu = tokens_per_second(args.corpus, softmax="auto", batch=None, threads=args.threads,
-                                  seconds=args.seconds, dist=dist)
+    wall, cpu = tokens_per_second(args.corpus, softmax=args.softmax, batch=args.batch,
+                                  threads=args.threads, seconds=args.seconds, dist=dist)
     # "rate WALL cpu CPU": this process's share per second and per CPU-second
     print(f"rate {wall:.1f} cpu {cpu:.1f} rank {dist.rank}", flush=True)
     dist.close()
@@ -341,13 +352,14 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--seconds", type=float, default=20.0)
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    p.add_argument("--batch", type=int, default=None, help="also measure this --batch-size")
     p = sub.add_parser("ddp")
     p.add_argument("--seconds", type=float, default=30.0)
     p = sub.add_parser("rate-child")
     p.add_argument("--corpus", type=Path, required=True)
     p.add_argument("--seconds", type=float, default=30.0)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--softmax", default="auto")
+    p.add_argument("--batch", type=int, default=None)
     p = sub.add_parser("rss")
     p.add_argument("--sizes", type=float, nargs="+", default=[10, 100, 1000])
     p.add_argument("--train-budget", default=None)

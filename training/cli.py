@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from dataclasses import replace
@@ -500,7 +501,16 @@ COMMANDS = {"train": cmd_train, "export": cmd_export, "evaluate": cmd_evaluate,
             "recite": cmd_recite}
 
 
+def quiet_waiting_threads() -> None:
+    """Let torch's worker threads sleep, not spin, while they wait (before torch is imported:
+    OpenMP reads this once). On cores shared with other programs a spinning thread burns the
+    time its partner needs: training with two threads on two busy cores ran at 139 tokens a
+    second spinning and 1 385 sleeping (docs/BENCHMARKS.md). A setting of the user's wins."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 def main(argv: list[str] | None = None) -> int:
+    quiet_waiting_threads()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
