@@ -16,7 +16,7 @@ Everything comes out exactly as the in-memory path makes it (`Vocabulary.build`,
 from __future__ import annotations
 
 import codecs
-import os
+import mmap
 import shutil
 import tempfile
 import unicodedata
@@ -47,6 +47,7 @@ SMALL_FILE = 16 * 2**20  # files up to this size are read whole, by training.dat
 PIECE_BYTES = 2**20  # bigger files are read and tokenized this much at a time
 SPILL_TOKENS = 2**22  # token ids beyond this many go to a temporary file (16 MB of int32)
 ID_DTYPE = np.int32
+WINDOW = 2**20  # ids read at a time from a token array
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -169,17 +170,12 @@ class TokenStore:
     ids: np.ndarray  # every document as [<doc>, tokens...], form ids (int32; maybe a memmap)
     doc_starts: np.ndarray  # offset of each document's <doc> in `ids` (int64)
     workdir: Path | None = None  # temporary folder holding the id files, if any
-    _vocab_cache: dict[tuple[int, int], tuple[Vocabulary, np.ndarray]] = field(
-        default_factory=dict)
+    _vocab_cache: dict[tuple[int, int], Vocabulary] = field(default_factory=dict)
 
     @property
     def tokens(self) -> int:
         """Tokens of text (the `<doc>` markers not counted), as `Corpus.tokens` counts them."""
         return len(self.ids) - len(self.doc_starts)
-
-    @property
-    def documents(self) -> int:
-        return len(self.doc_starts)
 
     def type_counts(self) -> Counter[str]:
         """How often each distinct norm occurs (all of them, however rare)."""
@@ -187,31 +183,21 @@ class TokenStore:
 
     def vocabulary(self, *, min_count: int = 1, max_vocab: int = 0) -> Vocabulary:
         """What `Vocabulary.build` gives for these documents."""
-        return self._vocab(min_count, max_vocab)[0]
-
-    def _vocab(self, min_count: int, max_vocab: int) -> tuple[Vocabulary, np.ndarray]:
         key = (min_count, max_vocab)
         if key not in self._vocab_cache:
             self._vocab_cache[key] = self._build_vocab(min_count, max_vocab)
         return self._vocab_cache[key]
 
-    def _build_vocab(self, min_count: int, max_vocab: int) -> tuple[Vocabulary, np.ndarray]:
+    def _build_vocab(self, min_count: int, max_vocab: int) -> Vocabulary:
         ranked = sorted(((f, int(c)) for f, c in zip(self.forms, self.counts, strict=True)
                          if f not in SPECIALS), key=lambda kv: (-kv[1], kv[0]))
         kept = [(tok, n) for tok, n in ranked if n >= max(1, min_count)]
         if max_vocab > 0:
             kept = kept[: max(0, max_vocab - len(SPECIALS))]
         forms = surface_forms_from(self.surface_counts, self.forms)
-        vocab = Vocabulary([UNK, DOC] + [t for t, _ in kept],
-                           [UNK, DOC] + [forms[t] for t, _ in kept],
-                           [0, 0] + [n for _, n in kept])
-        # form id -> vocabulary id (0: <unk>), <doc> -> 1
-        table = np.zeros(len(self.forms) + 2, dtype=ID_DTYPE)
-        table[1] = vocab.doc_id
-        index = {f: k + 2 for k, f in enumerate(self.forms)}
-        for vid, tok in enumerate(vocab.tokens[2:], start=2):
-            table[index[tok]] = vid
-        return vocab, table
+        return Vocabulary([UNK, DOC] + [t for t, _ in kept],
+                          [UNK, DOC] + [forms[t] for t, _ in kept],
+                          [0, 0] + [n for _, n in kept])
 
     def vocab_ids(self, vocab: Vocabulary, *, limit: int | None = None) -> np.ndarray:
         """The form id -> id table for `vocab` (a vocabulary this store built, or one whose
@@ -340,9 +326,9 @@ class _Tokenizer:
     def store(self, names: list[str]) -> TokenStore:
         ids = self.ids.finish()
         counts = np.zeros(len(self.forms) + 2, dtype=np.int64)
-        for s in range(0, len(ids), SPILL_TOKENS):
-            counts += np.bincount(np.asarray(ids[s : s + SPILL_TOKENS]),
-                                  minlength=len(counts))
+        for s in range(0, len(ids), WINDOW):
+            counts += np.bincount(np.asarray(ids[s : s + WINDOW]), minlength=len(counts))
+            _release(ids, force=True)
         return TokenStore(names, self.forms, counts[2:], self.surface, ids,
                           np.frombuffer(self.doc_starts, dtype=np.int64).copy(),
                           self.ids.workdir)
@@ -422,7 +408,10 @@ class _Sink:
 
 def split_store(store: TokenStore, vocab: Vocabulary, val_fraction: float, *,
                 min_documents: int = 20) -> Split:
-    """`training.data.split_corpus` on the store's documents, ids from `vocab`, as arrays."""
+    """`training.data.split_corpus` on the store's documents, ids from `vocab`, as arrays.
+
+    Documents are copied a window at a time, so one document of a gigabyte costs no more
+    memory than many small ones."""
     table = store.vocab_ids(vocab, limit=len(vocab))
     doc_id = vocab.doc_id
     starts = store.doc_starts
@@ -430,13 +419,15 @@ def split_store(store: TokenStore, vocab: Vocabulary, val_fraction: float, *,
     big = store.workdir is not None
     closing = np.array([doc_id], dtype=ID_DTYPE)
 
-    def doc(k: int) -> np.ndarray:
-        return table[np.asarray(store.ids[starts[k] : ends[k]])]
+    def copy(sink: _Sink, start: int, stop: int) -> None:
+        for w in range(start, stop, WINDOW):
+            sink.add(table[np.asarray(store.ids[w : min(stop, w + WINDOW)])])
+            _release(store.ids, force=stop - start > WINDOW)
 
     def stream(keep: Sequence[int], name: str) -> Stream:
         sink = _Sink(store.workdir, name, big)
         for k in keep:
-            sink.add(doc(k))
+            copy(sink, int(starts[k]), int(ends[k]))
         sink.add(closing)
         ids = sink.finish()
         return Stream(ids[:-1], ids[1:])
@@ -452,17 +443,19 @@ def split_store(store: TokenStore, vocab: Vocabulary, val_fraction: float, *,
     sinks = {name: _Sink(store.workdir, f"{name}.i32", big)
              for name in ("train_in", "train_out", "val_in", "val_out")}
     for k in range(n_docs):
-        d = doc(k)
-        seq = np.append(d, closing)
-        n = len(d)
-        kk = max(1, round(n * val_fraction))
-        cut = n - kk
-        sinks["train_in"].add(seq[:cut])
-        sinks["train_out"].add(seq[1 : cut + 1])
-        sinks["val_in"].add(seq[:n])
-        sinks["val_out"].add(np.concatenate((np.full(cut, IGNORE, dtype=ID_DTYPE),
-                                             seq[cut + 1 :])))
-    a = {name: s.finish() for name, s in sinks.items()}
+        # As split_corpus: the document d = ids[s:e] (from its <doc>) followed by a closing
+        # <doc>; n = len(d) targets, the last k of them held out.
+        s, e = int(starts[k]), int(ends[k])
+        n = e - s
+        cut = n - max(1, round(n * val_fraction))
+        copy(sinks["train_in"], s, s + cut)
+        copy(sinks["train_out"], s + 1, s + cut + 1)
+        copy(sinks["val_in"], s, e)
+        for w in range(0, cut, WINDOW):
+            sinks["val_out"].add(np.full(min(WINDOW, cut - w), IGNORE, dtype=ID_DTYPE))
+        copy(sinks["val_out"], s + cut + 1, e)
+        sinks["val_out"].add(closing)
+    a = {name: sink.finish() for name, sink in sinks.items()}
     return Split(Stream(a["train_in"], a["train_out"]), Stream(a["val_in"], a["val_out"]),
                  "tails")
 
@@ -516,9 +509,10 @@ def matrix(values: np.ndarray, batch: int) -> TokenMatrix:
 _released: dict[int, int] = {}
 
 
-def _release(values: np.ndarray) -> None:
-    """Now and then, drop a memory-mapped array's pages from this process: they were read
-    in order and are not needed again soon, and resident mapped pages count in its RSS."""
+def _release(values: np.ndarray, *, force: bool = False) -> None:
+    """Now and then (every time with `force`), drop a memory-mapped array's pages from this
+    process: they were read in order and are not needed again soon, and resident mapped
+    pages count in its RSS."""
     base = values
     while isinstance(base, np.ndarray) and not isinstance(base, np.memmap) and base.base is not None:
         base = base.base  # type: ignore[assignment]
@@ -527,19 +521,8 @@ def _release(values: np.ndarray) -> None:
         return
     key = id(mm)
     _released[key] = _released.get(key, 0) + 1
-    if _released[key] % 256 == 0:
+    if force or _released[key] % 256 == 0:
         try:
-            mm.madvise(__import__("mmap").MADV_DONTNEED)
+            mm.madvise(mmap.MADV_DONTNEED)
         except (AttributeError, OSError, ValueError):
-            pass
-
-
-def corpus_size(paths: Sequence[str | Path]) -> int:
-    """Bytes of the corpus files (0 for any that cannot be read)."""
-    total = 0
-    for p in paths:
-        try:
-            total += os.stat(p).st_size
-        except OSError:
-            pass
-    return total
+            pass  # not on this platform: the pages stay until the kernel wants them

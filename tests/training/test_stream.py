@@ -35,10 +35,12 @@ TEXT = (
 
 @pytest.fixture
 def big_path(monkeypatch):
-    """Every file counts as big, read 7 bytes at a time, ids spilled to disk after 16."""
+    """Every file counts as big, read 7 bytes at a time, ids spilled to disk after 16 and
+    copied 3 at a time."""
     monkeypatch.setattr(stream, "SMALL_FILE", 0)
     monkeypatch.setattr(stream, "PIECE_BYTES", 7)
     monkeypatch.setattr(stream, "SPILL_TOKENS", 16)
+    monkeypatch.setattr(stream, "WINDOW", 3)
 
 
 def write(tmp_path, name, text):
