@@ -38,6 +38,9 @@ RESERVE_FIXED_S = 8.0
 RESERVE_PER_TOKEN_S = 4e-5
 RESERVE_PER_ENTRY_S = 2e-4
 SAFETY = 1.1  # plan a little short: an epoch measured now may run slower later
+# The reserve above is for a machine that trains this many tokens a second. On a slower or
+# busier one (measured in the first epoch) it is stretched in proportion, never shrunk.
+NOMINAL_TOKENS_PER_S = 10_000
 # With a validation split the final training metrics are measured on this many tokens.
 TRAIN_METRIC_TOKENS = 100_000
 
@@ -87,6 +90,7 @@ class Budget:
     # The forward passes after training (final metrics, the trigram's weight), in units of one
     # epoch's training time; kept back from the deadline once that time is known.
     final_share: float = 0.0
+    train_tokens: int = 0  # tokens of one training epoch (0: the reserve is not stretched)
     # Filled in as training goes:
     train_started: float | None = None
     planned: float | None = None  # seconds of training planned (fixed once the speed is known)
@@ -97,7 +101,13 @@ class Budget:
     def deadline(self) -> float:
         """When training must be over (validation included)."""
         final = self.final_share * (self.epoch_seconds or 0.0)
-        return self.started + self.seconds - self.reserve - final
+        return self.started + self.seconds - self.reserve * self.slowness() - final
+
+    def slowness(self) -> float:
+        """How much slower than NOMINAL_TOKENS_PER_S this machine trains (at least 1)."""
+        if not self.epoch_seconds or not self.train_tokens:
+            return 1.0
+        return max(1.0, self.epoch_seconds * NOMINAL_TOKENS_PER_S / self.train_tokens)
 
     def start(self, now: float | None = None) -> None:
         self.train_started = time.monotonic() if now is None else now
@@ -177,4 +187,4 @@ def make_budget(seconds: float, started: float, *, tokens: int, train_tokens: in
     final = (train_share + val_share * (2 if ngram else 1)) / 3
     return Budget(seconds, started, reserve=reserve_seconds(tokens, vocab, ngram=ngram),
                   scheduled=scheduled, epochs=natural_epochs(tokens) if scheduled else 0,
-                  val_share=val_share, final_share=final)
+                  val_share=val_share, final_share=final, train_tokens=train_tokens)

@@ -93,3 +93,17 @@ def test_budgeted_run_stops_on_time_and_keeps_its_best_weights(tmp_path):
     best = min(h["val_loss"] for h in result.history)
     assert result.metrics["val_loss"] == pytest.approx(best, abs=1e-4)
     assert result.metrics["val_loss"] < result.history[0]["val_loss"]
+
+
+def test_reserve_stretches_on_a_slow_or_busy_machine():
+    # Export and the trigram take longer where training does: half the nominal speed
+    # (5 000 tokens a second) keeps twice the reserve back; a fast machine keeps it as is.
+    slow = Budget(600.0, started=0.0, reserve=30.0, train_tokens=10_000)
+    fast = Budget(600.0, started=0.0, reserve=30.0, train_tokens=10_000)
+    slow.start(0.0)
+    fast.start(0.0)
+    slow.note_epoch(2.0, None)
+    fast.note_epoch(0.5, None)
+    assert slow.slowness() == pytest.approx(2.0) and fast.slowness() == 1.0
+    assert slow.deadline == pytest.approx(600.0 - 60.0)
+    assert fast.deadline == pytest.approx(600.0 - 30.0)
