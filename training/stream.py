@@ -276,6 +276,12 @@ class _IdWriter:
         self.written += len(self.buffer)
         self.buffer = array("i")
 
+    def discard(self) -> None:
+        if self.file is not None:
+            self.file.close()
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
     def finish(self) -> np.ndarray:
         if self.file is None:
             return np.frombuffer(self.buffer, dtype=ID_DTYPE)
@@ -341,8 +347,12 @@ def read_corpus(paths: Sequence[str | Path], *, separator: str | None = None,
     if not paths:
         raise CorpusError("no corpus files given")
     tok = _Tokenizer()
-    for path in paths:
-        tok.feed(file_events(path, separator))
+    try:
+        for path in paths:
+            tok.feed(file_events(path, separator))
+    except BaseException:
+        tok.ids.discard()  # a bad file half-way through a big corpus leaves no temporary file
+        raise
     store = tok.store([Path(p).name for p in paths])
     if store.tokens < min_tokens:
         names = ", ".join(Path(p).name for p in paths[:3]) + (", ..." if len(paths) > 3 else "")

@@ -4,6 +4,8 @@ Big files are read in pieces; the tests shrink the piece and spill sizes so that
 kilobytes go through the same code as gigabytes do.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -105,6 +107,18 @@ def test_big_file_errors_name_the_problem(tmp_path, big_path, data, message):
     # The same plain messages as read_text gives for a file read whole, offsets included.
     with pytest.raises(CorpusError, match=message):
         stream.read_corpus([write(tmp_path, "big.txt", data)])
+
+
+def test_a_bad_file_late_in_a_big_corpus_leaves_no_temporary_files(tmp_path, big_path,
+                                                                   monkeypatch):
+    made = []
+    real = stream.tempfile.mkdtemp
+    monkeypatch.setattr(stream.tempfile, "mkdtemp", lambda **kw: made.append(real(**kw)) or made[-1])
+    good = write(tmp_path, "good.txt", TEXT * 3)  # spills its ids to a temporary folder
+    bad = write(tmp_path, "bad.txt", b"texto \xff")
+    with pytest.raises(CorpusError, match="bad.txt is not UTF-8"):
+        stream.read_corpus([good, bad])
+    assert made and not any(Path(d).exists() for d in made)
 
 
 def test_big_file_line_too_long(tmp_path, big_path, monkeypatch):
