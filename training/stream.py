@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from editor.tokenizer import DOC, NEWLINE, SPECIALS, UNK, is_sentence_start, tokenize
+from editor.core.tokenizer import DOC, NEWLINE, SPECIALS, UNK, is_sentence_start, tokenize
 from training.data import (
     IGNORE,
     MAX_LINE_CHARS,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from editor.lm import LanguageModel as EditorModel
+from editor.core.lm import LanguageModel as EditorModel
 from training.config import ModelConfig
 from training.data import IGNORE, Vocabulary
 from training.ensemble import merge_models
