@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from training.config import ModelConfig, TrainConfig
+from training.config import (
+    AUTO_ADAPTIVE_VOCAB,
+    DEVICE_CHOICES,
+    SOFTMAX_CHOICES,
+    ModelConfig,
+    TrainConfig,
+)
 from training.errors import TrainError
 
 PROG = "caminho-train"
@@ -102,6 +110,17 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in TRAIN_SWITCHES.items():
         p.add_argument(f"--{name.replace('_', '-')}", action=argparse.BooleanOptionalAction,
                        default=None, help=text + _default_text(name, getattr(train_defaults, name)))
+    p.add_argument("--softmax", choices=SOFTMAX_CHOICES, default=None,
+                   help="output layer in training: full, adaptive (frequent words in a head, "
+                        "rarer ones in clusters: several times faster on large vocabularies) or "
+                        f"auto (adaptive from {AUTO_ADAPTIVE_VOCAB} learnt words on; default); the "
+                        "model file is the same kind either way")
+    p.add_argument("--time-budget", metavar="DURATION", default=None,
+                   help="finish (trained, exported and checked) within this wall-clock time, "
+                        "e.g. 10m, 90s or 1h30m: epochs and learning rate are planned to fit")
+    p.add_argument("--device", choices=DEVICE_CHOICES, default="auto",
+                   help="where to train: auto (a CUDA GPU when there is one), cpu or cuda; the "
+                        "model file is the same (default auto)")
     p.add_argument("--checkpoint", metavar="PATH",
                    help="save a resumable checkpoint here and keep it (default: MODEL.onnx.ckpt, "
                         "deleted once the model is written)")
@@ -181,10 +200,12 @@ def _explicit(args: argparse.Namespace, names: dict[str, Any]) -> dict[str, Any]
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from training.data import load_documents
+    from training.budget import parse_duration
     from training.outputs import check_checkpoint, check_output, checkpoint_beside
+    from training.stream import read_corpus
 
-    model_opts = _explicit(args, {**MODEL_OPTIONS, **MODEL_SWITCHES})
+    started = time.monotonic()  # a time budget counts from here
+    model_opts = _explicit(args, {**MODEL_OPTIONS, **MODEL_SWITCHES, "softmax": None})
     train_opts = _explicit(args, {**TRAIN_OPTIONS, **TRAIN_SWITCHES})
     try:
         model_config = replace(ModelConfig(), **model_opts)
@@ -200,21 +221,31 @@ def cmd_train(args: argparse.Namespace) -> int:
     checkpoint = checkpoint_beside(out) if own_checkpoint else Path(args.checkpoint)
     check_checkpoint(checkpoint, out=out, inputs=args.corpus, resume=args.resume,
                      default=own_checkpoint, force=args.force)
+    try:
+        budget = parse_duration(args.time_budget) if args.time_budget else None
+    except ValueError as exc:
+        raise TrainError(f"--time-budget: {exc}") from None
     # Read the corpus before importing torch (seconds): a bad file is reported at once.
     documents = None
     if not args.resume:
-        documents = load_documents(args.corpus, separator=train_config.doc_separator)
+        documents = read_corpus(args.corpus, separator=train_config.doc_separator)
 
     _need_torch()
-    from training.progress import ProgressBar
+    from training.distributed import setup
+    from training.progress import ProgressBar, format_seconds
     from training.train import train
 
-    bar = None if args.quiet else ProgressBar(sys.stderr)
+    dist = setup(args.device)  # under torchrun: joins the other processes
+    quiet = args.quiet or not dist.is_main  # one process speaks for all
+    bar = None if quiet else ProgressBar(sys.stderr)
+    if budget is not None and not quiet:
+        print(f"time budget {format_seconds(budget)}: training is planned to end in time to "
+              "export and check the model", file=sys.stderr)
 
     def progress(report: Any) -> None:
         if bar is not None:
             bar.epoch(report)
-        if args.progress_json:
+        if args.progress_json and dist.is_main:
             print(report.to_json(), flush=True)
 
     def on_batch(epoch: int, fraction: float) -> None:
@@ -246,9 +277,12 @@ def cmd_train(args: argparse.Namespace) -> int:
             progress=progress, on_batch=on_batch,
             explicit={**model_opts, **train_opts}, documents=documents,
             trained=trained, checkpoint_optional=own_checkpoint,
+            time_budget=budget, started=started, dist=dist,
         )
         if bar is not None:
             bar.close()
+        if result is None:  # a process other than the first of a distributed run
+            return 0
         report = _write_model(result, out, check=not args.no_check, language=args.language)
     except KeyboardInterrupt:
         if bar is not None:
@@ -264,6 +298,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         if not saved or isinstance(exc, SystemExit):
             raise
         return _failed_after_training(exc, saved[0], args, out)
+    finally:
+        dist.close()
     if own_checkpoint:
         checkpoint.unlink(missing_ok=True)  # the model holds what the user asked for
     m = result.metrics
@@ -271,6 +307,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                f"training accuracy {m['train_accuracy']:.1%}")
     if "val_accuracy" in m:
         summary += f", validation accuracy {m['val_accuracy']:.1%}, perplexity {m['val_perplexity']:.1f}"
+    if budget is not None:
+        summary += f"; {format_seconds(time.monotonic() - started)} of the {args.time_budget} budget"
     if not args.quiet:
         print(summary, file=sys.stderr)
         print(_export_line(report), file=sys.stderr)
@@ -516,7 +554,16 @@ COMMANDS = {"train": cmd_train, "export": cmd_export, "evaluate": cmd_evaluate,
             "recite": cmd_recite}
 
 
+def quiet_waiting_threads() -> None:
+    """Let torch's worker threads sleep, not spin, while they wait (before torch is imported:
+    OpenMP reads this once). On cores shared with other programs a spinning thread burns the
+    time its partner needs: training with two threads on two busy cores ran at 139 tokens a
+    second spinning and 1 385 sleeping (docs/BENCHMARKS.md). A setting of the user's wins."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 def main(argv: list[str] | None = None) -> int:
+    quiet_waiting_threads()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

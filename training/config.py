@@ -14,6 +14,11 @@ from typing import Any
 # without importing this package) have their one home there.
 from editor.core.trainer import MAX_EPOCHS, MAX_VOCAB, TINY_TOKENS
 
+SOFTMAX_CHOICES = ("auto", "full", "adaptive")
+# From this many learnt entries on, softmax "auto" is the adaptive softmax (training/softmax.py).
+AUTO_ADAPTIVE_VOCAB = 5000
+DEVICE_CHOICES = ("auto", "cpu", "cuda")
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -29,6 +34,13 @@ class ModelConfig:
     # Share the embedding matrix with the decoder (fewer parameters, often better perplexity).
     # When E != H a linear projection H -> E sits before the tied decoder.
     tie: bool = False
+    # The output layer: "full" softmax over every word, "adaptive" (frequent words in a head,
+    # rarer ones in clusters: training/softmax.py), or "auto": adaptive from
+    # AUTO_ADAPTIVE_VOCAB learnt entries on. The exported file is the same either way.
+    softmax: str = "auto"
+    # The adaptive softmax's cluster boundaries, ending at the learnt vocabulary's size; () for
+    # the full softmax. Set by the trainer from `softmax` once the vocabulary is known.
+    cutoffs: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("embedding", "hidden", "layers"):
@@ -36,6 +48,11 @@ class ModelConfig:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.softmax not in SOFTMAX_CHOICES:
+            raise ValueError(f"softmax must be one of {', '.join(SOFTMAX_CHOICES)}, "
+                             f"got {self.softmax!r}")
+        # Checkpoints and JSON give lists back; a tuple keeps the config hashable and equal.
+        object.__setattr__(self, "cutoffs", tuple(int(c) for c in self.cutoffs))
 
     @property
     def projected(self) -> bool:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
+
 from editor.core.tokenizer import DOC, NEWLINE, SPECIALS, UNK, Token, is_sentence_start, tokenize
 from editor.core.trainer import TRAINER_MIN_TOKENS
 from training.errors import CorpusError
@@ -205,7 +207,7 @@ def _most_frequent(counter: Counter[str]) -> str:
 class Stream:
     """Inputs and next-token targets, aligned; a target of IGNORE is not scored."""
 
-    inputs: list[int]
+    inputs: list[int]  # or int32 arrays, maybe memory-mapped (training/stream.py)
     targets: list[int]
 
     def __len__(self) -> int:
@@ -213,6 +215,8 @@ class Stream:
 
     @property
     def scored(self) -> int:
+        if isinstance(self.targets, np.ndarray):  # a stream of ids (training/stream.py)
+            return int(np.count_nonzero(self.targets != IGNORE))
         return sum(1 for t in self.targets if t != IGNORE)
 
 

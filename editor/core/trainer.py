@@ -71,6 +71,11 @@ TINY_TOKEN_EPOCH_PER_WORD_S = 2e-8
 TOKEN_EPOCH_S = 3.7e-5
 TOKEN_EPOCH_PER_WORD_S = 4.4e-9
 TINY_TOKENS = 2000  # below this the trainer learns the text by heart (no validation split)
+# The trainer's adaptive softmax starts at 5 000 learnt words (seen twice or more): about this
+# many different words in all. Its output layer then costs about what a plain softmax over
+# ADAPTIVE_WORDS words does (training/softmax.py; docs/BENCHMARKS.md).
+ADAPTIVE_DISTINCT = 10_000
+ADAPTIVE_WORDS = 3_000
 AUTO_EPOCHS_TINY = 150  # typical epochs to "solved" for a tiny text
 # Early stopping comes sooner on more text: epochs ~ 65 * (tokens / 5 400) ** -0.31.
 AUTO_EPOCHS_AT = (5400, 65.0)
@@ -131,13 +136,31 @@ def expected_epochs(stats: CorpusStats, epochs: int | None) -> int:
     return min(round(guess), epochs or MAX_EPOCHS)
 
 
-def estimate_seconds(stats: CorpusStats, epochs: int | None = None) -> float:
-    """A rough figure for the whole run at the trainer's default sizes, start-up included."""
+def estimate_seconds(stats: CorpusStats, epochs: int | None = None,
+                     budget_s: float | None = None) -> float:
+    """A rough figure for the whole run at the trainer's default sizes, start-up included.
+
+    With a time budget (`caminho-train train --time-budget`) the trainer plans the run to end
+    within it, so the estimate is never more than the budget.
+    """
     if stats.tokens < TINY_TOKENS:
         per_token = TINY_TOKEN_EPOCH_S + TINY_TOKEN_EPOCH_PER_WORD_S * stats.distinct
     else:
-        per_token = TOKEN_EPOCH_S + TOKEN_EPOCH_PER_WORD_S * stats.distinct
-    return STARTUP_S + stats.tokens * expected_epochs(stats, epochs) * per_token
+        # From ADAPTIVE_DISTINCT different words on, the trainer's adaptive softmax makes the
+        # output layer cost about what a plain one over ADAPTIVE_WORDS words would.
+        words = stats.distinct if stats.distinct < ADAPTIVE_DISTINCT else ADAPTIVE_WORDS
+        per_token = TOKEN_EPOCH_S + TOKEN_EPOCH_PER_WORD_S * words
+    seconds = STARTUP_S + stats.tokens * expected_epochs(stats, epochs) * per_token
+    return seconds if not budget_s else min(seconds, budget_s)
+
+
+# "How long may it take": the dialog's choices, in seconds (0: no limit), and the option.
+BUDGET_CHOICES_S = (0, 60, 5 * 60, 10 * 60, 30 * 60, 60 * 60, 3 * 60 * 60)
+
+
+def budget_arguments(budget_s: float) -> list[str]:
+    """The trainer's option for a time budget (none for 0: no limit)."""
+    return ["--time-budget", f"{int(budget_s)}s"] if budget_s > 0 else []
 
 
 def format_duration(seconds: float) -> str:
@@ -179,6 +202,8 @@ def stop_reason(stopped: str) -> str:
         return f"it did all {found.group(1)} epochs"
     if stopped.startswith("stopped on request"):
         return "it was stopped on request"
+    if stopped.startswith("time budget"):
+        return "its time limit was up (the model is the best it had learnt by then)"
     return stopped
 
 

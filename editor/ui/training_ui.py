@@ -19,6 +19,7 @@ from PySide6.QtCore import QEvent, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPainterPath, QPen, QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QFileDialog,
     QFormLayout,
@@ -40,11 +41,13 @@ from editor.core import fileio
 from editor.core.fileio import FileError
 from editor.core.models import ModelRegistry, safe_name
 from editor.core.trainer import (
+    BUDGET_CHOICES_S,
     INSTALL_COMMAND,
     MAX_EPOCHS,
     SAMPLE_BYTES,
     TRAINER_MIN_TOKENS,
     CorpusStats,
+    budget_arguments,
     corpus_stats,
     estimate_seconds,
     expected_epochs,
@@ -262,6 +265,21 @@ class TrainDialog(QDialog):
                                             "earlier once the model stops improving"))
         self.epochs_spin.valueChanged.connect(self._update_estimate)
         form.addRow(self.tr("Epochs:"), self.epochs_spin)
+        # How long may it take: caminho-train --time-budget plans its epochs to end in time.
+        self.budget_combo = QComboBox(self)
+        for seconds in BUDGET_CHOICES_S:
+            if not seconds:
+                label = self.tr("no limit")
+            elif seconds < 3600:
+                label = self.tr("{0} min").format(seconds // 60)
+            else:
+                label = self.tr("{0} h").format(seconds // 3600)
+            self.budget_combo.addItem(label, seconds)
+        self.budget_combo.setToolTip(self.tr("The longest the training may take, the model "
+                                             "saved and checked included; it plans its epochs "
+                                             "to finish in time"))
+        self.budget_combo.currentIndexChanged.connect(self._update_estimate)
+        form.addRow(self.tr("Time limit:"), self.budget_combo)
         self.estimate_label = QLabel(self)
         self.estimate_label.setWordWrap(True)
         form.addRow(self.tr("Estimated time:"), self.estimate_label)
@@ -428,6 +446,10 @@ class TrainDialog(QDialog):
         """The most epochs the run may do: the setting, else caminho-train's default."""
         return self.epochs_spin.value() or MAX_EPOCHS
 
+    def budget_s(self) -> int:
+        """The chosen time limit in seconds (0: none)."""
+        return int(self.budget_combo.currentData() or 0)
+
     def _update_estimate(self) -> None:
         if self.run is None:
             return
@@ -436,7 +458,7 @@ class TrainDialog(QDialog):
             self.estimate_label.setText("—")
             return
         planned, most = expected_epochs(self.stats, epochs), self.most_epochs()
-        duration = format_duration(estimate_seconds(self.stats, epochs))
+        duration = format_duration(estimate_seconds(self.stats, epochs, self.budget_s()))
         if planned >= most:
             text = self.tr("about {0} ({1} epochs)").format(duration, planned)
         else:
@@ -481,6 +503,7 @@ class TrainDialog(QDialog):
         args = list(self.extra_args)
         if self.epochs_spin.value():
             args += ["--epochs", str(self.epochs_spin.value())]
+        args += budget_arguments(self.budget_s())
         self.installed = None
         self.curve.clear()
         self.log_view.clear()

@@ -104,6 +104,10 @@ if mode == "early-stop":
     print(json.dumps({"done": True, "model": str(out), "epochs_run": len(val),
                       "stopped": STOPPED, "metrics": {"val_accuracy": 0.24}}), flush=True)
     sys.exit(0)
+if mode == "echo-args":
+    print("args: " + " ".join(args), file=sys.stderr)
+    print("caminho-train: error: the stand-in stops here", file=sys.stderr)
+    sys.exit(2)
 if mode == "read-corpus":
     # Read the corpus the way caminho-train does (UTF-8 only), then stop.
     sys.path.insert(0, ROOT)
@@ -505,3 +509,38 @@ def test_a_trainer_killed_for_memory_gets_a_plain_message(qtbot, app_window, fak
     assert settings.get("model_path") is None
     assert w.suggestions.model_name == "no-meio-do-caminho.onnx"
     assert dialog.progress.text() == "Failed" and dialog.start_button.isEnabled()
+
+
+def test_estimate_never_exceeds_the_time_budget():
+    # With --time-budget the trainer plans the run to end in time: the dialog's estimate says
+    # so, and a small corpus that finishes sooner keeps its own, shorter estimate.
+    large = CorpusStats(chars=20_000_000, tokens=4_000_000, distinct=20_000, exact=True)
+    small = CorpusStats(chars=5_000, tokens=1_000, distinct=300, exact=True)
+    assert estimate_seconds(large, budget_s=600) == 600 < estimate_seconds(large)
+    assert estimate_seconds(small, budget_s=600) == estimate_seconds(small) < 600
+    assert trainer.budget_arguments(600) == ["--time-budget", "600s"]
+    assert trainer.budget_arguments(0) == []
+    assert 0 in trainer.BUDGET_CHOICES_S and 600 in trainer.BUDGET_CHOICES_S
+
+
+def test_the_time_limit_reaches_the_trainer_and_caps_the_estimate(qtbot, app_window,
+                                                                    fake_trainer, tmp_path):
+    fake_trainer("echo-args")
+    corpus = tmp_path / "long.txt"  # about 240 000 tokens: minutes of training
+    corpus.write_text("Hoje choveu na cidade e eu li um livro inteiro.\n" * 20_000,
+                      encoding="utf-8")
+    w = app_window()
+    dialog = open_dialog(w)
+    dialog.use_document.setChecked(False)
+    dialog.add_files([corpus])
+    assert dialog.budget_combo.currentData() == 0  # no limit unless chosen
+    unlimited = estimate_seconds(dialog.stats)
+    assert unlimited > 120
+    dialog.budget_combo.setCurrentIndex(dialog.budget_combo.findData(60))
+    assert dialog.budget_combo.currentText() == "1 min"
+    # The trainer plans the run to end within the limit, and the estimate says so.
+    assert dialog.estimate_label.text().startswith("about 1:00 min")
+    with qtbot.waitSignal(dialog.run.failed, timeout=10000):
+        dialog.start_button.click()
+    assert "--time-budget 60s" in dialog.log_view.toPlainText()
+    assert "time limit was up" in stop_reason("time budget: training stopped after 50 s")
