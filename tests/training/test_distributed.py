@@ -14,7 +14,7 @@ import pytest
 from training.checkpoint import load_checkpoint
 from training.distributed import Distributed, choose_device
 from training.errors import TrainError
-from training.evaluate import OnnxModel, evaluate_text, recite
+from training.evaluate import OnnxModel, compare, recite
 
 ROOT = Path(__file__).resolve().parents[2]
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
@@ -54,7 +54,7 @@ def test_poem_under_torchrun_is_the_single_process_model(poem_path, tmp_path):
     assert "wrote" in result.stderr and result.stderr.count("wrote ") == 1  # process 0 only
     a, b = OnnxModel.load(solo), OnnxModel.load(ddp)
     text = poem_path.read_text(encoding="utf-8")
-    assert evaluate_text(b, text).top1 == 1.0  # every next token of the poem
+    assert compare(b, [text]).to_dict()["top1"] == 1.0  # every next token of the poem
     assert recite(b, "No", max_tokens=200).text == text
     assert json.loads(a.meta["training"])["epochs"] == json.loads(b.meta["training"])["epochs"]
     ids = [1] + [b.ids[w] for w in ("no", "meio", "do", "caminho")]
