@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 SUFFIX = ".onnx"
 TEMP_PREFIX = ".training-"
+CHECKPOINTS = "checkpoints"  # failed runs' trained networks, inside the models folder
 # A temp folder this old belongs to no live run even where process ids can't be checked.
 STALE_AFTER_S = 24 * 3600
 _UNSAFE = re.compile(r"[^\w\- .]+")
@@ -231,6 +232,25 @@ class ModelRegistry:
             candidate = self.folder / f"{stem}-{n}{SUFFIX}"
             n += 1
         return candidate
+
+    def keep_checkpoint(self, checkpoint: Path, name: str) -> Path:
+        """Move a failed run's checkpoint out of its private folder, which is about to go.
+
+        The trained network is the expensive part of a run: when a later step fails (memory, a
+        full disk, a broken export) `caminho-train export` can still turn it into a model. It
+        goes to a `checkpoints` folder so the Models list, which shows .onnx files only, is not
+        cluttered, under a name no other run holds.
+        """
+        folder = self.folder / CHECKPOINTS
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = safe_name(name)
+        target = folder / f"{stem}.ckpt"
+        n = 2
+        while target.exists():
+            target = folder / f"{stem}-{n}.ckpt"
+            n += 1
+        shutil.move(str(checkpoint), target)
+        return target
 
     def make_temp_dir(self) -> Path:
         """A private folder beside the models (same file system, so the final move is atomic)."""

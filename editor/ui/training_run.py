@@ -46,6 +46,8 @@ class TrainingRun(QObject):
         self.reports: list[dict[str, Any]] = []
         self.summary: dict[str, Any] = {}
         self.temp: Path | None = None
+        self.kept_checkpoint: Path | None = None  # where a failed run's trained network went
+        self._checkpoint: Path | None = None
         self._out: Path | None = None
         self._name = ""
         self._stdout = b""
@@ -69,6 +71,7 @@ class TrainingRun(QObject):
         if self.is_running():
             raise RuntimeError("a training run is already going on")
         self.log, self.reports, self.summary, self._stdout = "", [], {}, b""
+        self.kept_checkpoint = self._checkpoint = None
         self._cancelling = False
         self._name = name
         self.temp = self.registry.make_temp_dir()
@@ -156,6 +159,8 @@ class TrainingRun(QObject):
                 self._add_log(line + "\n")
         elif report.get("done"):
             self.summary = report
+        elif isinstance(report.get("checkpoint"), str):
+            self._checkpoint = Path(report["checkpoint"])
         elif "epoch" in report:
             self.reports.append(report)
             self.epoch_done.emit(report)
@@ -190,27 +195,44 @@ class TrainingRun(QObject):
         if crashed or code != 0:
             message = exit_summary(code, crashed, self.log).rstrip(".")
             done = len(self.reports)
-            when = f" after {done} epoch{'s' if done != 1 else ''}" if done else ""
-            self._done()
-            self.failed.emit(f"Training failed{when}: {message}.", self.log)
+            text = (self.tr("Training failed after %n epoch(s): {0}.", "", done) if done
+                    else self.tr("Training failed: {0}.")).format(message)
+            self._fail(text)
             return
         try:
             final = self._install()
         except (ModelError, RegistryError, OSError) as exc:
-            self._done()
-            self.failed.emit(str(exc), self.log)
+            self._fail(str(exc))
             return
         self._done()
         self.succeeded.emit(final)
 
+    def _fail(self, message: str) -> None:
+        """Report a failure, keeping the trained network if the trainer had saved one: an hour
+        of training must not go with the private folder because a later step failed."""
+        if self._checkpoint is not None and self.temp is not None:
+            try:
+                if self._checkpoint.is_file():
+                    self.kept_checkpoint = self.registry.keep_checkpoint(self._checkpoint,
+                                                                         self._name)
+            except OSError as exc:
+                message += " " + self.tr("The trained network could not be kept: {0}.").format(
+                    exc.strerror or exc)
+        if self.kept_checkpoint is not None:
+            message += " " + self.tr(
+                "The trained network was kept in {0}; the command caminho-train export {0} "
+                "--out MODEL.onnx turns it into a model.").format(self.kept_checkpoint)
+        self._done()
+        self.failed.emit(message, self.log)
+
     def _install(self) -> Path:
         assert self._out is not None
         if not self._out.is_file():
-            raise ModelError("Training ended without writing a model.")
+            raise ModelError(self.tr("Training ended without writing a model."))
         try:
             LanguageModel.load(self._out)
         except ModelError as exc:
-            raise ModelError(f"The new model did not pass validation: {exc}") from exc
+            raise ModelError(self.tr("The new model did not pass validation: {0}").format(exc)) from exc
         return self.registry.install(self._out, self._name)
 
     def _done(self) -> None:

@@ -621,8 +621,10 @@ class TrainDialog(QDialog):
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.setFormat(self.tr("Failed"))
-        self.status_label.setText(message + self.tr(
-            "\nNothing was saved: your texts and the model you use now are as they were."))
+        kept = self.run is not None and self.run.kept_checkpoint is not None
+        self.status_label.setText(message + "\n" + (
+            self.tr("Your texts and the model you use now are as they were.") if kept else
+            self.tr("Nothing was saved: your texts and the model you use now are as they were.")))
         self.log_view.setPlainText(log or self.tr("(the trainer wrote nothing)"))
         self.log_button.setChecked(True)
         self._update_buttons()

@@ -84,6 +84,15 @@ if mode == "error":
     print("loading the corpus", file=sys.stderr)
     print("caminho-train: error: corpus too small: 3 tokens in a.txt", file=sys.stderr)
     sys.exit(2)
+if mode == "fail-after-training":
+    # What an out-of-memory kill in the steps after training looked like (issue 16): the
+    # trainer has saved the trained network and said where, then dies.
+    print(json.dumps(report), flush=True)
+    checkpoint = out.parent / (out.name + ".ckpt")
+    checkpoint.write_bytes(b"trained weights")
+    print(json.dumps({"checkpoint": str(checkpoint)}), flush=True)
+    print("caminho-train: error: not enough memory to build the trigram", file=sys.stderr)
+    sys.exit(1)
 if mode == "garbage":
     print(json.dumps(report), flush=True)
     out.write_bytes(b"not an onnx model at all")
@@ -299,6 +308,27 @@ def test_trainer_errors_are_shown_with_the_log(qtbot, app_window, fake_trainer, 
     assert "loading the corpus" in dialog.log_view.toPlainText()
     assert leftovers() == []
     assert dialog.start_button.isEnabled()
+
+
+def test_a_failure_after_training_keeps_the_trained_network(qtbot, app_window, fake_trainer,
+                                                            corpus_file, settings):
+    # Bug: the run's private folder was removed on any failure, checkpoint and all, so a run
+    # that failed after an hour of training (in the trigram or the export) lost that hour.
+    fake_trainer("fail-after-training")
+    w = app_window()
+    dialog = open_dialog(w)
+    dialog.add_files([corpus_file])
+    with qtbot.waitSignal(dialog.run.failed, timeout=10000):
+        dialog.start_button.click()
+    kept = dialog.run.kept_checkpoint
+    assert kept is not None and kept.read_bytes() == b"trained weights"
+    assert kept.parent == models_dir() / "checkpoints"
+    text = dialog.status_label.text()
+    assert "not enough memory" in text and str(kept) in text and "caminho-train export" in text
+    assert "Nothing was saved" not in text
+    # The private folder is gone all the same, and the Models list shows no new model.
+    assert [p.name for p in leftovers()] == ["checkpoints"]
+    assert settings.get("model_path") is None
 
 
 def test_a_model_that_fails_validation_is_not_installed(qtbot, app_window, fake_trainer,
