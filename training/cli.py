@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from training.config import ModelConfig, TrainConfig
+from training.config import CELLS, ModelConfig, TrainConfig
 from training.errors import TrainError
 
 PROG = "caminho-train"
@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in MODEL_SWITCHES.items():
         p.add_argument(f"--{name.replace('_', '-')}", action=argparse.BooleanOptionalAction,
                        default=None, help=text + _default_text(name, getattr(model_defaults, name)))
+    p.add_argument("--cell", choices=CELLS, default=None,
+                   help="the recurrent cell: lstm, gru, or rnn (a plain Elman RNN with tanh), to "
+                        f"compare them in the editor (default {model_defaults.cell})")
     for name, (kind, text) in TRAIN_OPTIONS.items():
         default = getattr(train_defaults, name)
         shown = "" if "default" in text or default is None else _default_text(name, default)
@@ -175,7 +178,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from training.data import load_documents
     from training.outputs import check_checkpoint, check_output, checkpoint_beside
 
-    model_opts = _explicit(args, {**MODEL_OPTIONS, **MODEL_SWITCHES})
+    model_opts = _explicit(args, {**MODEL_OPTIONS, **MODEL_SWITCHES, "cell": None})
     train_opts = _explicit(args, {**TRAIN_OPTIONS, **TRAIN_SWITCHES})
     try:
         model_config = replace(ModelConfig(), **model_opts)
@@ -404,7 +407,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     weight = result.settings.get("ngram_weight")
     mixed = f" + trigram, LSTM weight {weight:g}" if weight is not None and weight < 1 else ""
     print(f"model   {Path(args.model).name} ({len(model.vocab)} tokens, "
-          f"{model.layers}x{model.hidden} LSTM{mixed})")
+          f"{model.layers}x{model.hidden} {model.lm.info.cell.upper()}{mixed})")
     print(format_table(result))
     return 0
 

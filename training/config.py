@@ -10,6 +10,11 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+# The recurrent cells `caminho-train train --cell` offers: the LSTM (the default and the
+# editor's subject), the GRU (Cho et al. 2014) and the plain Elman RNN with tanh (Elman 1990),
+# so the talk's argument (a plain RNN forgets, gates remember) can be seen side by side.
+CELLS = ("lstm", "gru", "rnn")
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -25,8 +30,11 @@ class ModelConfig:
     # Share the embedding matrix with the decoder (fewer parameters, often better perplexity).
     # When E != H a linear projection H -> E sits before the tied decoder.
     tie: bool = False
+    cell: str = "lstm"  # one of CELLS; checkpoints written before it existed hold LSTMs
 
     def __post_init__(self) -> None:
+        if self.cell not in CELLS:
+            raise ValueError(f"cell must be one of {', '.join(CELLS)}, got {self.cell!r}")
         for name in ("embedding", "hidden", "layers"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
