@@ -13,8 +13,8 @@ from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessag
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from editor import compare_view, training_ui
 from editor import help as help_menu
-from editor import training_ui
 from editor.controller import SuggestionController
 from editor.model_hint import ModelHint
 from editor.panel import VIEWS, InsightPanel
@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("--json", action="store_true", help="with --type: print the state as JSON")
     probe.add_argument("--panel-view", choices=VIEWS,
                        help="with --screenshot: show this insight panel view")
+    parser.add_argument("--compare", type=Path, metavar="MODEL",
+                        help="run this second model beside the one suggesting, in the insight "
+                             "panel's Compare view (as Model → Compare With)")
     probe.add_argument("--size", metavar="WxH", help="with --type: window size, e.g. 1280x720")
     # Crash tests: type like a person, then keep running with the text unsaved until killed.
     probe.add_argument("--key-delay", type=float, default=0.0, metavar="MS",
@@ -143,6 +146,7 @@ def build_window(args: argparse.Namespace, settings: Settings | None = None) -> 
     panel.attach_editor(window.editor)
     window.attach_panel(panel)
     training_ui.install(window, controller, settings)  # training, models, preferences
+    compare_view.install(window, panel)  # Model → Compare With
     attach_autosave(window)
     help_menu.install(window)  # last, so Help is the last menu
     if args.file is not None:
@@ -153,6 +157,9 @@ def build_window(args: argparse.Namespace, settings: Settings | None = None) -> 
         # choice saved last time gives way to the bundled model if it no longer loads.
         remembered = args.model is None and bool(settings.get("model_path"))
         window.load_model(model, remember=False, fallback=remembered)
+    compare = getattr(args, "compare", None)
+    if compare is not None:
+        compare_view.load_compared(window, panel, compare)
     return window
 
 

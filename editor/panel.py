@@ -1,6 +1,8 @@
 """The insight panel: a dock that shows, live, what the LSTM holds while you type.
 
-Views (tabs): State heatmap, Next word, Unit trace, Memory (occlusion), Gates, Pin & compare.
+Views (tabs): State heatmap, Next word, Unit trace, Memory (occlusion), Gates, Pin & compare,
+Compare (a second model beside the main one, editor/compare_view.py). A GRU or a plain RNN
+has no cell state and the RNN no gates: the views that need them say so.
 Every number comes from `editor.insight` fed with the arrays of the onnxruntime run that made
 the suggestions; the widgets here only draw and forward clicks.
 
@@ -49,6 +51,7 @@ from PySide6.QtGui import (
     QPainter,
     QPen,
     QPolygonF,
+    QTextCursor,
 )
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -70,11 +73,14 @@ from PySide6.QtWidgets import (
 )
 
 from editor import insight
+from editor.compare import Comparer, Comparison, trim_window, window_before
+from editor.context import context_window
 from editor.insight import (
     KINDS,
     ROW_SORTS,
     DocumentRunner,
     DocumentStates,
+    KeyUnit,
     Memory,
     PinnedState,
     Scale,
@@ -85,9 +91,9 @@ from editor.tint import clear_tint, tint_document
 
 FRAME_MS = 16  # at most one redraw per frame
 ANALYSIS_DEBOUNCE_MS = 150  # model re-runs wait for a pause in typing
-VIEWS = ("state", "next", "unit", "memory", "gates", "pin")
+VIEWS = ("state", "next", "unit", "memory", "gates", "pin", "compare")
 VIEW_TITLES = {"state": "State", "next": "Next word", "unit": "Unit", "memory": "Memory",
-               "gates": "Gates", "pin": "Pin"}
+               "gates": "Gates", "pin": "Pin", "compare": "Compare"}
 _MARGIN_L, _MARGIN_R, _MARGIN_T, _LABELS_H = 34, 46, 18, 64
 
 
@@ -288,11 +294,16 @@ class WordBars(QWidget):
         self.labels: list[str] = []
         self.values = np.zeros(0)
         self.title = ""
+        self.top: float | None = None
         self._strip = _LabelStrip()
         self.setMinimumSize(160, 160)
 
-    def set_data(self, labels: Sequence[str], values: np.ndarray, title: str) -> None:
+    def set_data(self, labels: Sequence[str], values: np.ndarray, title: str,
+                 top: float | None = None) -> None:
+        """`top`: the value of a full bar (default: the largest here), so that two charts
+        drawn to compare share one scale."""
         self.labels, self.values, self.title = list(labels), np.asarray(values, float), title
+        self.top = top
         self.update()
 
     def paintEvent(self, _event: object) -> None:  # noqa: N802 (Qt API)
@@ -308,7 +319,7 @@ class WordBars(QWidget):
             p.drawText(g, Qt.AlignmentFlag.AlignCenter, "no prediction yet")
             return
         finite = self.values[np.isfinite(self.values)]
-        top = max(float(np.max(np.abs(finite))) if finite.size else 0.0, 1e-3)
+        top = max(float(np.max(np.abs(finite))) if finite.size else 0.0, self.top or 0.0, 1e-3)
         zero = g.center().y() if (finite < 0).any() else g.bottom()
         span = (g.height() / 2) if (finite < 0).any() else g.height()
         col_w = g.width() / n
@@ -368,18 +379,22 @@ class Trace(QWidget):
     """Line plot of one unit over the recent tokens: h, tanh(c) and its gates."""
 
     COLOURS = {"h": QColor(20, 20, 20), "tanh_c": QColor(230, 120, 0), "input": QColor(60, 140, 60),
-               "forget": QColor(33, 102, 172), "output": QColor(150, 60, 160)}
+               "forget": QColor(33, 102, 172), "output": QColor(150, 60, 160),
+               "reset": QColor(60, 140, 60), "update": QColor(33, 102, 172)}
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.labels: list[str] = []
         self.lines: dict[str, np.ndarray] = {}
         self.title = ""
+        self.empty_text = "click a row of the State heatmap"
         self._strip = _LabelStrip()
         self.setMinimumSize(160, 160)
 
-    def set_data(self, labels: Sequence[str], lines: dict[str, np.ndarray], title: str) -> None:
+    def set_data(self, labels: Sequence[str], lines: dict[str, np.ndarray], title: str,
+                 empty_text: str = "click a row of the State heatmap") -> None:
         self.labels, self.lines, self.title = list(labels), lines, title
+        self.empty_text = empty_text
         self.update()
 
     def paintEvent(self, _event: object) -> None:  # noqa: N802 (Qt API)
@@ -392,7 +407,8 @@ class Trace(QWidget):
         g = QRectF(_MARGIN_L, 34, max(self.width() - _MARGIN_L - 10, 1), max(self.height() - 34 - _LABELS_H, 1))
         n = len(self.labels)
         if not n or not self.lines:
-            p.drawText(g, Qt.AlignmentFlag.AlignCenter, "click a row of the State heatmap")
+            p.drawText(g, Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignCenter,
+                       self.empty_text)
             return
         col_w = g.width() / n
 
@@ -423,9 +439,13 @@ class Trace(QWidget):
 
 
 class GatesView(QWidget):
-    """Current input/forget/output gates as strips, and their saturation per unit as densities."""
+    """Current input/forget/output gates as strips, and their saturation per unit as densities.
+
+    A GRU shows its reset and update gates the same way; a plain RNN has none, and says so.
+    """
 
     SHOWN = ("input", "forget", "output")
+    SHOWN_BY_CELL = {"lstm": ("input", "forget", "output"), "gru": ("reset", "update")}
     BINS = 24
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -436,18 +456,27 @@ class GatesView(QWidget):
         self.order = np.zeros(0, np.intp)
         self.selected: int | None = None
         self.title = ""
+        self.gate_names: tuple[str, ...] = GATE_NAMES
+        self.shown_names: tuple[str, ...] = self.SHOWN
+        self.empty_text = "no gates yet"
         self._strips: list[QImage] = []
         self._density: list[QImage] = []
         self.setMinimumSize(200, 240)
+
+    def set_cell(self, cell: str, gate_names: Sequence[str], empty_text: str) -> None:
+        """The model's cell: which gates exist (the rows of `current`) and which are drawn."""
+        self.gate_names = tuple(gate_names)
+        self.shown_names = self.SHOWN_BY_CELL.get(cell, ())
+        self.empty_text = empty_text
 
     def set_data(self, current: np.ndarray, low: np.ndarray, high: np.ndarray, order: np.ndarray,
                  title: str, selected: int | None) -> None:
         self.current, self.low, self.high, self.order = current, low, high, order
         self.title, self.selected = title, selected
         self._strips, self._density = [], []
-        if current.shape[1]:
-            for name in self.SHOWN:
-                gi = GATE_NAMES.index(name)
+        if current.shape[1] and self.shown_names:
+            for name in self.shown_names:
+                gi = self.gate_names.index(name)
                 row = current[gi][order][None, :]
                 self._strips.append(image_from(insight.colorize(row, Scale(0.0, 1.0))))
                 # Many units share a spot: a density picture stays one image however many there are.
@@ -463,24 +492,26 @@ class GatesView(QWidget):
         fg = self.palette().windowText().color()
         p.setPen(fg)
         if not self._strips:
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "no gates yet")
+            p.drawText(self.rect().adjusted(12, 12, -12, -12),
+                       Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignCenter, self.empty_text)
             return
         w = self.width()
+        shown = self.shown_names
         p.drawText(QPointF(4, 12), "gates at the last token (units in heatmap order)")
         strip_h = 14
-        for k, (name, img) in enumerate(zip(self.SHOWN, self._strips, strict=True)):
+        for k, (name, img) in enumerate(zip(shown, self._strips, strict=True)):
             y = 18 + k * (strip_h + 3)
             p.drawText(QRectF(0, y, _MARGIN_L - 4, strip_h), Qt.AlignmentFlag.AlignRight, name[0])
             p.drawImage(QRectF(_MARGIN_L, y, w - _MARGIN_L - 8, strip_h), img)
-        top = 18 + 3 * (strip_h + 3) + 8
+        top = 18 + len(shown) * (strip_h + 3) + 8
         p.drawText(QPointF(4, top + 10), self.title)
         # Per gate: x = share of steps shut (< 0.1), y = share wide open (> 0.9), one spot per unit.
         gap = 18
         size = min((w - 2 * gap) / 3 - gap / 2, self.height() - top - 90)
         if size < 30:
             return
-        for k, (name, img) in enumerate(zip(self.SHOWN, self._density, strict=True)):
-            gi = GATE_NAMES.index(name)
+        for k, (name, img) in enumerate(zip(shown, self._density, strict=True)):
+            gi = self.gate_names.index(name)
             box = QRectF(gap + k * (size + gap), top + 18, size, size)
             p.drawImage(box, img)
             p.setPen(QPen(QColor(150, 150, 150)))
@@ -499,16 +530,29 @@ class GatesView(QWidget):
             p.rotate(-90)
             p.drawText(QPointF(0, 0), "open →")
             p.restore()
-        # The counts that tell the story: memory keepers and units that ignore their input.
-        n = self.low.shape[1]
-        keep = int((self.high[GATE_NAMES.index("forget")] >= 0.9).sum())
-        deaf = int((self.low[GATE_NAMES.index("input")] >= 0.9).sum())
-        mute = int((self.low[GATE_NAMES.index("output")] >= 0.9).sum())
         y = top + 18 + size + 32
-        for line in (f"{keep} of {n} units keep their cell (forget gate open ≥ 90% of steps)",
-                     f"{deaf} rarely write (input gate shut ≥ 90%), {mute} rarely show (output shut ≥ 90%)"):
+        for line in self.story():
             p.drawText(QPointF(6, y), line)
             y += 14
+
+    def story(self) -> list[str]:
+        """The counts that tell the story: memory keepers and units that ignore their input."""
+        n = self.low.shape[1]
+        names = self.gate_names
+        if "forget" in names:
+            keep = int((self.high[names.index("forget")] >= 0.9).sum())
+            deaf = int((self.low[names.index("input")] >= 0.9).sum())
+            mute = int((self.low[names.index("output")] >= 0.9).sum())
+            return [f"{keep} of {n} units keep their cell (forget gate open ≥ 90% of steps)",
+                    f"{deaf} rarely write (input gate shut ≥ 90%), {mute} rarely show "
+                    "(output shut ≥ 90%)"]
+        if "update" in names:
+            # h' = (1 - z) n + z h: z near 1 keeps the unit's value, z near 0 rewrites it.
+            keep = int((self.high[names.index("update")] >= 0.9).sum())
+            rewrite = int((self.low[names.index("update")] >= 0.9).sum())
+            return [f"{keep} of {n} units keep their value (update gate z > 0.9 at ≥ 90% of steps)",
+                    f"{rewrite} are rewritten at almost every word (z < 0.1 at ≥ 90%)"]
+        return []
 
 
 # -- background analysis ----------------------------------------------------------------------------
@@ -518,6 +562,11 @@ class _Analysis:
     memory: Memory | None
     doc: DocumentStates | None
     error: str = ""
+    key: KeyUnit | None = None  # the unit that matters most (Unit view)
+    key_for: list[str] | None = None  # the context tokens `key` was found for
+    comparison: Comparison | None = None  # both models on the text (Compare view)
+    comparer: Comparer | None = None  # the one that made `comparison`
+    compare_for: tuple | None = None  # (text before the cursor, main tokens) it was made for
 
 
 class _Relay(QObject):
@@ -528,9 +577,13 @@ class _AnalysisJob(QRunnable):
     """Occlusion and whole-document states, off the GUI thread."""
 
     def __init__(self, relay: _Relay, model: LanguageModel, runner: DocumentRunner | None,
-                 sug: Suggestions | None, text: str | None) -> None:
+                 sug: Suggestions | None, text: str | None, *, key_sug: Suggestions | None = None,
+                 comparer: Comparer | None = None, compare_sug: Suggestions | None = None,
+                 compare_for: tuple | None = None) -> None:
         super().__init__()
         self.relay, self.model, self.runner, self.sug, self.text = relay, model, runner, sug, text
+        self.key_sug = key_sug
+        self.comparer, self.compare_sug, self.compare_for = comparer, compare_sug, compare_for
 
     def run(self) -> None:
         result = _Analysis(self.sug, None, None)
@@ -539,6 +592,14 @@ class _AnalysisJob(QRunnable):
                 result.memory = insight.memory_for(self.model, self.sug)
             if self.runner is not None and self.text is not None:
                 result.doc = self.runner.run(self.text)
+            if self.key_sug is not None:
+                result.key = insight.key_unit(self.model, self.key_sug)
+                result.key_for = list(self.key_sug.context_tokens)
+            if self.comparer is not None and self.compare_sug is not None and self.compare_for:
+                before, at_start = self.compare_for[0]
+                result.comparison = self.comparer.compare(before, at_start, self.model,
+                                                          self.compare_sug)
+                result.comparer, result.compare_for = self.comparer, self.compare_for
         except Exception as exc:  # a failing analysis must never take the editor down
             result.error = f"{type(exc).__name__}: {exc}"
         self.relay.done.emit(result)
@@ -564,6 +625,17 @@ class InsightPanel(QDockWidget):
         self.pinned: PinnedState | None = None
         self.memory: Memory | None = None
         self.doc: DocumentStates | None = None
+        # The Unit view opens on the unit that matters most (`insight.key_unit`) until the user
+        # picks one; an automatic choice does not tint the text.
+        self.key: KeyUnit | None = None
+        self._key_for: list[str] | None = None
+        self._auto_unit = False
+        self._kinds: dict[str, str] = KINDS
+        # A second model beside the main one (the Compare view, editor/compare_view.py).
+        self.compare_model: LanguageModel | None = None
+        self._comparer: Comparer | None = None
+        self.comparison: Comparison | None = None
+        self._compare_for: tuple | None = None
         self.tint_enabled = True
         self.redraws = 0  # frames actually drawn (tests check coalescing)
         self.shown: dict[str, object] = {}  # what each view last drew, for tests and export
@@ -659,9 +731,17 @@ class InsightPanel(QDockWidget):
         # Next word
         self.probs = ProbBars()
         self.tabs.addTab(self.probs, VIEW_TITLES["next"])
-        # Unit trace
+        # Unit trace, with why this unit is shown
+        unit_page = QWidget()
+        ul = QVBoxLayout(unit_page)
+        ul.setContentsMargins(0, 0, 0, 0)
+        self.unit_reason = QLabel("")
+        self.unit_reason.setWordWrap(True)
+        self.unit_reason.setFont(_small_font(self))
         self.trace = Trace()
-        self.tabs.addTab(self.trace, VIEW_TITLES["unit"])
+        ul.addWidget(self.unit_reason)
+        ul.addWidget(self.trace, 1)
+        self.tabs.addTab(unit_page, VIEW_TITLES["unit"])
         # Memory
         self.word_bars = WordBars()
         self.tabs.addTab(self.word_bars, VIEW_TITLES["memory"])
@@ -688,6 +768,11 @@ class InsightPanel(QDockWidget):
         pin_scroll.setWidget(self.pin_map)
         pl.addWidget(pin_scroll)
         self.tabs.addTab(pin, VIEW_TITLES["pin"])
+        # Compare: imported here because compare_view builds on this module's bar widgets.
+        from editor.compare_view import CompareView
+
+        self.compare_view = CompareView()
+        self.tabs.addTab(self.compare_view, VIEW_TITLES["compare"])
         self.tabs.currentChanged.connect(self._on_tab)
         lay.addWidget(self.tabs, 1)
         self.status = QLabel("no model")
@@ -722,11 +807,18 @@ class InsightPanel(QDockWidget):
         self._runner = DocumentRunner(model) if model is not None else None
         self.memory = None
         self.doc = None
+        self.comparison = None
+        self._compare_for = None
+        self.key = None
+        self._key_for = None
+        if self._auto_unit:
+            self.unit, self._auto_unit = None, False
+        self._set_cell(model)
         if model is not None:
             info = model.info
             self._set_layers(info.layers)
-            self.status.setText(f"{info.name} · {info.layers} layer(s) × {info.hidden} units · "
-                                f"{info.vocab_size} tokens")
+            self.status.setText(f"{info.name} · {info.cell_title} · {info.layers} layer(s) × "
+                                f"{info.hidden} units · {info.vocab_size} tokens")
         else:
             self.status.setText("no model")
             self.sug = None
@@ -734,6 +826,40 @@ class InsightPanel(QDockWidget):
             self.select_unit(-1)
         self._dirty.update(VIEWS)
         self._frame.start()
+
+    def _set_cell(self, model: LanguageModel | None) -> None:
+        """Offer only what the model's cell has: a GRU has no cell state, an RNN no gates."""
+        info = model.info if model is not None else None
+        self._kinds = insight.kinds_for(info)
+        self.kind_combo.blockSignals(True)
+        self.kind_combo.clear()
+        for key, label in self._kinds.items():
+            self.kind_combo.addItem(label, key)
+        if self.kind not in self._kinds:
+            self.kind = "h"
+        self.kind_combo.setCurrentIndex(list(self._kinds).index(self.kind))
+        self.kind_combo.blockSignals(False)
+        cell = info.cell if info is not None else "lstm"
+        title = info.cell_title if info is not None else "LSTM"
+        none = ("A plain RNN has no gates: h' = tanh(W x + U h + b) rewrites its whole state "
+                "at every word, so nothing in it can decide to keep a value. Its memory is "
+                "whatever survives that rewriting; compare it with an LSTM in the Compare view."
+                if cell == "rnn" else "no gates yet")
+        self.gates_view.set_cell(cell, info.gate_names if info is not None else GATE_NAMES, none)
+        has_cell = info is None or info.has_cell
+        self.pin_combo.setItemText(1, "Δc (cell)" if has_cell else f"Δc (a {title} has none)")
+
+    def set_compare_model(self, model: LanguageModel | None) -> None:
+        """A second model to run beside the main one in the Compare view (None: stop)."""
+        self._pool.waitForDone()  # a running job may still hold the old comparer
+        self.compare_model = model
+        self._comparer = Comparer(model) if model is not None else None
+        self.comparison = None
+        self._compare_for = None
+        self._dirty.add("compare")
+        if not self._frame.isActive():
+            self._frame.start()
+        self._request_analysis(now=True)
 
     def set_document_provider(self, provider: Callable[[], str] | None) -> None:
         """A callable returning the document's whole text (for the tint, the gate statistics, export)."""
@@ -763,12 +889,14 @@ class InsightPanel(QDockWidget):
         return VIEWS[self.tabs.currentIndex()]
 
     def set_kind(self, kind: str) -> None:
-        if kind not in KINDS:
-            raise ValueError(f"unknown kind {kind!r}")
+        if kind not in self._kinds:
+            what = "unknown kind" if kind not in KINDS and kind not in insight.GRU_KINDS else \
+                "this model has no"
+            raise ValueError(f"{what} {kind!r}")
         if kind == self.kind:
             return
         self.kind = kind
-        self.kind_combo.setCurrentIndex(list(KINDS).index(kind))  # re-enters here and returns
+        self.kind_combo.setCurrentIndex(list(self._kinds).index(kind))  # re-enters, returns
         self._changed(retint=True)
 
     def set_sort(self, mode: str) -> None:
@@ -802,12 +930,32 @@ class InsightPanel(QDockWidget):
             self._retint()
 
     def select_unit(self, unit: int) -> None:
-        """Select a unit (-1 clears): the trace follows it and the document is tinted by it."""
+        """Select a unit (-1 clears): the trace follows it and the document is tinted by it.
+
+        Clearing lets the Unit view choose the unit that matters most again."""
         self.unit = None if unit is None or unit < 0 else int(unit)
+        self._auto_unit = False
+        self.key = None
+        self._key_for = None
         self.unit_selected.emit(-1 if self.unit is None else self.unit)
         if self.unit is None and self._tint_edit is not None:
             clear_tint(self._tint_edit)
         self._changed(retint=True)
+        if self.unit is None:
+            self._request_analysis()
+
+    def _choose_key_unit(self, key: KeyUnit | None, tokens: list[str] | None) -> None:
+        """The analysis found the unit that matters most: show it unless the user chose one."""
+        self._key_for = tokens
+        if self.unit is not None and not self._auto_unit:
+            return
+        self.key = key
+        if key is None:
+            return
+        self.unit, self._auto_unit = key.unit, True
+        if key.layer != self.layer:
+            self.set_layer(key.layer)
+        self._changed()
 
     def pin(self) -> bool:
         if self.sug is None:
@@ -886,10 +1034,11 @@ class InsightPanel(QDockWidget):
             return
         tokens, h_seq, c_seq, gates = win
         layer = self._layer_ok(h_seq)
-        m = insight.state_matrix(h_seq, c_seq, gates, self.kind, layer)
+        m = insight.state_matrix(h_seq, c_seq, gates, self.kind, layer, self._gate_names())
         scale = insight.kind_scale(self.kind, m)
         self._order = insight.row_order(m, self.sort)
-        title = f"{KINDS[self.kind]} · layer {layer} · {m.shape[0]} units × {m.shape[1]} tokens"
+        title = (f"{self._kinds[self.kind]} · layer {layer} · {m.shape[0]} units × "
+                 f"{m.shape[1]} tokens")
         self.heatmap.set_data(m, tokens, scale, self._order, title, self.unit)
         self.shown["state"] = m
 
@@ -903,20 +1052,44 @@ class InsightPanel(QDockWidget):
         self.probs.set_data(s.top_tokens, marked, title)
         self.shown["next"] = list(s.top_tokens)
 
+    def _gate_names(self) -> tuple[str, ...]:
+        return self.model.info.gate_names if self.model is not None else GATE_NAMES
+
     def _draw_unit(self) -> None:
         win = self._window()
-        if win is None or self.unit is None:
-            self.trace.set_data([], {}, "no unit selected")
+        if win is None or self.unit is None or self.unit >= win[1].shape[2]:
+            finding = win is not None and self.model is not None and len(win[0]) >= 2
+            self.trace.set_data([], {}, "no unit selected",
+                                "finding the unit that matters most for this prediction…"
+                                if finding else "click a row of the State heatmap")
+            self.unit_reason.setText("")
             self.shown["unit"] = None
             return
         tokens, h_seq, c_seq, gates = win
         layer, u = self._layer_ok(h_seq), self.unit
-        lines = {"h": h_seq[:, layer, u], "tanh_c": np.tanh(c_seq[:, layer, u])}
-        for name in ("input", "forget", "output"):
-            lines[name] = gates[:, layer, GATE_NAMES.index(name), u]
-        c = c_seq[:, layer, u]
-        self.trace.set_data(tokens, lines, f"unit {u} · layer {layer} · last {len(tokens)} tokens · "
-                                           f"c from {float(c.min()):.2f} to {float(c.max()):.2f}")
+        lines = {"h": h_seq[:, layer, u]}
+        has_cell = c_seq.shape[-1] > u
+        if has_cell:
+            lines["tanh_c"] = np.tanh(c_seq[:, layer, u])
+        names = self._gate_names()
+        for name in ("input", "forget", "output", "reset", "update"):
+            if name in names:
+                lines[name] = gates[:, layer, names.index(name), u]
+        title = f"unit {u} · layer {layer} · last {len(tokens)} tokens"
+        if has_cell:
+            c = c_seq[:, layer, u]
+            title += f" · c from {float(c.min()):.2f} to {float(c.max()):.2f}"
+        self.trace.set_data(tokens, lines, title)
+        if self._auto_unit and self.key is not None:
+            reason = self.key.reason()
+        else:
+            reason = f"Unit {u}, as you chose (click another row of the State heatmap to change)."
+        if self.model is not None and not names:
+            reason += " A plain RNN has no gates or cell state: only h is drawn."
+        elif self.model is not None and not has_cell:
+            reason += (f" A {self.model.info.cell_title} has no cell state: h is its memory, "
+                       "drawn with its reset and update gates.")
+        self.unit_reason.setText(reason)
         self.shown["unit"] = lines
 
     def _draw_memory(self) -> None:
@@ -966,6 +1139,17 @@ class InsightPanel(QDockWidget):
             self.unpin()
             return
         delta = insight.compare_states(self.pinned, h_seq[-1], c_seq[-1])
+        has_cell = c_seq.shape[-1] > 0
+        against = f"against the state after '{insight.display_token(self.pinned.label)}'"
+        if self.pin_kind == "c" and not has_cell:
+            title = self.model.info.cell_title if self.model is not None else "this model"
+            self.pin_map.set_data(np.zeros((0, 0), np.float32), [], Scale(-1, 1),
+                                  np.zeros(0, np.intp))
+            self.pin_summary.setText(
+                f"A {title} has no cell state c: its memory is h itself. ‖Δh‖ = "
+                f"{delta.norm_h:.3f} (cos {delta.cos_h:.3f}) {against}; choose Δh to see it.")
+            self.shown["pin"] = delta
+            return
         layer = self._layer_ok(h_seq)
         pinned = self.pinned.h if self.pin_kind == "h" else self.pinned.c
         live = h_seq[-1] if self.pin_kind == "h" else c_seq[-1]
@@ -977,20 +1161,38 @@ class InsightPanel(QDockWidget):
         label = insight.display_token(self.pinned.label)
         self.pin_map.set_data(m, [f"pinned '{label}'", "live", "Δ"], Scale(-top, top), order,
                               f"{self.pin_kind}: pinned, live and their difference", self.unit)
-        self.pin_summary.setText(
-            f"‖Δh‖ = {delta.norm_h:.3f} (cos {delta.cos_h:.3f}) · ‖Δc‖ = {delta.norm_c:.3f} "
-            f"(cos {delta.cos_c:.3f}) against the state after '{label}'")
+        cell = f" · ‖Δc‖ = {delta.norm_c:.3f} (cos {delta.cos_c:.3f})" if has_cell else \
+            " (no cell state c in this model)"
+        self.pin_summary.setText(f"‖Δh‖ = {delta.norm_h:.3f} (cos {delta.cos_h:.3f}){cell} "
+                                 f"against the state after '{label}'")
         self.shown["pin"] = delta
+
+    def _draw_compare(self) -> None:
+        if self._comparer is None:
+            self.compare_view.set_data(None)
+            self.shown["compare"] = None
+            return
+        c = self.comparison
+        if c is None:
+            wait = "needs the model" if self.model is None else "computing…"
+            self.compare_view.set_data(None, f"Comparing with {self.compare_model.info.name}: "
+                                             f"{wait}")
+            self.shown["compare"] = None
+            return
+        stale = self.sug is not None and c.sides[0].tokens != list(self.sug.context_tokens)
+        self.compare_view.set_data(c, "(updating…)" if stale else "")
+        self.shown["compare"] = c
 
     # -- background work ----------------------------------------------------------------------------
     def _needs_doc(self) -> bool:
-        tint = self.tint_enabled and self.unit is not None and self._tint_edit is not None
+        tint = (self.tint_enabled and self.unit is not None and not self._auto_unit
+                and self._tint_edit is not None)
         return self._provider is not None and (tint or self.current_view() == "gates")
 
     def _request_analysis(self, now: bool = False) -> None:
         if self.model is None:
             return
-        if not (self.current_view() == "memory" or self._needs_doc()):
+        if not (self.current_view() in ("memory", "unit", "compare") or self._needs_doc()):
             return
         self._debounce.start(0 if now else ANALYSIS_DEBOUNCE_MS)
 
@@ -1007,11 +1209,36 @@ class InsightPanel(QDockWidget):
         text = self._provider() if self._needs_doc() and self._provider else None
         if text is not None and self.doc is not None and self.doc.text == text:
             text = None
-        if not want_memory and text is None:
+        view, sug = self.current_view(), self.sug
+        want_key = (view == "unit" and sug is not None and (self.unit is None or self._auto_unit)
+                    and self._key_for != list(sug.context_tokens))
+        compare_for = None
+        if view == "compare" and self._comparer is not None and sug is not None:
+            compare_for = (self._text_before(), tuple(sug.context_tokens))
+            if compare_for == self._compare_for and self.comparison is not None:
+                compare_for = None
+        if not want_memory and text is None and not want_key and compare_for is None:
             return
         self._busy = True
         self._pool.start(_AnalysisJob(self._relay, self.model, self._runner if text is not None else None,
-                                      self.sug if want_memory else None, text))
+                                      self.sug if want_memory else None, text,
+                                      key_sug=sug if want_key else None,
+                                      comparer=self._comparer if compare_for else None,
+                                      compare_sug=sug, compare_for=compare_for))
+
+    def _text_before(self) -> tuple[str, bool]:
+        """The window of text before the cursor, as the suggestion request carries it."""
+        edit = self._tint_edit
+        if edit is not None:
+            pos = edit.textCursor().position()
+            start = context_window(pos)
+            c = QTextCursor(edit.document())
+            c.setPosition(start)
+            c.setPosition(pos, QTextCursor.MoveMode.KeepAnchor)
+            text = c.selectedText().replace("\u2029", "\n").replace("\u2028", "\n")
+            return trim_window(text, start)
+        text = self._provider() if self._provider is not None else ""
+        return window_before(text, len(text))
 
     def _on_analysis(self, result: _Analysis) -> None:
         self._busy = False
@@ -1022,6 +1249,11 @@ class InsightPanel(QDockWidget):
             self.doc = result.doc
             self._dirty.add("gates")
             self._retint()
+        if result.key_for is not None:
+            self._choose_key_unit(result.key, result.key_for)
+        if result.comparison is not None and result.comparer is self._comparer:
+            self.comparison, self._compare_for = result.comparison, result.compare_for
+            self._dirty.add("compare")
         if result.error:
             self.status.setText(f"analysis failed: {result.error}")
         if self.current_view() in self._dirty and not self._frame.isActive():
@@ -1046,8 +1278,8 @@ class InsightPanel(QDockWidget):
 
     def _retint(self) -> None:
         edit, doc = self._tint_edit, self.doc
-        if edit is None or not self.tint_enabled or self.unit is None:
-            return
+        if edit is None or not self.tint_enabled or self.unit is None or self._auto_unit:
+            return  # a unit the panel chose by itself does not colour the writer's text
         if doc is None or self._provider is None or doc.text != self._provider():
             self._request_analysis(now=True)  # fresh states first; the job comes back here
             return

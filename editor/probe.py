@@ -90,7 +90,19 @@ def state(window: MainWindow) -> dict[str, Any]:
         "ghost": ctl.ghost.text() if ctl else "",
         "model": ctl.model_name if ctl else None,
         "latency_ms": ctl.last_latency_ms if ctl else None,
+        **compared(window),
     }
+
+
+def compared(window: MainWindow) -> dict[str, Any]:
+    """With --compare: each model's name, cell and top next token, as the Compare view has
+    them (after `settle_panel`)."""
+    panel = getattr(window, "panel", None)
+    comparison = getattr(panel, "comparison", None)
+    if comparison is None:
+        return {}
+    return {"compare": [{"model": s.name, "cell": s.cell, "top": s.top, "strip": s.strip}
+                        for s in comparison.sides]}
 
 
 def settle_panel(window: MainWindow, view: str | None) -> None:
