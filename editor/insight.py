@@ -508,26 +508,31 @@ def document_states(model: LanguageModel, text: str) -> DocumentStates:
 
 # -- export ----------------------------------------------------------------------------------------
 def export_states(path: str | Path, tokens: Sequence[str], h_seq: np.ndarray, c_seq: np.ndarray,
-                  gates: np.ndarray) -> Path:
+                  gates: np.ndarray, gate_names: Sequence[str] = GATE_NAMES) -> Path:
     """Write the states of a document: `.npz` (arrays + tokens) or `.csv` (one row per token).
 
     The CSV has columns `step`, `token`, then `h_l{layer}_u{unit}`, `c_l{layer}_u{unit}` and
-    `{gate}_l{layer}_u{unit}` for the four gates; `load_states` reads either format back.
+    `{gate}_l{layer}_u{unit}` for each of `gate_names` (the model's: an LSTM's four, a GRU's
+    three; a GRU has no `c_` columns, a plain RNN only `h_`); `load_states` reads either back.
     """
     path = Path(path)
     h_seq, c_seq, gates = (np.asarray(a, np.float32) for a in (h_seq, c_seq, gates))
     n = len(tokens)
     if not (len(h_seq) == len(c_seq) == len(gates) == n):
         raise ValueError(f"{n} tokens but {len(h_seq)}/{len(c_seq)}/{len(gates)} state rows")
+    if gates.shape[2] != len(gate_names):
+        raise ValueError(f"{gates.shape[2]} gate rows but {len(gate_names)} gate names")
     suffix = path.suffix.lower()
     if suffix == ".npz":
         np.savez_compressed(path, tokens=np.array(list(tokens), dtype=np.str_), h_seq=h_seq,
-                            c_seq=c_seq, gates=gates, gate_names=np.array(GATE_NAMES))
+                            c_seq=c_seq, gates=gates,
+                            gate_names=np.array(list(gate_names), dtype=np.str_))
     elif suffix == ".csv":
         layers, hidden = h_seq.shape[1:]
         header = ["step", "token"]
-        for prefix in ("h", "c", *GATE_NAMES):
-            header += [f"{prefix}_l{ly}_u{u}" for ly in range(layers) for u in range(hidden)]
+        for prefix, units in (("h", hidden), ("c", c_seq.shape[-1]),
+                              *((g, hidden) for g in gate_names)):
+            header += [f"{prefix}_l{ly}_u{u}" for ly in range(layers) for u in range(units)]
         flat = np.concatenate(
             [h_seq.reshape(n, -1), c_seq.reshape(n, -1),
              gates.transpose(0, 2, 1, 3).reshape(n, -1)], axis=1)  # gate-major, like the header
@@ -551,12 +556,16 @@ def load_states(path: str | Path) -> tuple[list[str], np.ndarray, np.ndarray, np
         rows = list(csv.reader(f))
     header, body = rows[0], rows[1:]
     layers = 1 + max(int(col.split("_l")[1].split("_")[0]) for col in header[2:])
+    prefixes = [col.rsplit("_l", 1)[0] for col in header[2:]]
     width = len(header) - 2
-    hidden = width // (6 * layers)
+    hidden = prefixes.count("h") // layers
+    cell = prefixes.count("c") // layers  # 0 for a GRU or an RNN
+    n_gates = (width - layers * (hidden + cell)) // (layers * hidden)
     tokens = [r[1] for r in body]
     data = np.array([[float(v) for v in r[2:]] for r in body], np.float32).reshape(len(body), width)
-    size = layers * hidden
-    h_seq = data[:, :size].reshape(-1, layers, hidden)
-    c_seq = data[:, size : 2 * size].reshape(-1, layers, hidden)
-    gates = data[:, 2 * size :].reshape(-1, 4, layers, hidden).transpose(0, 2, 1, 3)
+    size, csize = layers * hidden, layers * cell
+    n = len(body)  # explicit: -1 cannot be inferred for the empty c of a GRU or an RNN
+    h_seq = data[:, :size].reshape(n, layers, hidden)
+    c_seq = data[:, size : size + csize].reshape(n, layers, cell)
+    gates = data[:, size + csize :].reshape(n, n_gates, layers, hidden).transpose(0, 2, 1, 3)
     return tokens, h_seq, c_seq, np.ascontiguousarray(gates)

@@ -1300,11 +1300,12 @@ class InsightPanel(QDockWidget):
         if self.model is not None and self._provider is not None and self._runner is not None:
             self._pool.waitForDone()  # the runner is not shared between threads
             doc = self._runner.run(self._provider())
-            return insight.export_states(path, doc.surfaces, doc.h_seq, doc.c_seq, doc.gates)
+            return insight.export_states(path, doc.surfaces, doc.h_seq, doc.c_seq, doc.gates,
+                                         self._gate_names())
         win = self._window()
         if win is None:
             raise ValueError("nothing to export yet: no states have been shown")
-        return insight.export_states(path, *win)
+        return insight.export_states(path, *win, gate_names=self._gate_names())
 
     def _ask_png(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export panel", "insight.png", "PNG image (*.png)")
