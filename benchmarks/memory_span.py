@@ -18,7 +18,7 @@ batch size and number of steps (the training budget), and the same sequences. Tw
   cell learn to bridge long gaps at all within the budget?
 - `short`: trained on distances 1..8 only: how far does the memory it learnt carry beyond that?
 
-Each model is scored on 1,000 fresh sequences at every distance. Several seeds; the table gives
+Each model is scored on 1,000 fresh sequences at every distance (200 per prefix length). Several seeds; the table gives
 mean ± standard deviation, the plot each seed (thin) and the mean (thick).
 
 Uses `training.model.LanguageModel`, the network `caminho-train` trains, with torch on one
@@ -85,27 +85,27 @@ def matched_hidden(cell: str) -> tuple[int, int]:
     return best, count_parameters(LanguageModel(make_config(cell, best)))
 
 
-def batch(gen, size: int, distance: int):
-    """[size, PREFIX + distance + 4] token ids and the [size] keys to recall.
+def batch(gen, size: int, distance: int, prefix: int | None = None):
+    """[size, prefix + distance + 4] token ids and the [size] keys to recall.
 
     `<doc> w… guarde KEY w1 … wN lembra`: the words around the key are drawn from the same
     eight as the key, so they cannot simply be ignored: the key must be written when it follows
-    "guarde" and kept while words of its own kind keep arriving. Sequences with a shorter
-    prefix start with more `<doc>`s, so a batch shares one length.
+    "guarde" and kept while words of its own kind keep arriving. The number of words before
+    "guarde" (0 to PREFIX) is drawn per batch, so every sequence is exactly what the editor
+    reads when it is typed after the document's start.
     """
     import torch
 
     ids = {w: i for i, w in enumerate(VOCAB)}
-    first = ids[WORDS[0]]
-    words = torch.randint(0, len(WORDS), (size, PREFIX + 1 + distance), generator=gen) + first
-    prefix = torch.randint(0, PREFIX + 1, (size,), generator=gen)
-    cols = torch.arange(PREFIX)[None, :]
-    before = torch.where(cols < PREFIX - prefix[:, None], ids["<doc>"], words[:, :PREFIX])
-    keys = words[:, PREFIX]
+    if prefix is None:
+        prefix = int(torch.randint(0, PREFIX + 1, (1,), generator=gen))
+    words = torch.randint(0, len(WORDS), (size, prefix + 1 + distance), generator=gen)
+    words += ids[WORDS[0]]
+    keys = words[:, prefix]
     doc = torch.full((size, 1), ids["<doc>"])
     mark = torch.full((size, 1), ids[MARK])
     query = torch.full((size, 1), ids[QUERY])
-    return torch.cat([doc, before, mark, words[:, PREFIX:], query], dim=1), keys
+    return torch.cat([doc, words[:, :prefix], mark, words[:, prefix:], query], dim=1), keys
 
 
 def train_one(cell: str, seed: int, hidden: int, steps: int, most: int, batch_size: int,
@@ -142,9 +142,13 @@ def score(model, distances: list[int], per_distance: int, seed: int) -> dict[int
     out = {}
     with torch.no_grad():
         for n in distances:
-            tokens, keys = batch(gen, per_distance, n)
-            logits, _ = model(tokens, model.zero_state(per_distance))
-            out[n] = float((logits[:, -1].argmax(-1) == keys).float().mean())
+            right = 0
+            share = max(1, per_distance // (PREFIX + 1))  # every prefix length, equally
+            for prefix in range(PREFIX + 1):
+                tokens, keys = batch(gen, share, n, prefix)
+                logits, _ = model(tokens, model.zero_state(share))
+                right += int((logits[:, -1].argmax(-1) == keys).sum())
+            out[n] = right / (share * (PREFIX + 1))
     return out
 
 

@@ -501,7 +501,8 @@ class GatesView(QWidget):
         strip_h = 14
         for k, (name, img) in enumerate(zip(shown, self._strips, strict=True)):
             y = 18 + k * (strip_h + 3)
-            p.drawText(QRectF(0, y, _MARGIN_L - 4, strip_h), Qt.AlignmentFlag.AlignRight, name[0])
+            symbol = {"update": "z"}.get(name, name[0])  # the GRU's update gate is z
+            p.drawText(QRectF(0, y, _MARGIN_L - 4, strip_h), Qt.AlignmentFlag.AlignRight, symbol)
             p.drawImage(QRectF(_MARGIN_L, y, w - _MARGIN_L - 8, strip_h), img)
         top = 18 + len(shown) * (strip_h + 3) + 8
         p.drawText(QPointF(4, top + 10), self.title)
@@ -551,7 +552,7 @@ class GatesView(QWidget):
             keep = int((self.high[names.index("update")] >= 0.9).sum())
             rewrite = int((self.low[names.index("update")] >= 0.9).sum())
             return [f"{keep} of {n} units keep their value (update gate z > 0.9 at ≥ 90% of steps)",
-                    f"{rewrite} are rewritten at almost every word (z < 0.1 at ≥ 90%)"]
+                    f"{rewrite} of {n} are rewritten at almost every word (z < 0.1 at ≥ 90%)"]
         return []
 
 
@@ -738,6 +739,8 @@ class InsightPanel(QDockWidget):
         self.unit_reason = QLabel("")
         self.unit_reason.setWordWrap(True)
         self.unit_reason.setFont(_small_font(self))
+        # Room for the three lines a reason takes in a third of the window.
+        self.unit_reason.setMinimumHeight(3 * self.unit_reason.fontMetrics().lineSpacing() + 4)
         self.trace = Trace()
         ul.addWidget(self.unit_reason)
         ul.addWidget(self.trace, 1)
