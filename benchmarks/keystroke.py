@@ -54,7 +54,7 @@ def make_models(tmp: Path) -> dict[str, tuple[Path, object]]:
     from training.model import LanguageModel as TorchLM
 
     models: dict[str, tuple[Path, object]] = {}
-    from editor.resources import bundled_model_path
+    from editor.core.resources import bundled_model_path
 
     models["poem"] = (bundled_model_path(), None)
     torch.manual_seed(0)
@@ -65,7 +65,7 @@ def make_models(tmp: Path) -> dict[str, tuple[Path, object]]:
     export_model(big, path, vocab=vocab, training={"corpus": [], "random": True}, check=False)
     models["large (V=12k, H=512)"] = (path, big)
     # A poem-sized torch model with the same shapes as the bundled one, for the step table.
-    from editor.lm import LanguageModel
+    from editor.core.lm import LanguageModel
 
     info = LanguageModel.load(bundled_model_path()).info
     small = TorchLM(ModelConfig(vocab_size=info.vocab_size, embedding=info.embedding or 64,
@@ -80,7 +80,7 @@ def make_models(tmp: Path) -> dict[str, tuple[Path, object]]:
 def bench_step(models: dict[str, tuple[Path, object]], n: int = 2000) -> None:
     import torch
 
-    from editor.lm import LanguageModel
+    from editor.core.lm import LanguageModel
 
     torch.set_num_threads(1)
     header("Model step: one token, state in and out (onnxruntime vs PyTorch eager, same weights)")
@@ -115,8 +115,8 @@ def type_passage(path: Path, keys: int, gap_ms: float
     from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 
     from editor.app import build_parser, build_window, create_application
-    from editor.probe import parse_keys, press, wait_until
-    from editor.settings import Settings
+    from editor.ui.probe import parse_keys, press, wait_until
+    from editor.ui.settings import Settings
 
     create_application()
     args = build_parser().parse_args(["--model", str(path)])
@@ -167,7 +167,7 @@ def main() -> int:
     parser.add_argument("--keys", type=int, default=120, help="keystrokes typed per model")
     parser.add_argument("--gap-ms", type=float, default=100.0, help="pause between keystrokes")
     args = parser.parse_args()
-    import editor.lm as lm_module
+    import editor.core.lm as lm_module
 
     with tempfile.TemporaryDirectory() as tmpdir:
         models = make_models(Path(tmpdir))

@@ -94,7 +94,7 @@ def train_model(corpus: Path, model: Path, extra: list[str]) -> dict[str, Any]:
         data = json.loads(line)
         if data.get("done"):
             done = data
-        elif data.get("epoch", 0) % 5 == 0:
+        elif "epoch" in data and data["epoch"] % 5 == 0:  # not {"checkpoint": ...}
             print(f"  epoch {data['epoch']}: loss {data['loss']:.3f}, validation "
                   f"{data['val_loss'] if data['val_loss'] is None else round(data['val_loss'], 3)}"
                   f", {data['seconds']:.0f} s", file=sys.stderr, flush=True)
@@ -114,7 +114,7 @@ def train_model(corpus: Path, model: Path, extra: list[str]) -> dict[str, Any]:
 def seed_baseline(model: Any, train_docs: list[str], out: Path, epochs: int | None) -> Any:
     from dataclasses import replace
 
-    from editor.tokenizer import tokenize
+    from editor.core.tokenizer import tokenize
     from training.seed_baseline import SeedConfig, SeedModel, cache_key, train_seed, training_lines
 
     config = SeedConfig() if epochs is None else replace(SeedConfig(), epochs=epochs)
@@ -170,8 +170,8 @@ def main() -> int:
     parser.add_argument("--markdown", action="store_true", help="also print markdown tables")
     args = parser.parse_args()
 
-    from editor.suggest import SuggestConfig
-    from editor.tokenizer import tokenize
+    from editor.core.suggest import SuggestConfig
+    from editor.core.tokenizer import tokenize
     from training.evaluate import OnnxModel, ProgressPrinter, compare, format_table
 
     corpus = find_corpus(args.corpus, install=not args.no_install)

@@ -13,17 +13,19 @@ from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessag
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from editor import compare_view, training_ui
-from editor import help as help_menu
-from editor.controller import SuggestionController
-from editor.model_hint import ModelHint
-from editor.panel import VIEWS, InsightPanel
-from editor.probe import run_probe
-from editor.recovery import attach_autosave, offer_recovery
-from editor.resources import bundled_model_path, resource_path
-from editor.settings import APPLICATION, ORGANIZATION, Settings
-from editor.suggest import SuggestConfig
-from editor.window import MainWindow
+from editor.core.paths import APPLICATION, ORGANIZATION
+from editor.core.resources import bundled_model_path, resource_path
+from editor.core.suggest import SuggestConfig
+from editor.ui import help as help_menu
+from editor.ui import user_features
+from editor.ui.insight import compare_view
+from editor.ui.insight.panel import VIEWS, InsightPanel
+from editor.ui.model_hint import ModelHint
+from editor.ui.probe import run_probe
+from editor.ui.recovery import attach_autosave, offer_recovery
+from editor.ui.settings import Settings
+from editor.ui.suggestions.controller import SuggestionController
+from editor.ui.window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +147,7 @@ def build_window(args: argparse.Namespace, settings: Settings | None = None) -> 
     controller.model_status.connect(lambda st: panel.set_model(st.model if st.ok else None))
     panel.attach_editor(window.editor)
     window.attach_panel(panel)
-    training_ui.install(window, controller, settings)  # training, models, preferences
+    user_features.install(window, controller, settings)  # training, models, preferences
     compare_view.install(window, panel)  # Model → Compare With
     attach_autosave(window)
     help_menu.install(window)  # last, so Help is the last menu

@@ -21,26 +21,15 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from editor.core.modelfile import CELL_GATES, CELL_INPUTS, CELL_OUTPUTS
 from training.model import ExportableLSTM, LanguageModel
 
 __all__ = ["GATES", "INPUTS", "OUTPUTS", "ExportableGRU", "ExportableRNN", "exportable"]
 
-INPUTS: dict[str, tuple[str, ...]] = {
-    "lstm": ("tokens", "h0", "c0"),
-    "gru": ("tokens", "h0"),
-    "rnn": ("tokens", "h0"),
-}
-OUTPUTS: dict[str, tuple[str, ...]] = {
-    "lstm": ("logits", "h", "c", "h_seq", "c_seq", "gates"),
-    "gru": ("logits", "h", "h_seq", "gates"),
-    "rnn": ("logits", "h", "h_seq"),
-}
-# The rows of `gates`, in the graph's order.
-GATES: dict[str, tuple[str, ...]] = {
-    "lstm": ("input", "forget", "candidate", "output"),
-    "gru": ("reset", "update", "candidate"),
-    "rnn": (),
-}
+# What each cell's graph takes and gives: the model file's contract (editor/core/modelfile.py).
+INPUTS = CELL_INPUTS
+OUTPUTS = CELL_OUTPUTS
+GATES = CELL_GATES  # the rows of `gates`, in the graph's order
 
 
 def _stepped(step, h0: Tensor, xw0: Tensor) -> tuple[Tensor, tuple[Tensor, ...]]:

@@ -367,7 +367,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from editor.suggest import SuggestConfig
+    from editor.core.suggest import SuggestConfig
     from training.data import load_documents, read_text, split_documents
     from training.evaluate import OnnxModel, ProgressPrinter, compare, dumps, format_table
 

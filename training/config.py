@@ -10,6 +10,10 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+# The defaults the editor's training dialog also needs (it estimates a run's time and length
+# without importing this package) have their one home there.
+from editor.core.trainer import MAX_EPOCHS, MAX_VOCAB, TINY_TOKENS
+
 # The recurrent cells `caminho-train train --cell` offers: the LSTM (the default and the
 # editor's subject), the GRU (Cho et al. 2014) and the plain Elman RNN with tanh (Elman 1990),
 # so the talk's argument (a plain RNN forgets, gates remember) can be seen side by side.
@@ -58,7 +62,8 @@ class ModelConfig:
 class TrainConfig:
     """How to train; the defaults are the CLI's defaults and memorise the poem."""
 
-    epochs: int = 400  # the most epochs; early stopping or a solved corpus usually ends sooner
+    # The most epochs; early stopping or a solved corpus usually ends sooner.
+    epochs: int = MAX_EPOCHS
     lr: float = 3e-3  # AdamW learning rate
     weight_decay: float = 0.0  # AdamW decoupled weight decay
     batch_size: int = 32  # parallel contiguous streams (fewer when the corpus is short)
@@ -66,11 +71,11 @@ class TrainConfig:
     clip: float = 1.0  # max global gradient norm
     seed: int = 1928  # for weights, dropout and everything else random
     min_count: int = 1  # rarer tokens become <unk>
-    max_vocab: int = 20000  # at most this many entries, specials included (0: no limit)
+    max_vocab: int = MAX_VOCAB  # at most this many entries, specials included (0: no limit)
     # Held-out share for early stopping; None: 10% when the corpus has at least
     # `tiny_tokens` tokens, none below (a poem must be learnt whole, not validated).
     val_fraction: float | None = None
-    tiny_tokens: int = 2000
+    tiny_tokens: int = TINY_TOKENS
     patience: int = 3  # epochs without validation improvement before stopping
     lr_decay: float = 0.5  # learning rate factor after each epoch without improvement
     # Without validation: stop once accuracy has been 100% for `solved_epochs` epochs and the

@@ -1,7 +1,7 @@
 """`caminho-train evaluate`: a model's predictions measured through the editor's own engine.
 
-The model file is loaded with `editor.lm.LanguageModel` and suggestions come from
-`editor.suggest.Suggester`, so what is measured is exactly what a writer gets in the editor
+The model file is loaded with `editor.core.lm.LanguageModel` and suggestions come from
+`editor.core.suggest.Suggester`, so what is measured is exactly what a writer gets in the editor
 (strip, ghost text, in-document learning, capitalisation rules), with onnxruntime and no torch.
 
 Per document (a file, or the parts between `--doc-separator` lines), from its start:
@@ -39,9 +39,9 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from editor.lm import LanguageModel, ModelError
-from editor.suggest import SuggestConfig, Suggester
-from editor.tokenizer import (
+from editor.core.lm import LanguageModel, ModelError
+from editor.core.suggest import SuggestConfig, Suggester
+from editor.core.tokenizer import (
     DOC,
     NEWLINE,
     UNK,
@@ -512,47 +512,6 @@ class ProgressPrinter:
         else:
             self.stream.write(line + "\n")
         self.stream.flush()
-
-
-# -- compatibility: one text, the model alone ----------------------------------------------------
-
-
-@dataclass
-class Evaluation:
-    """The model with the editor's settings on one text (one document)."""
-
-    tokens: int  # scored targets: every token of the text plus the closing <doc>
-    top1: float  # next-token accuracy of the model alone (all tokens)
-    top3: float
-    words: int  # targets that are words or numbers
-    word_top1: float  # next-word accuracy of the strip (what a writer is offered)
-    word_top3: float
-    perplexity: float  # over all targets
-    unknown: int  # targets outside the vocabulary (scored as <unk>)
-    ksr_strip: float
-    ksr_ghost: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: None if isinstance(v, float) and math.isnan(v) else v
-                for k, v in asdict(self).items()}
-
-
-def evaluate_text(model: OnnxModel, text: str, config: SuggestConfig | None = None) -> Evaluation:
-    c = compare(model, [text], config=config, learning=(True, False))
-    on, off = c.results[0].to_dict(), c.results[1]
-    nan = float("nan")
-    return Evaluation(
-        tokens=c.tokens,
-        top1=off.token_top1 / off.tokens if off.tokens else nan,
-        top3=off.token_top3 / off.tokens if off.tokens else nan,
-        words=c.words,
-        word_top1=on["word_top1"] if on["word_top1"] is not None else nan,
-        word_top3=on["word_top3"] if on["word_top3"] is not None else nan,
-        perplexity=math.exp(off.nll / off.tokens) if off.tokens else nan,
-        unknown=c.unknown,
-        ksr_strip=on["ksr_strip"] if on["ksr_strip"] is not None else nan,
-        ksr_ghost=on["ksr_ghost"] if on["ksr_ghost"] is not None else nan,
-    )
 
 
 # -- recite ---------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import json
 import logging
 import time
 import warnings
@@ -16,29 +15,18 @@ from typing import Any
 import numpy as np
 import torch
 
-from editor.tokenizer import DOC, NEWLINE, TOKENIZER_VERSION, UNK
-from training.cells import INPUTS, OUTPUTS, exportable
+from editor.core.modelfile import CELL_INPUTS, CELL_OUTPUTS, metadata_props
+from editor.core.tokenizer import DOC, NEWLINE, UNK
+from training.cells import exportable
 from training.checkpoint import atomic_write, load_checkpoint
 from training.errors import CheckpointError, ExportError
 from training.model import LanguageModel, ModelConfig
 
-# 2: the file names its cell (metadata `cell`), and a GRU or RNN graph has only the inputs and
-# outputs its cell has. Format 1 files (LSTMs, no `cell`) read as before.
-FORMAT_VERSION = "2"
 OPSET = 18
-INPUT_NAMES = INPUTS["lstm"]  # the LSTM's graph; training/cells.py has every cell's
-OUTPUT_NAMES = OUTPUTS["lstm"]
+INPUT_NAMES = CELL_INPUTS["lstm"]  # the LSTM's graph; CELL_INPUTS has every cell's
+OUTPUT_NAMES = CELL_OUTPUTS["lstm"]
 TOLERANCE = 1e-4  # max abs difference allowed between onnxruntime and PyTorch
 PARITY_LENGTHS = (1, 5, 37)
-TOKENIZER = {
-    "name": "caminho-words",
-    "version": TOKENIZER_VERSION,
-    "lowercase": True,
-    "normalization": "NFC",
-    "newline": NEWLINE,
-    "unk": UNK,
-    "doc": DOC,
-}
 
 
 @dataclass
@@ -63,24 +51,9 @@ def metadata(vocab: Sequence[str], surface: Sequence[str], config: ModelConfig,
         )
     if list(vocab[:2]) != [UNK, DOC]:
         raise ExportError(f"vocabulary must start with {UNK!r}, {DOC!r}")
-
-    def dump(value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False)
-
-    return {
-        "caminho_format": FORMAT_VERSION,
-        "cell": config.cell,
-        "vocab": dump(list(vocab)),
-        "surface": dump(list(surface)),
-        "tokenizer": dump(TOKENIZER),
-        "sizes": dump({
-            "vocab": config.vocab_size,
-            "embedding": config.embedding,
-            "hidden": config.hidden,
-            "layers": config.layers,
-        }),
-        "training": dump(training),
-    }
+    sizes = {"vocab": config.vocab_size, "embedding": config.embedding,
+             "hidden": config.hidden, "layers": config.layers}
+    return metadata_props(vocab, surface, sizes, training, cell=config.cell)
 
 
 @contextlib.contextmanager
@@ -104,7 +77,7 @@ def to_onnx(model: LanguageModel, opset: int = OPSET) -> Any:
     frozen = copy.deepcopy(model).eval().requires_grad_(False)
     module = exportable(frozen).eval()
     cfg = model.config
-    inputs = INPUTS[cfg.cell]
+    inputs = CELL_INPUTS[cfg.cell]
     # Example sizes other than 1, so the exporter cannot specialise B or T to a constant.
     tokens = torch.zeros((2, 3), dtype=torch.long)
     states = [torch.zeros((cfg.layers, 2, cfg.hidden)) for _ in inputs[1:]]  # h0 (and c0)
@@ -119,7 +92,7 @@ def to_onnx(model: LanguageModel, opset: int = OPSET) -> Any:
             dynamo=True,
             opset_version=opset,
             input_names=list(inputs),
-            output_names=list(OUTPUTS[cfg.cell]),
+            output_names=list(CELL_OUTPUTS[cfg.cell]),
             dynamic_shapes=dynamic,
             verbose=False,
         )
@@ -176,7 +149,7 @@ def check_parity(model: LanguageModel, onnx_path: str | Path, *,
     """
     sess = session(onnx_path)
     cfg = model.config
-    inputs, outputs = INPUTS[cfg.cell], OUTPUTS[cfg.cell]
+    inputs, outputs = CELL_INPUTS[cfg.cell], CELL_OUTPUTS[cfg.cell]
     states = inputs[1:]  # ("h0", "c0") or ("h0",)
     reference = exportable(copy.deepcopy(model).eval()).eval()
     fused = copy.deepcopy(model).eval()

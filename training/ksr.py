@@ -13,7 +13,7 @@ type the next character.
 Details, decided here and documented in docs/BENCHMARKS.md:
 
 - Only inside a word (from its first letter to its last) is anything accepted. A "word" is a
-  word or number token of `editor.tokenizer`; punctuation and line breaks are always typed.
+  word or number token of `editor.core.tokenizer`; punctuation and line breaks are always typed.
 - Matching is case-insensitive: the offered word's norm (NFC, case-folded) must equal the
   target's. The editor already capitalises at sentence starts and after a capital prefix.
 - "strip": the target is among the strip's candidates (3 by default).
@@ -36,9 +36,10 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from editor.tokenizer import Token, is_word_norm, normalize, split_partial, tokenize
+from editor.core.tokenizer import Token, is_word_norm, normalize, split_partial, tokenize
 
-# Typed right after an accepted word's automatic space, these replace it (editor/controller.py).
+# Typed right after an accepted word's automatic space, these replace it
+# (editor/ui/suggestions/controller.py).
 HUGGING_LEFT = frozenset(".,;:!?)")
 
 Mode = Literal["strip", "ghost"]

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.func import functional_call
 
-from editor.suggest import NgramModel
+from editor.core.modelfile import NgramModel
 from training.checkpoint import load_checkpoint, save_checkpoint
 from training.config import RESUMABLE, ModelConfig, TrainConfig, fit_to_corpus
 from training.data import (

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from editor.lm import LanguageModel as EditorModel
+from editor.core.lm import LanguageModel as EditorModel
 from training.cells import GATES, INPUTS, OUTPUTS, ExportableGRU, ExportableRNN, exportable
 from training.config import ModelConfig, TrainConfig
 from training.export import check_parity, export_model, session
@@ -116,8 +116,8 @@ def test_cli_refuses_an_unknown_cell(cli, poem_path, tmp_path):
 def test_bundled_cell_models_know_the_poem(cell, poem_path):
     """The bundled GRU and RNN (under 1 MB each) predict every next token of the poem, fed one
     token at a time as the editor feeds it, and recite it whole from "No"."""
-    from editor.resources import bundled_cell_model_path
-    from editor.tokenizer import DOC, tokenize
+    from editor.core.resources import bundled_cell_model_path
+    from editor.core.tokenizer import DOC, tokenize
     from training.evaluate import OnnxModel, recite
 
     path = bundled_cell_model_path(cell)

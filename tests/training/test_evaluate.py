@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from training.evaluate import OnnxModel, compare, evaluate_text, format_table
+from training.evaluate import OnnxModel, compare, format_table
 from training.ksr import Offer, RankedPredictor, run_document, simulate, word_spans
 
 # Positions:  a0 b1 _2 c3 d4 ,5 _6 e7 f8 g9 h10 \n11 i12 j13   (14 characters)
@@ -111,12 +111,6 @@ def test_engine_on_the_poem_gets_every_word(poem_model, poem_path):
     assert "caminho (learning on)" in format_table(c)
 
 
-def test_evaluate_text_keeps_its_fields(poem_model, poem_path):
-    e = evaluate_text(poem_model, poem_path.read_text(encoding="utf-8"))
-    assert e.top1 == e.word_top1 == 1.0 and e.tokens == 76 and e.words == 61
-    assert 0.5 < e.ksr_strip < 1
-
-
 def test_cli_json_fields(cli, bundled_model, poem_path):
     result = cli("evaluate", bundled_model, poem_path, "--json", "--train", poem_path,
                  "--no-seed", "--quiet")
@@ -141,7 +135,7 @@ def test_cli_json_fields(cli, bundled_model, poem_path):
 
 def test_seed_baseline_round_trip(tmp_path, poem_model, poem_path):
     pytest.importorskip("torch")
-    from editor.tokenizer import tokenize
+    from editor.core.tokenizer import tokenize
     from training.seed_baseline import SeedConfig, SeedModel, train_seed, training_lines
 
     poem = poem_path.read_text(encoding="utf-8")
