@@ -42,12 +42,10 @@ ROWS = 512  # query positions per block of the similarity matrix
 def validation_documents(corpus: Corpus, config: TrainConfig) -> list[tuple[list[int], int]]:
     """Each validation document as `[<doc>] + ids` over the export vocabulary, with the index
     of its first scored token. The same documents (or tails) `split_corpus` holds out."""
-    from training.data import document_ids
-
     fraction = config.effective_val_fraction(corpus.tokens)
     if fraction <= 0:
         return []
-    docs = document_ids(corpus.documents, corpus.export_vocab)
+    docs = corpus.store.document_ids(corpus.export_vocab)
     if len(docs) >= 20:  # split_corpus's rule: every k-th document, whole
         every = max(2, round(1 / fraction))
         return [(d, 0) for k, d in enumerate(docs) if k % every == every - 1 and len(d) > 1]
@@ -69,7 +67,7 @@ def states_and_probs(model: LanguageModel, ids: list[int], chunk: int = 1024
     targets = torch.tensor(ids[1:])
     hs, ps = [], []
     for a in range(0, feed.shape[1], chunk):
-        out, state = model.lstm(model.embed(feed[:, a : a + chunk]), state)
+        out, state = model.recur(model.embed(feed[:, a : a + chunk]), state)
         logp = torch.log_softmax(model.head(out[0]).double(), -1)
         hs.append(out[0].float().numpy())
         ps.append(logp[torch.arange(out.shape[1]), targets[a : a + chunk]].exp().numpy())
