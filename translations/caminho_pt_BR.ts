@@ -422,6 +422,53 @@
     </message>
 </context>
 <context>
+    <name>LexiconChooser</name>
+    <message>
+        <source>&amp;Word List</source>
+        <translation>&amp;Lista de Palavras</translation>
+    </message>
+    <message>
+        <source>Automatic</source>
+        <translation>Automática</translation>
+    </message>
+    <message>
+        <source>None</source>
+        <translation>Nenhuma</translation>
+    </message>
+    <message>
+        <source>Word list not loaded: {0}</source>
+        <translation>Lista de palavras não carregada: {0}</translation>
+    </message>
+    <message>
+        <source>No word list: only the model&apos;s and the document&apos;s words are completed</source>
+        <translation>Sem lista de palavras: só as palavras do modelo e do documento são completadas</translation>
+    </message>
+    <message>
+        <source>Completing words from the {0} word list ({1})</source>
+        <translation>Completando palavras da lista de {0} ({1})</translation>
+    </message>
+    <message>
+        <source>chosen for this document</source>
+        <translation>escolhida para este documento</translation>
+    </message>
+    <message>
+        <source>chosen in Preferences</source>
+        <translation>escolhida nas Preferências</translation>
+    </message>
+    <message>
+        <source>the model&apos;s language</source>
+        <translation>o idioma do modelo</translation>
+    </message>
+    <message>
+        <source>the system&apos;s language</source>
+        <translation>o idioma do sistema</translation>
+    </message>
+    <message>
+        <source>Word list not loaded: {0}. Suggestions come from the model alone.</source>
+        <translation>Lista de palavras não carregada: {0}. As sugestões vêm só do modelo.</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>&amp;New</source>
@@ -743,6 +790,14 @@ Ele conhece só o poema “No Meio do Caminho”, por isso sugere versos dele.</
         <translation>Modelo:</translation>
     </message>
     <message>
+        <source>Complete any word of this language, not only the model&apos;s (View → Word List overrides it for one document)</source>
+        <translation>Completar qualquer palavra deste idioma, não só as do modelo (Exibir → Lista de Palavras muda isso para um documento)</translation>
+    </message>
+    <message>
+        <source>Word list:</source>
+        <translation>Lista de palavras:</translation>
+    </message>
+    <message>
         <source>Your words</source>
         <translation>Suas palavras</translation>
     </message>
@@ -851,6 +906,26 @@ Ele conhece só o poema “No Meio do Caminho”, por isso sugere versos dele.</
     <message>
         <source>Epochs:</source>
         <translation>Épocas:</translation>
+    </message>
+    <message>
+        <source>no limit</source>
+        <translation>sem limite</translation>
+    </message>
+    <message>
+        <source>{0} min</source>
+        <translation>{0} min</translation>
+    </message>
+    <message>
+        <source>{0} h</source>
+        <translation>{0} h</translation>
+    </message>
+    <message>
+        <source>The longest the training may take, the model saved and checked included; it plans its epochs to finish in time</source>
+        <translation>O tempo máximo que o treino pode levar, incluindo salvar e verificar o modelo; as épocas são planejadas para terminar a tempo</translation>
+    </message>
+    <message>
+        <source>Time limit:</source>
+        <translation>Limite de tempo:</translation>
     </message>
     <message>
         <source>Estimated time:</source>
