@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -127,57 +127,64 @@ class CompareView(QWidget):
 
 
 # -- Model → Compare With -----------------------------------------------------------------------
+# These strings are translated under the literal context "CompareView" (a class of this module):
+# window.tr() called from a plain function is filed by lupdate under "window" while Qt looks it
+# up under "MainWindow", so it would stay English (docs/TRANSLATING.md).
 def load_compared(window: MainWindow, panel: InsightPanel, path: Path) -> bool:
     """Load `path` as the compared model and show the Compare view; a file that does not load
     changes nothing (the comparison in place stays) and the message says why."""
+    name = Path(path).name
+    title = QCoreApplication.translate("CompareView", "Could not compare with {0}").format(name)
     QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
         model = LanguageModel.load(path)
     except ModelError as exc:
         QGuiApplication.restoreOverrideCursor()
         lines = [line for line in str(exc).splitlines() if not line.startswith("onnxruntime said")]
-        window.show_error(window.tr("Could not compare with {0}").format(Path(path).name),
-                          "\n".join(lines), informative=window.tr(
-                              "Nothing changed: the model that suggests stays, and so does "
-                              "the comparison you had."), details=str(exc))
+        window.show_error(title, "\n".join(lines), informative=QCoreApplication.translate(
+            "CompareView", "Nothing changed: the model that suggests stays, and so does "
+            "the comparison you had."), details=str(exc))
         return False
     except Exception as exc:  # a failed compare must never take the editor down
         QGuiApplication.restoreOverrideCursor()
-        window.show_error(window.tr("Could not compare with {0}").format(Path(path).name),
-                          window.tr("{0} could not be loaded because of an unexpected error.")
-                          .format(Path(path).name), details=f"{type(exc).__name__}: {exc}")
+        window.show_error(title, QCoreApplication.translate(
+            "CompareView", "{0} could not be loaded because of an unexpected error.").format(name),
+            details=f"{type(exc).__name__}: {exc}")
         return False
     QGuiApplication.restoreOverrideCursor()
     panel.set_compare_model(model)
     panel.show()
     panel.set_view("compare")
-    window.show_status(window.tr("Comparing with {0} ({1}) in the Insight panel.")
-                       .format(model.info.name, model.info.cell_title))
+    window.show_status(QCoreApplication.translate(
+        "CompareView", "Comparing with {0} ({1}) in the Insight panel.")
+        .format(model.info.name, model.info.cell_title))
     return True
 
 
 def choose_compare_path(window: MainWindow) -> Path | None:
     """Ask for a model file, starting in the bundled models' folder (tests replace this)."""
     name, _ = QFileDialog.getOpenFileName(
-        window, window.tr("Compare With"), str(bundled_cell_model_path("rnn").parent),
-        window.tr("ONNX models (*.onnx);;All files (*)"))
+        window, QCoreApplication.translate("CompareView", "Compare With"),
+        str(bundled_cell_model_path("rnn").parent),
+        QCoreApplication.translate("CompareView", "ONNX models (*.onnx);;All files (*)"))
     return Path(name) if name else None
 
 
 def install(window: MainWindow, panel: InsightPanel) -> QMenu:
     """Add Model → Compare With: the bundled poem RNN and GRU, any model file, and Stop."""
-    menu = QMenu(window.tr("Compare &With"), window)
-    bundled = [("rnn", window.tr("Poem as a Plain &RNN")), ("gru", window.tr("Poem as a &GRU")),
-               ("lstm", window.tr("Poem as an &LSTM"))]
+    menu = QMenu(QCoreApplication.translate("CompareView", "Compare &With"), window)
+    bundled = [("rnn", QCoreApplication.translate("CompareView", "Poem as a Plain &RNN")),
+               ("gru", QCoreApplication.translate("CompareView", "Poem as a &GRU")),
+               ("lstm", QCoreApplication.translate("CompareView", "Poem as an &LSTM"))]
     for cell, label in bundled:
         action = QAction(label, menu)
         action.triggered.connect(
             lambda _checked=False, c=cell: load_compared(window, panel, bundled_cell_model_path(c)))
         menu.addAction(action)
     menu.addSeparator()
-    pick = menu.addAction(window.tr("Model &File…"))
+    pick = menu.addAction(QCoreApplication.translate("CompareView", "Model &File…"))
     pick.triggered.connect(lambda: _pick(window, panel))
-    stop = menu.addAction(window.tr("&Stop Comparing"))
+    stop = menu.addAction(QCoreApplication.translate("CompareView", "&Stop Comparing"))
     stop.triggered.connect(lambda: panel.set_compare_model(None))
     menu.aboutToShow.connect(lambda: stop.setEnabled(panel.compare_model is not None))
     window.model_menu.addSeparator()
