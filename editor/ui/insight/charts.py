@@ -12,7 +12,16 @@ from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPen, QPolygonF
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QPolygonF,
+)
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from editor.core import insight
@@ -284,20 +293,32 @@ class ProbBars(QWidget):
         if not self.items:
             return
         fm = p.fontMetrics()
-        label_w = min(max(fm.horizontalAdvance(insight.display_token(t)) for t, _ in self.items) + 22, 140)
+        label_w, bar_w = self.columns(fm)
         top, row_h = 24.0, min(26.0, (self.height() - 30) / len(self.items))
-        bar_w = max(self.width() - label_w - 60, 10)
         for k, (tok, prob) in enumerate(self.items):
             y = top + k * row_h
             mark = tok in self.marked
             p.setPen(fg)
+            label = fm.elidedText(("★ " if mark else "") + insight.display_token(tok),
+                                  Qt.TextElideMode.ElideRight, int(label_w - 8))
             p.drawText(QRectF(4, y, label_w - 8, row_h), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                       ("★ " if mark else "") + insight.display_token(tok))
+                       label)
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(QColor(178, 24, 43) if mark else QColor(120, 120, 120))
             p.drawRect(QRectF(label_w, y + 3, max(prob * bar_w, 1), row_h - 6))
             p.setPen(fg)
             p.drawText(QPointF(label_w + prob * bar_w + 4, y + row_h / 2 + fm.ascent() / 2 - 1), f"{prob:.1%}")
+
+    def columns(self, fm: QFontMetrics) -> tuple[float, float]:
+        """Widths of the label column and of a bar at probability 1. The percentage after the
+        longest bar must stay inside the widget: in the Compare view's half-width columns the
+        labels used to take the room and cut "93.0%" to "93" (the labels are elided instead)."""
+        pct_w = fm.horizontalAdvance("100.0%") + 8
+        natural = max(fm.horizontalAdvance(("★ " if t in self.marked else "")
+                                           + insight.display_token(t))
+                      for t, _ in self.items) + 22
+        label_w = float(max(min(natural, 140, self.width() - pct_w - 24), 40))
+        return label_w, float(max(self.width() - label_w - pct_w, 10))
 
 
 class Trace(QWidget):

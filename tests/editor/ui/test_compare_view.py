@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QTextCursor
+from PySide6.QtGui import QFontMetrics, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit
 
 from editor.core import insight
@@ -18,6 +18,7 @@ from editor.core.lm import LanguageModel
 from editor.core.resources import bundled_cell_model_path, poem_corpus_path
 from editor.core.suggest import Suggester
 from editor.ui.insight import compare_view
+from editor.ui.insight.charts import small_font
 from editor.ui.insight.panel import InsightPanel
 from editor.ui.insight.tint import tinted
 from editor.ui.window import MainWindow
@@ -101,6 +102,12 @@ def test_compare_view_shows_two_models_bars_for_the_same_text(qtbot, app_window)
     view = panel.compare_view
     assert view.bars[0].items == lstm.top_tokens[:6] and view.bars[1].items == rnn.top_tokens[:6]
     assert view.headers[0].text() == "<b>LSTM</b>" and view.headers[1].text() == "<b>plain RNN</b>"
+    # Each column is half the panel: the percentage after the longest possible bar must stay
+    # inside it (the long labels took the room and cut "93.0%" to "93").
+    for bars in view.bars:
+        fm = QFontMetrics(small_font(bars, 0))
+        label_w, bar_w = bars.columns(fm)
+        assert label_w + bar_w + 4 + fm.horizontalAdvance("100.0%") <= bars.width(), bars.width()
     assert view.memory[0].labels == view.memory[1].labels == lstm.tokens
     assert np.allclose(view.memory[1].values, rnn.memory.importance, equal_nan=True)
     assert "que" in view.summary.text()
