@@ -1,6 +1,6 @@
 """Train the poem model from scratch with the default settings and print how fast it gets to 100%.
 
-    .venv/bin/python benchmarks/train_poem.py [--seeds 1928 1 2] [--export]
+    .venv/bin/python benchmarks/train_poem.py [--seeds 1928 1 2] [--export] [--cells lstm gru rnn]
 
 Not a timed test: the numbers depend on the machine (and on what else runs on it). One row per
 seed: the epoch at which next-token accuracy over the whole poem (fed from <doc>, state carried)
@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from editor.core.resources import bundled_model_path, poem_corpus_path  # noqa: E402
-from training.config import ModelConfig, TrainConfig  # noqa: E402
+from editor.core.resources import bundled_cell_model_path, poem_corpus_path  # noqa: E402
+from training.config import CELLS, ModelConfig, TrainConfig  # noqa: E402
 
 
 def first_perfect_epoch(history: list[dict]) -> int | None:
@@ -48,6 +48,8 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[TrainConfig().seed, 1, 2])
     parser.add_argument("--export", action="store_true",
                         help="also export each model to ONNX with the parity check (timed)")
+    parser.add_argument("--cells", nargs="+", choices=CELLS, default=["lstm"],
+                        help="recurrent cells to train, one block of rows each (default: lstm)")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -63,17 +65,18 @@ def main() -> int:
           f"{model_config.hidden}, layers {model_config.layers}; torch {torch.__version__}, "
           f"{defaults.effective_threads(model_config.hidden)} thread(s); "
           f"imports took {import_seconds:.1f} s")
-    header = f"{'seed':>6}  {'100% at epoch':>13}  {'epochs run':>10}  {'train s':>8}  {'wall s':>7}"
+    header = f"{'cell':>5}  {'seed':>6}  {'100% at epoch':>13}  {'epochs run':>10}  {'train s':>8}  {'wall s':>7}"
     if args.export:
         header += f"  {'export s':>8}  {'max diff':>8}"
     print(header)
     print("-" * len(header))
-    for seed in args.seeds:
+    runs = [(cell, seed) for cell in args.cells for seed in args.seeds]
+    for cell, seed in runs:
         wall = time.perf_counter()
-        result = train([corpus], model_config, TrainConfig(seed=seed))
+        result = train([corpus], ModelConfig(cell=cell), TrainConfig(seed=seed))
         wall = time.perf_counter() - wall
         reached = first_perfect_epoch(result.history)
-        row = (f"{seed:>6}  {reached if reached else 'never':>13}  {result.epochs:>10}  "
+        row = (f"{cell:>5}  {seed:>6}  {reached if reached else 'never':>13}  {result.epochs:>10}  "
                f"{result.seconds:>8.2f}  {wall:>7.2f}")
         if args.export:
             with tempfile.TemporaryDirectory() as tmp:
@@ -82,10 +85,11 @@ def main() -> int:
                                       training=result.facts())
             row += f"  {report.seconds:>8.2f}  {report.max_diff:>8.1e}"
         print(row, flush=True)
-    bundled = bundled_model_path()
-    if bundled.is_file():
-        latency = one_token_latency(bundled)
-        print(f"\nonnxruntime, one token, bundled model: {latency * 1e6:.0f} µs (median)")
+    for cell in args.cells:
+        bundled = bundled_cell_model_path(cell)
+        if bundled.is_file():
+            latency = one_token_latency(bundled)
+            print(f"onnxruntime, one token, bundled {cell} model: {latency * 1e6:.0f} µs (median)")
     return 0
 
 

@@ -18,6 +18,7 @@ from editor.core.resources import bundled_model_path, resource_path
 from editor.core.suggest import SuggestConfig
 from editor.ui import help as help_menu
 from editor.ui import i18n, lexicon_ui, user_features
+from editor.ui.insight import compare_view
 from editor.ui.insight.panel import VIEWS, InsightPanel
 from editor.ui.model_hint import ModelHint
 from editor.ui.probe import run_probe
@@ -70,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("--json", action="store_true", help="with --type: print the state as JSON")
     probe.add_argument("--panel-view", choices=VIEWS,
                        help="with --screenshot: show this insight panel view")
+    parser.add_argument("--compare", type=Path, metavar="MODEL",
+                        help="run this second model beside the one suggesting, in the insight "
+                             "panel's Compare view (as Model → Compare With)")
     probe.add_argument("--size", metavar="WxH", help="with --type: window size, e.g. 1280x720")
     # Crash tests: type like a person, then keep running with the text unsaved until killed.
     probe.add_argument("--key-delay", type=float, default=0.0, metavar="MS",
@@ -148,6 +152,7 @@ def build_window(args: argparse.Namespace, settings: Settings | None = None) -> 
     window.attach_panel(panel)
     user_features.install(window, controller, settings)  # training, models, preferences
     chooser = lexicon_ui.install(window, controller, settings)  # the language's word list
+    compare_view.install(window, panel)  # Model → Compare With
     attach_autosave(window)
     help_menu.install(window)  # last, so Help is the last menu
     if args.file is not None:
@@ -160,6 +165,9 @@ def build_window(args: argparse.Namespace, settings: Settings | None = None) -> 
         # choice saved last time gives way to the bundled model if it no longer loads.
         remembered = args.model is None and bool(settings.get("model_path"))
         window.load_model(model, remember=False, fallback=remembered)
+    compare = getattr(args, "compare", None)
+    if compare is not None:
+        compare_view.load_compared(window, panel, compare)
     return window
 
 

@@ -17,3 +17,14 @@ for view in state memory; do
   .venv/bin/python -m editor --type "$text" --size 1280x640 --panel-view "$view" \
     --screenshot "docs/images/panel-$view.png" --json
 done
+# The class walk-through in docs/INSIGHT.md: the same text, the LSTM's Unit view, the LSTM beside
+# the plain RNN, and the Gates view of an RNN (it has none) and of a GRU.
+models=resources/models
+.venv/bin/python -m editor --type "$text" --size 1280x640 --panel-view unit \
+  --screenshot docs/images/class-unit.png --json
+.venv/bin/python -m editor --type "$text" --size 1500x760 --panel-view compare \
+  --compare "$models/no-meio-do-caminho-rnn.onnx" --screenshot docs/images/class-compare-rnn.png --json
+for cell in rnn gru; do
+  .venv/bin/python -m editor --model "$models/no-meio-do-caminho-$cell.onnx" --type "$text" \
+    --size 1280x640 --panel-view gates --screenshot "docs/images/class-$cell-gates.png" --json
+done

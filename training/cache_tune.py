@@ -67,7 +67,7 @@ def states_and_probs(model: LanguageModel, ids: list[int], chunk: int = 1024
     targets = torch.tensor(ids[1:])
     hs, ps = [], []
     for a in range(0, feed.shape[1], chunk):
-        out, state = model.lstm(model.embed(feed[:, a : a + chunk]), state)
+        out, state = model.recur(model.embed(feed[:, a : a + chunk]), state)
         logp = torch.log_softmax(model.head(out[0]).double(), -1)
         hs.append(out[0].float().numpy())
         ps.append(logp[torch.arange(out.shape[1]), targets[a : a + chunk]].exp().numpy())

@@ -17,6 +17,7 @@ from typing import Any
 
 from training.config import (
     AUTO_ADAPTIVE_VOCAB,
+    CELLS,
     DEVICE_CHOICES,
     SOFTMAX_CHOICES,
     ModelConfig,
@@ -102,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in MODEL_SWITCHES.items():
         p.add_argument(f"--{name.replace('_', '-')}", action=argparse.BooleanOptionalAction,
                        default=None, help=text + _default_text(name, getattr(model_defaults, name)))
+    p.add_argument("--cell", choices=CELLS, default=None,
+                   help="the recurrent cell: lstm, gru, or rnn (a plain Elman RNN with tanh), to "
+                        f"compare them in the editor (default {model_defaults.cell})")
     for name, (kind, text) in TRAIN_OPTIONS.items():
         default = getattr(train_defaults, name)
         shown = "" if "default" in text or default is None else _default_text(name, default)
@@ -205,7 +209,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from training.stream import read_corpus
 
     started = time.monotonic()  # a time budget counts from here
-    model_opts = _explicit(args, {**MODEL_OPTIONS, **MODEL_SWITCHES, "softmax": None})
+    model_opts = _explicit(args, {**MODEL_OPTIONS, **MODEL_SWITCHES, "softmax": None,
+                                  "cell": None})
     train_opts = _explicit(args, {**TRAIN_OPTIONS, **TRAIN_SWITCHES})
     try:
         model_config = replace(ModelConfig(), **model_opts)
@@ -495,7 +500,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     weight = result.settings.get("ngram_weight")
     mixed = f" + trigram, LSTM weight {weight:g}" if weight is not None and weight < 1 else ""
     print(f"model   {Path(args.model).name} ({len(model.vocab)} tokens, "
-          f"{model.layers}x{model.hidden} LSTM{mixed})")
+          f"{model.layers}x{model.hidden} {model.lm.info.cell.upper()}{mixed})")
     print(format_table(result))
     return 0
 

@@ -18,6 +18,10 @@ SOFTMAX_CHOICES = ("auto", "full", "adaptive")
 # From this many learnt entries on, softmax "auto" is the adaptive softmax (training/softmax.py).
 AUTO_ADAPTIVE_VOCAB = 5000
 DEVICE_CHOICES = ("auto", "cpu", "cuda")
+# The recurrent cells `caminho-train train --cell` offers: the LSTM (the default and the
+# editor's subject), the GRU (Cho et al. 2014) and the plain Elman RNN with tanh (Elman 1990),
+# so the talk's argument (a plain RNN forgets, gates remember) can be seen side by side.
+CELLS = ("lstm", "gru", "rnn")
 
 
 @dataclass(frozen=True)
@@ -41,8 +45,11 @@ class ModelConfig:
     # The adaptive softmax's cluster boundaries, ending at the learnt vocabulary's size; () for
     # the full softmax. Set by the trainer from `softmax` once the vocabulary is known.
     cutoffs: tuple[int, ...] = ()
+    cell: str = "lstm"  # one of CELLS; checkpoints written before it existed hold LSTMs
 
     def __post_init__(self) -> None:
+        if self.cell not in CELLS:
+            raise ValueError(f"cell must be one of {', '.join(CELLS)}, got {self.cell!r}")
         for name in ("embedding", "hidden", "layers"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")

@@ -63,7 +63,7 @@ def merge_models(members: Sequence[LanguageModel]) -> LanguageModel:
                 scale = tie_scale if layer == 0 else 1.0
                 cols = slice(j * width, (j + 1) * width)
                 hcols = slice(j * h, (j + 1) * h)
-                for gate in range(4):
+                for gate in range(src[0].shape[0] // h):  # 4 bands (LSTM), 3 (GRU), 1 (RNN)
                     rows_src = slice(gate * h, (gate + 1) * h)
                     rows_dst = slice(gate * k * h + j * h, gate * k * h + (j + 1) * h)
                     dst[0][rows_dst, cols] = src[0][rows_src] * scale

@@ -15,13 +15,16 @@ from typing import Any
 import numpy as np
 import torch
 
-from editor.core.modelfile import INPUTS, OUTPUTS, metadata_props
+from editor.core.modelfile import CELL_INPUTS, CELL_OUTPUTS, metadata_props
 from editor.core.tokenizer import DOC, NEWLINE, UNK
+from training.cells import exportable
 from training.checkpoint import atomic_write, load_checkpoint
 from training.errors import CheckpointError, ExportError
-from training.model import ExportableLSTM, LanguageModel, ModelConfig
+from training.model import LanguageModel, ModelConfig
 
 OPSET = 18
+INPUT_NAMES = CELL_INPUTS["lstm"]  # the LSTM's graph; CELL_INPUTS has every cell's
+OUTPUT_NAMES = CELL_OUTPUTS["lstm"]
 TOLERANCE = 1e-4  # max abs difference allowed between onnxruntime and PyTorch
 PARITY_LENGTHS = (1, 5, 37)
 
@@ -50,7 +53,7 @@ def metadata(vocab: Sequence[str], surface: Sequence[str], config: ModelConfig,
         raise ExportError(f"vocabulary must start with {UNK!r}, {DOC!r}")
     sizes = {"vocab": config.vocab_size, "embedding": config.embedding,
              "hidden": config.hidden, "layers": config.layers}
-    return metadata_props(vocab, surface, sizes, training, language)
+    return metadata_props(vocab, surface, sizes, training, language, cell=config.cell)
 
 
 @contextlib.contextmanager
@@ -72,24 +75,25 @@ def to_onnx(model: LanguageModel, opset: int = OPSET) -> Any:
     # A copy without gradients: tracing `scan` with autograd on fails in torch 2.13
     # ("'SymInt' object has no attribute 'unsqueeze'"), and the caller's model stays trainable.
     frozen = copy.deepcopy(model).eval().requires_grad_(False)
-    module = ExportableLSTM(frozen).eval()
+    module = exportable(frozen).eval()
     cfg = model.config
+    inputs = CELL_INPUTS[cfg.cell]
     # Example sizes other than 1, so the exporter cannot specialise B or T to a constant.
     tokens = torch.zeros((2, 3), dtype=torch.long)
-    h0 = torch.zeros((cfg.layers, 2, cfg.hidden))
-    c0 = torch.zeros((cfg.layers, 2, cfg.hidden))
+    states = [torch.zeros((cfg.layers, 2, cfg.hidden)) for _ in inputs[1:]]  # h0 (and c0)
     batch = torch.export.Dim("B", min=1, max=1 << 16)
     steps = torch.export.Dim("T", min=1, max=1 << 24)
+    dynamic = {"tokens": {0: batch, 1: steps}, **{name: {1: batch} for name in inputs[1:]}}
     with _quiet_exporter():
         program = torch.onnx.export(
             module,
-            (tokens, h0, c0),
+            (tokens, *states),
             None,
             dynamo=True,
             opset_version=opset,
-            input_names=list(INPUTS),
-            output_names=list(OUTPUTS),
-            dynamic_shapes={"tokens": {0: batch, 1: steps}, "h0": {1: batch}, "c0": {1: batch}},
+            input_names=list(inputs),
+            output_names=list(CELL_OUTPUTS[cfg.cell]),
+            dynamic_shapes=dynamic,
             verbose=False,
         )
     return program.model_proto
@@ -141,15 +145,20 @@ def check_parity(model: LanguageModel, onnx_path: str | Path, *,
     """Max abs difference per output between onnxruntime and PyTorch; ExportError if too big.
 
     Every length is run whole from a random state and one token at a time from a zero state
-    with the state carried; PyTorch's side is the scan twin, itself checked against nn.LSTM.
+    with the state carried; PyTorch's side is the scan twin, itself checked against the fused
+    layer (`nn.LSTM`, `nn.GRU` or `nn.RNN`, reported under that name). The outputs are the
+    cell's own (training/cells.py).
     """
     sess = session(onnx_path)
     cfg = model.config
-    reference = ExportableLSTM(copy.deepcopy(model).eval()).eval()
+    inputs, outputs = CELL_INPUTS[cfg.cell], CELL_OUTPUTS[cfg.cell]
+    states = inputs[1:]  # ("h0", "c0") or ("h0",)
+    reference = exportable(copy.deepcopy(model).eval()).eval()
     fused = copy.deepcopy(model).eval()
+    fused_name = f"nn.{type(fused.lstm).__name__}"
     gen = torch.Generator().manual_seed(seed)
-    worst = {name: 0.0 for name in OUTPUTS}
-    worst["nn.LSTM"] = 0.0
+    worst = {name: 0.0 for name in outputs}
+    worst[fused_name] = 0.0
 
     def note(name: str, a: np.ndarray, b: np.ndarray) -> None:
         if a.shape != b.shape:
@@ -157,33 +166,35 @@ def check_parity(model: LanguageModel, onnx_path: str | Path, *,
         worst[name] = max(worst[name], float(np.max(np.abs(a - b))) if a.size else 0.0)
 
     shape = (cfg.layers, batch, cfg.hidden)
+    empty_c = torch.zeros((cfg.layers, batch, 0))  # what a cell without c carries
+    last_state = ("h", "c")  # outputs that are the state after the last token, not per step
     for length in lengths:
         tokens = torch.randint(0, cfg.vocab_size, (batch, length), generator=gen)
-        h0 = torch.randn(shape, generator=gen) * 0.5
-        c0 = torch.randn(shape, generator=gen) * 0.5
+        start = [torch.randn(shape, generator=gen) * 0.5 for _ in states]
         with torch.no_grad():
-            ref = [t.numpy() for t in reference(tokens, h0, c0)]
-            logits, (h, c) = fused(tokens, (h0, c0))
-        note("nn.LSTM", ref[0], logits.numpy())
-        note("nn.LSTM", ref[1], h.numpy())
-        note("nn.LSTM", ref[2], c.numpy())
-        whole = sess.run(list(OUTPUTS), {"tokens": tokens.numpy(), "h0": h0.numpy(),
-                                              "c0": c0.numpy()})
-        for name, got, want in zip(OUTPUTS, whole, ref, strict=True):
+            ref = [t.numpy() for t in reference(tokens, *start)]
+            logits, (h, c) = fused(tokens, (start[0], start[1] if len(start) > 1 else empty_c))
+        note(fused_name, ref[0], logits.numpy())
+        note(fused_name, ref[1], h.numpy())
+        if "c" in outputs:
+            note(fused_name, ref[2], c.numpy())
+        feed = {"tokens": tokens.numpy(), **{n: s.numpy() for n, s in zip(states, start,
+                                                                          strict=True)}}
+        whole = sess.run(list(outputs), feed)
+        for name, got, want in zip(outputs, whole, ref, strict=True):
             note(name, got, want)
         # One token at a time from a zero state, as the editor feeds keystrokes.
         zero = torch.zeros(shape)
         with torch.no_grad():
-            ref = [t.numpy() for t in reference(tokens, zero, zero)]
-        h_np, c_np = zero.numpy(), zero.numpy()
+            ref = [t.numpy() for t in reference(tokens, *(zero for _ in states))]
+        carried = {n: zero.numpy() for n in states}
         steps: list[list[np.ndarray]] = []
         for t in range(length):
-            out = sess.run(list(OUTPUTS), {"tokens": tokens[:, t : t + 1].numpy(),
-                                                "h0": h_np, "c0": c_np})
-            h_np, c_np = out[1], out[2]
+            out = sess.run(list(outputs), {"tokens": tokens[:, t : t + 1].numpy(), **carried})
+            carried = {f"{n}0": out[outputs.index(n)] for n in ("h", "c") if n in outputs}
             steps.append(out)
-        for k, name in enumerate(OUTPUTS):
-            if name in ("h", "c"):
+        for k, name in enumerate(outputs):
+            if name in last_state:
                 note(name, steps[-1][k], ref[k])
             else:
                 note(name, np.concatenate([s[k] for s in steps], axis=1), ref[k])
@@ -245,11 +256,11 @@ def random_vocab(size: int) -> list[str]:
 
 
 def random_model(vocab_size: int, *, embedding: int = 64, hidden: int = 128, layers: int = 1,
-                 seed: int = 0, tie: bool = False) -> LanguageModel:
+                 seed: int = 0, tie: bool = False, cell: str = "lstm") -> LanguageModel:
     """Random weights, the same for the same arguments (what `export_random_model` exports)."""
     torch.manual_seed(seed)
     config = ModelConfig(vocab_size=vocab_size, embedding=embedding, hidden=hidden,
-                         layers=layers, tie=tie)
+                         layers=layers, tie=tie, cell=cell)
     model = LanguageModel(config).eval()
     with torch.no_grad():  # livelier than the init: a visualisation gets something to show
         for p in model.lstm.parameters():
@@ -259,7 +270,8 @@ def random_model(vocab_size: int, *, embedding: int = 64, hidden: int = 128, lay
 
 def export_random_model(path: str | Path, vocab: int | Sequence[str] = 200, *,
                         embedding: int = 64, hidden: int = 128, layers: int = 1,
-                        seed: int = 0, tie: bool = False, check: bool = False) -> Path:
+                        seed: int = 0, tie: bool = False, check: bool = False,
+                        cell: str = "lstm") -> Path:
     """A valid Caminho model file with random weights: a fixture for editor tests and benchmarks.
 
     `vocab` is a size (made-up words) or the entries themselves (ids 0 and 1 must be
@@ -267,7 +279,7 @@ def export_random_model(path: str | Path, vocab: int | Sequence[str] = 200, *,
     """
     tokens = random_vocab(vocab) if isinstance(vocab, int) else list(vocab)
     model = random_model(len(tokens), embedding=embedding, hidden=hidden, layers=layers,
-                         seed=seed, tie=tie)
+                         seed=seed, tie=tie, cell=cell)
     facts = {"corpus": [], "tokens": 0, "epochs": 0, "seconds": 0.0, "seed": seed,
              "created": "", "metrics": {}, "hyperparameters": model.config.to_dict(),
              "random": True}

@@ -1,6 +1,7 @@
 """The word-level LSTM language model, in two forms that share one set of weights.
 
-`LanguageModel` trains fast: it runs PyTorch's fused `nn.LSTM`.
+`LanguageModel` trains fast: it runs PyTorch's fused `nn.LSTM` (or `nn.GRU` / `nn.RNN` for
+`ModelConfig.cell` "gru" / "rnn"; their scan twins live in training/cells.py).
 `ExportableLSTM` computes the same function with a handwritten cell stepped by `scan`, so the
 ONNX graph can output what the editor shows (every step's h, c and gates, docs/MODEL_FORMAT.md);
 the exported ONNX `LSTM` op only gives h. It reads `nn.LSTM`'s own parameters, so nothing is copied
@@ -30,7 +31,10 @@ class LanguageModel(nn.Module):
         self.config = config
         self.embed = nn.Embedding(config.vocab_size, config.embedding)
         self.drop_in = nn.Dropout(config.dropout)
-        self.lstm = nn.LSTM(
+        # The recurrent layer keeps the name `lstm` whatever its cell: the parameter names
+        # (lstm.weight_hh_l0...) are what checkpoints, weight drop and the ensemble merge use.
+        recurrent = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[config.cell]
+        self.lstm = recurrent(
             config.embedding,
             config.hidden,
             num_layers=config.layers,
@@ -57,6 +61,8 @@ class LanguageModel(nn.Module):
         if not self.config.tie:
             nn.init.uniform_(self.decoder.weight, -0.1, 0.1)
         h = self.config.hidden
+        if self.config.cell != "lstm":
+            return  # the GRU and the RNN keep PyTorch's own initialisation
         for k in range(self.config.layers):
             # Forget-gate bias 1 (Jozefowicz et al. 2015): the cell starts out remembering,
             # which is what carrying context across a whole document needs.
@@ -65,10 +71,26 @@ class LanguageModel(nn.Module):
                 bias[h : 2 * h].fill_(1.0)
                 getattr(self.lstm, f"bias_hh_l{k}")[h : 2 * h].zero_()
 
+    @property
+    def has_cell(self) -> bool:
+        """Only the LSTM has a cell state c; the others carry c as an empty [L, B, 0] tensor."""
+        return self.config.cell == "lstm"
+
     def zero_state(self, batch: int) -> tuple[Tensor, Tensor]:
         shape = (self.config.layers, batch, self.config.hidden)
+        cell = shape if self.has_cell else (self.config.layers, batch, 0)
         device = self.embed.weight.device
-        return torch.zeros(shape, device=device), torch.zeros(shape, device=device)
+        return torch.zeros(shape, device=device), torch.zeros(cell, device=device)
+
+    def recur(self, x: Tensor, state: tuple[Tensor, Tensor]
+              ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        """Run the recurrent layer over x [B, T, E]: top-layer outputs and the new (h, c)."""
+        if self.has_cell:
+            return self.lstm(x, state)
+        # The (h, c) pair keeps one shape of state for every cell, so training, evaluation
+        # and the checkpoint code need not know which cell runs; c stays empty.
+        out, h = self.lstm(x, state[0])
+        return out, (h, state[1])
 
     def head(self, top: Tensor) -> Tensor:
         """Top-layer hidden states [..., H] -> logits [..., V].
@@ -98,7 +120,7 @@ class LanguageModel(nn.Module):
         """log P(target) [B, T] after each token (targets: any ids of the vocabulary), and
         the state. The adaptive softmax gets them without scoring every word."""
         x = self.drop_in(self.embed(tokens))
-        out, (h, c) = self.lstm(x, state)
+        out, (h, c) = self.recur(x, state)
         top = self.drop_out(out)
         if self.adaptive is None:
             logp = torch.log_softmax(self.head(top), dim=-1)
@@ -121,13 +143,14 @@ class LanguageModel(nn.Module):
         if state is None:
             state = self.zero_state(tokens.shape[0])
         x = self.drop_in(self.embed(tokens))  # [B, T, E]
-        out, (h, c) = self.lstm(x, state)  # out [B, T, H] (top layer)
+        out, (h, c) = self.recur(x, state)  # out [B, T, H] (top layer)
         if targets is not None:
             return self.score(self.drop_out(out), targets), (h, c)
         return self.head(self.drop_out(out)), (h, c)
 
     def lstm_weights(self, layer: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        """nn.LSTM's parameters of one layer: W_ih [4H, in], W_hh [4H, H], b_ih [4H], b_hh [4H]."""
+        """The recurrent layer's parameters of one layer: W_ih [GH, in], W_hh [GH, H], b_ih [GH],
+        b_hh [GH], with G = 4 for the LSTM, 3 for the GRU, 1 for the RNN."""
         return (
             getattr(self.lstm, f"weight_ih_l{layer}"),
             getattr(self.lstm, f"weight_hh_l{layer}"),

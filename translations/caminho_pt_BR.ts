@@ -2,6 +2,57 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="pt_BR" sourcelanguage="en">
 <context>
+    <name>CompareView</name>
+    <message>
+        <source>Could not compare with {0}</source>
+        <translation>Não foi possível comparar com {0}</translation>
+    </message>
+    <message>
+        <source>Nothing changed: the model that suggests stays, and so does the comparison you had.</source>
+        <translation>Nada mudou: o modelo que sugere continua o mesmo, e a comparação que você tinha também.</translation>
+    </message>
+    <message>
+        <source>{0} could not be loaded because of an unexpected error.</source>
+        <translation>Não foi possível carregar {0} por causa de um erro inesperado.</translation>
+    </message>
+    <message>
+        <source>Comparing with {0} ({1}) in the Insight panel.</source>
+        <translation>Comparando com {0} ({1}) no painel de análise.</translation>
+    </message>
+    <message>
+        <source>Compare With</source>
+        <translation>Comparar com</translation>
+    </message>
+    <message>
+        <source>ONNX models (*.onnx);;All files (*)</source>
+        <translation>Modelos ONNX (*.onnx);;Todos os arquivos (*)</translation>
+    </message>
+    <message>
+        <source>Compare &amp;With</source>
+        <translation>Com&amp;parar com</translation>
+    </message>
+    <message>
+        <source>Poem as a Plain &amp;RNN</source>
+        <translation>Poema como &amp;RNN simples</translation>
+    </message>
+    <message>
+        <source>Poem as a &amp;GRU</source>
+        <translation>Poema como &amp;GRU</translation>
+    </message>
+    <message>
+        <source>Poem as an &amp;LSTM</source>
+        <translation>Poema como &amp;LSTM</translation>
+    </message>
+    <message>
+        <source>Model &amp;File…</source>
+        <translation>&amp;Arquivo de modelo…</translation>
+    </message>
+    <message>
+        <source>&amp;Stop Comparing</source>
+        <translation>&amp;Parar de comparar</translation>
+    </message>
+</context>
+<context>
     <name>DocumentLifecycle</name>
     <message>
         <source>Unsaved changes</source>

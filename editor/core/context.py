@@ -87,8 +87,9 @@ class ContextTracker:
         self.ids: list[int] = []  # the current sequence (ends at the cursor)
         self._stored: list[int] = []  # may run past the cursor: states kept for moving back
         self.h_seq = _Grow((layers, hidden))
-        self.c_seq = _Grow((layers, hidden))
-        self.gates = _Grow((layers, 4, hidden))
+        # Empty rows for what a cell lacks (c for the GRU and RNN, gates for the RNN).
+        self.c_seq = _Grow((layers, model.cell_size))
+        self.gates = _Grow((layers, len(model.info.gate_names), hidden))
         self.logits: np.ndarray | None = None  # next-token scores after ids[-1]
         self.stats = StepStats()
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from editor.core.context import ContextTracker
-from editor.core.lm import LanguageModel
+from editor.core.lm import LanguageModel, ModelInfo
 from editor.core.modelfile import GATE_NAMES
 from editor.core.suggest import Suggestions, softmax
 from editor.core.tokenizer import DOC, SPECIALS, Token, normalize, tokenize
@@ -30,6 +30,23 @@ KINDS: dict[str, str] = {
     "candidate": "candidate g",
     "output": "output gate o",
 }
+# The GRU's gates (reset r, update z, candidate n); a plain RNN has h alone.
+GRU_KINDS: dict[str, str] = {
+    "h": "hidden h",
+    "reset": "reset gate r",
+    "update": "update gate z",
+    "candidate": "candidate n",
+}
+
+
+def kinds_for(info: ModelInfo | None) -> dict[str, str]:
+    """What a heatmap can show for this model: the LSTM's seven kinds, the GRU's h and three
+    gates, the plain RNN's h alone (it has neither a cell nor gates)."""
+    if info is None or info.cell == "lstm":
+        return KINDS
+    return {k: v for k, v in GRU_KINDS.items() if k == "h" or k in info.gate_names}
+
+
 ROW_SORTS: dict[str, str] = {
     "index": "by index",
     "activity": "by activity",
@@ -46,16 +63,24 @@ DOC_CHUNK = 1024
 
 # -- heatmap data ------------------------------------------------------------------------------
 def state_matrix(h_seq: np.ndarray, c_seq: np.ndarray, gates: np.ndarray, kind: str,
-                 layer: int = 0) -> np.ndarray:
-    """Values of one kind for one layer as [units, tokens] (rows are units, as drawn)."""
+                 layer: int = 0, gate_names: Sequence[str] = GATE_NAMES) -> np.ndarray:
+    """Values of one kind for one layer as [units, tokens] (rows are units, as drawn).
+
+    `gate_names` are the rows of `gates` (`ModelInfo.gate_names`); a kind the model lacks (the
+    cell of a GRU, any gate of a plain RNN) is a ValueError that says so.
+    """
     if kind == "h":
         m = h_seq[:, layer, :]
+    elif kind in ("c", "tanh_c") and c_seq.shape[-1] == 0:
+        raise ValueError("this model has no cell state c (only an LSTM has one)")
     elif kind == "c":
         m = c_seq[:, layer, :]
     elif kind == "tanh_c":
         m = np.tanh(c_seq[:, layer, :])
-    elif kind in GATE_NAMES:
-        m = gates[:, layer, GATE_NAMES.index(kind), :]
+    elif kind in gate_names:
+        m = gates[:, layer, list(gate_names).index(kind), :]
+    elif kind in GATE_NAMES or kind in GRU_KINDS:
+        raise ValueError(f"this model has no {kind} gate")
     else:
         raise ValueError(f"unknown state kind {kind!r}; expected one of {list(KINDS)}")
     return np.ascontiguousarray(m.T, dtype=np.float32)
@@ -78,7 +103,7 @@ def kind_scale(kind: str, values: np.ndarray | None = None) -> Scale:
 
     Only raw c is unbounded; it gets a symmetric scale from its own largest magnitude.
     """
-    if kind in ("input", "forget", "output"):
+    if kind in ("input", "forget", "output", "reset", "update"):
         return Scale(0.0, 1.0)  # sigmoid: white at 0.5, "half open"
     if kind == "c":
         top = float(np.max(np.abs(values))) if values is not None and values.size else 1.0
@@ -267,7 +292,7 @@ def occlusion(model: LanguageModel, ids: Sequence[int], h0: np.ndarray, c0: np.n
         batch[np.arange(b), np.asarray(group) - first] = replace
         h = np.ascontiguousarray(np.repeat(hs, b, axis=1), np.float32)
         c = np.ascontiguousarray(np.repeat(cs, b, axis=1), np.float32)
-        logits = model.session.run(["logits"], {"tokens": batch, "h0": h, "c0": c})[0][:, -1, :]
+        logits = model.logits_batch(batch, h, c)[:, -1, :]
         z = logits.astype(np.float64) - logits.max(axis=1, keepdims=True)
         p = np.exp(z)
         probs[chunk] = p[:, target] / p.sum(axis=1)
@@ -300,6 +325,82 @@ def memory_for(model: LanguageModel, sug: Suggestions, target: str | None = None
     occluded[[k + 1 for k in positions]] = p_occ
     importance = p_base - occluded
     return Memory(tokens, importance, target, p_base, occluded)
+
+
+# -- the unit that matters most -----------------------------------------------------------------
+# Ablated copies of the last step run in batches of this many rows (logits are rows × V floats).
+ABLATION_GROUP = 64
+
+
+@dataclass(frozen=True)
+class KeyUnit:
+    """The unit whose memory the current prediction leans on most, and the evidence."""
+
+    unit: int
+    layer: int
+    target: str  # the predicted token (vocab entry)
+    token: str  # the last token: the step the unit's memory was taken out of
+    base_prob: float  # P(target) as predicted
+    ablated_prob: float  # P(target) with this unit's carried-in value set to 0
+    units: int  # how many units were tried (layers × hidden)
+    cell: bool  # whether the cell state c was zeroed too (an LSTM)
+
+    @property
+    def change(self) -> float:
+        return self.ablated_prob - self.base_prob
+
+    def reason(self) -> str:
+        """Why the Unit view opened on this unit, in words for the panel."""
+        what = "its h and c" if self.cell else "its value"
+        verb = "drops" if self.change < 0 else "rises"
+        return (f"Unit {self.unit} (layer {self.layer}) matters most for predicting "
+                f"'{display_token(self.target)}': with {what} set to 0 before "
+                f"'{display_token(self.token)}', P {verb} from {self.base_prob:.1%} to "
+                f"{self.ablated_prob:.1%}, more than for any other of the {self.units} units. "
+                "Click a row of the State heatmap to follow another.")
+
+
+def key_unit(model: LanguageModel, sug: Suggestions, target: str | None = None) -> KeyUnit | None:
+    """The unit that matters most to the model's top prediction after the panel's window.
+
+    Each unit in turn has its value in the state before the last token set to 0 (h and, for an
+    LSTM, c), the last token is run again from there, and the unit whose loss changes P(target)
+    the most is the answer. This asks the model itself (the same onnxruntime graph), so it
+    works for every cell without reading weights: the editor only has the graph's outputs.
+    """
+    tokens = list(sug.context_tokens)
+    if sug.h_seq is None or sug.c_seq is None or len(tokens) < 2:
+        return None
+    if target is None:
+        if not sug.top_tokens:
+            return None
+        target = sug.top_tokens[0][0]
+    tid = model.ids.get(target, model.unk_id)
+    last = context_ids(model, tokens[-1:])[0]
+    h_prev = np.asarray(sug.h_seq[-2], np.float32)  # [L, H]
+    c_prev = np.asarray(sug.c_seq[-2], np.float32)  # [L, H] or [L, 0]
+    layers, hidden = h_prev.shape
+    has_cell = c_prev.shape[-1] == hidden
+    base_logits = model.logits_batch(np.array([[last]], np.int64), h_prev[:, None, :],
+                                     c_prev[:, None, :])[0, -1]
+    base = float(softmax(base_logits)[tid])
+    n = layers * hidden
+    probs = np.empty(n)
+    for start in range(0, n, ABLATION_GROUP):
+        rows = np.arange(start, min(n, start + ABLATION_GROUP))
+        b = len(rows)
+        h = np.repeat(h_prev[:, None, :], b, axis=1)  # [L, b, H]
+        c = np.repeat(c_prev[:, None, :], b, axis=1)
+        h[rows // hidden, np.arange(b), rows % hidden] = 0.0
+        if has_cell:
+            c[rows // hidden, np.arange(b), rows % hidden] = 0.0
+        logits = model.logits_batch(np.full((b, 1), last, np.int64), h, c)[:, -1, :]
+        z = logits.astype(np.float64) - logits.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        probs[rows] = p[:, tid] / p.sum(axis=1)
+    best = int(np.argmax(np.abs(probs - base)))  # the first of equals: the lowest index
+    return KeyUnit(best % hidden, best // hidden, target, tokens[-1], base, float(probs[best]),
+                   n, has_cell)
 
 
 # -- gates ----------------------------------------------------------------------------------------
@@ -404,26 +505,31 @@ class DocumentRunner:
 
 # -- export ----------------------------------------------------------------------------------------
 def export_states(path: str | Path, tokens: Sequence[str], h_seq: np.ndarray, c_seq: np.ndarray,
-                  gates: np.ndarray) -> Path:
+                  gates: np.ndarray, gate_names: Sequence[str] = GATE_NAMES) -> Path:
     """Write the states of a document: `.npz` (arrays + tokens) or `.csv` (one row per token).
 
     The CSV has columns `step`, `token`, then `h_l{layer}_u{unit}`, `c_l{layer}_u{unit}` and
-    `{gate}_l{layer}_u{unit}` for the four gates; `load_states` reads either format back.
+    `{gate}_l{layer}_u{unit}` for each of `gate_names` (the model's: an LSTM's four, a GRU's
+    three; a GRU has no `c_` columns, a plain RNN only `h_`); `load_states` reads either back.
     """
     path = Path(path)
     h_seq, c_seq, gates = (np.asarray(a, np.float32) for a in (h_seq, c_seq, gates))
     n = len(tokens)
     if not (len(h_seq) == len(c_seq) == len(gates) == n):
         raise ValueError(f"{n} tokens but {len(h_seq)}/{len(c_seq)}/{len(gates)} state rows")
+    if gates.shape[2] != len(gate_names):
+        raise ValueError(f"{gates.shape[2]} gate rows but {len(gate_names)} gate names")
     suffix = path.suffix.lower()
     if suffix == ".npz":
         np.savez_compressed(path, tokens=np.array(list(tokens), dtype=np.str_), h_seq=h_seq,
-                            c_seq=c_seq, gates=gates, gate_names=np.array(GATE_NAMES))
+                            c_seq=c_seq, gates=gates,
+                            gate_names=np.array(list(gate_names), dtype=np.str_))
     elif suffix == ".csv":
         layers, hidden = h_seq.shape[1:]
         header = ["step", "token"]
-        for prefix in ("h", "c", *GATE_NAMES):
-            header += [f"{prefix}_l{ly}_u{u}" for ly in range(layers) for u in range(hidden)]
+        for prefix, units in (("h", hidden), ("c", c_seq.shape[-1]),
+                              *((g, hidden) for g in gate_names)):
+            header += [f"{prefix}_l{ly}_u{u}" for ly in range(layers) for u in range(units)]
         flat = np.concatenate(
             [h_seq.reshape(n, -1), c_seq.reshape(n, -1),
              gates.transpose(0, 2, 1, 3).reshape(n, -1)], axis=1)  # gate-major, like the header
@@ -447,12 +553,16 @@ def load_states(path: str | Path) -> tuple[list[str], np.ndarray, np.ndarray, np
         rows = list(csv.reader(f))
     header, body = rows[0], rows[1:]
     layers = 1 + max(int(col.split("_l")[1].split("_")[0]) for col in header[2:])
+    prefixes = [col.rsplit("_l", 1)[0] for col in header[2:]]
     width = len(header) - 2
-    hidden = width // (6 * layers)
+    hidden = prefixes.count("h") // layers
+    cell = prefixes.count("c") // layers  # 0 for a GRU or an RNN
+    n_gates = (width - layers * (hidden + cell)) // (layers * hidden)
     tokens = [r[1] for r in body]
     data = np.array([[float(v) for v in r[2:]] for r in body], np.float32).reshape(len(body), width)
-    size = layers * hidden
-    h_seq = data[:, :size].reshape(-1, layers, hidden)
-    c_seq = data[:, size : 2 * size].reshape(-1, layers, hidden)
-    gates = data[:, 2 * size :].reshape(-1, 4, layers, hidden).transpose(0, 2, 1, 3)
+    size, csize = layers * hidden, layers * cell
+    n = len(body)  # explicit: -1 cannot be inferred for the empty c of a GRU or an RNN
+    h_seq = data[:, :size].reshape(n, layers, hidden)
+    c_seq = data[:, size : size + csize].reshape(n, layers, cell)
+    gates = data[:, size + csize :].reshape(n, n_gates, layers, hidden).transpose(0, 2, 1, 3)
     return tokens, h_seq, c_seq, np.ascontiguousarray(gates)

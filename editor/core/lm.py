@@ -16,12 +16,15 @@ from typing import Any
 import numpy as np
 
 from editor.core.modelfile import (
+    CELL_GATES,
+    CELL_INPUTS,
+    CELL_KEY,
+    CELL_OUTPUTS,
+    CELL_TITLES,
     ENTRY_NAMES,
     FORMAT_KEY,
     FORMAT_VERSION,
-    INPUTS,
     LANGUAGE_KEY,
-    OUTPUTS,
     REQUIRED_KEYS,
 )
 from editor.core.tokenizer import DOC, TOKENIZER_VERSION, UNK
@@ -47,10 +50,25 @@ class ModelInfo:
     embedding: int
     training: dict[str, Any] = field(default_factory=dict)
     language: str | None = None  # the optional `language` key: the corpus language, e.g. "pt"
+    cell: str = "lstm"  # "lstm", "gru" or "rnn" (metadata `cell`; absent in format 1: lstm)
 
     @property
     def name(self) -> str:
         return self.path.name
+
+    @property
+    def has_cell(self) -> bool:
+        """Whether the model has a cell state c (only the LSTM); others run with an empty one."""
+        return self.cell == "lstm"
+
+    @property
+    def gate_names(self) -> tuple[str, ...]:
+        """The rows of `RunOutput.gates`: the LSTM's four, the GRU's three, none for the RNN."""
+        return CELL_GATES[self.cell]
+
+    @property
+    def cell_title(self) -> str:
+        return CELL_TITLES[self.cell]
 
     @property
     def vocab_size(self) -> int:
@@ -59,14 +77,20 @@ class ModelInfo:
 
 @dataclass
 class RunOutput:
-    """One run over T tokens for a single sequence (batch axis removed)."""
+    """One run over T tokens for a single sequence (batch axis removed).
+
+    A cell without c (GRU, RNN) gives c [L, 1, 0] and c_seq [T, L, 0]; one without gates (RNN)
+    gives gates [T, L, 0, H]: empty arrays of the right rank, so state tracking stays the same
+    for every cell and only the views that need c or gates must ask `ModelInfo.has_cell` /
+    `gate_names`.
+    """
 
     logits: np.ndarray  # [T, V]
     h: np.ndarray  # [L, 1, H] state after the last token
-    c: np.ndarray  # [L, 1, H]
+    c: np.ndarray  # [L, 1, H] (LSTM) or [L, 1, 0]
     h_seq: np.ndarray  # [T, L, H]
-    c_seq: np.ndarray  # [T, L, H]
-    gates: np.ndarray  # [T, L, 4, H] input, forget, candidate, output
+    c_seq: np.ndarray  # [T, L, H] (LSTM) or [T, L, 0]
+    gates: np.ndarray  # [T, L, G, H]: ModelInfo.gate_names, e.g. input, forget, candidate, output
 
 
 @dataclass
@@ -105,17 +129,42 @@ class LanguageModel:
         unk = self.unk_id
         return [self.ids.get(n, unk) for n in norms]
 
+    @property
+    def cell_size(self) -> int:
+        """Units of the cell state c: `hidden` for an LSTM, 0 for cells without one."""
+        return self.info.hidden if self.info.has_cell else 0
+
     def zero_state(self) -> tuple[np.ndarray, np.ndarray]:
         shape = (self.info.layers, 1, self.info.hidden)
-        return np.zeros(shape, np.float32), np.zeros(shape, np.float32)
+        cell = (self.info.layers, 1, self.cell_size)
+        return np.zeros(shape, np.float32), np.zeros(cell, np.float32)
+
+    def feed(self, tokens: np.ndarray, h: np.ndarray, c: np.ndarray) -> dict[str, np.ndarray]:
+        """The graph's inputs for `tokens` [B, T] from state (h, c); c only where there is one."""
+        feed = {"tokens": tokens, "h0": h}
+        if self.info.has_cell:
+            feed["c0"] = c
+        return feed
 
     def run(self, ids: list[int] | np.ndarray, h: np.ndarray, c: np.ndarray) -> RunOutput:
-        """Advance the LSTM over `ids` from state (h, c)."""
+        """Advance the model over `ids` from state (h, c)."""
         tokens = np.asarray(ids, dtype=np.int64).reshape(1, -1)
-        logits, h1, c1, h_seq, c_seq, gates = self.session.run(
-            list(OUTPUTS), {"tokens": tokens, "h0": h, "c0": c}
-        )
-        return RunOutput(logits[0], h1, c1, h_seq[0], c_seq[0], gates[0])
+        cell = self.info.cell
+        names = CELL_OUTPUTS[cell]
+        got = dict(zip(names, self.session.run(list(names), self.feed(tokens, h, c)), strict=True))
+        t = tokens.shape[1]
+        layers, hidden = self.info.layers, self.info.hidden
+        if "c" not in got:
+            got["c"] = np.zeros((layers, 1, 0), np.float32)
+            got["c_seq"] = np.zeros((1, t, layers, 0), np.float32)
+        if "gates" not in got:
+            got["gates"] = np.zeros((1, t, layers, 0, hidden), np.float32)
+        return RunOutput(got["logits"][0], got["h"], got["c"], got["h_seq"][0],
+                         got["c_seq"][0], got["gates"][0])
+
+    def logits_batch(self, tokens: np.ndarray, h: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """Logits [B, T, V] for a batch of sequences `tokens` [B, T] from states [L, B, ·]."""
+        return self.session.run(["logits"], self.feed(tokens, h, c))[0]
 
 
 def session_options() -> Any:
@@ -264,6 +313,11 @@ def _read_info(path: Path, session: Any) -> ModelInfo:
     if not isinstance(surface, list) or len(surface) != len(vocab):
         surface = vocab
     training = _json(meta, "training", path) if "training" in meta else {}
+    cell = str(meta.get(CELL_KEY, "lstm"))
+    if cell not in CELL_INPUTS:
+        raise ModelError(
+            f"{path.name} uses a recurrent cell this editor does not know ({cell[:40]!r}); "
+            f"it knows {', '.join(CELL_INPUTS)}. Update Caminho or train the model again.")
     return ModelInfo(
         path=path,
         format_version=version,
@@ -275,6 +329,7 @@ def _read_info(path: Path, session: Any) -> ModelInfo:
         embedding=embedding,
         training=training if isinstance(training, dict) else {},
         language=_language(meta.get(LANGUAGE_KEY)),
+        cell=cell,
     )
 
 
@@ -289,18 +344,20 @@ def _check_graph(session: Any, info: ModelInfo) -> None:
     inputs = {i.name: i for i in session.get_inputs()}
     outputs = {o.name for o in session.get_outputs()}
     name = info.path.name
-    if set(inputs) != set(INPUTS):
+    expected = CELL_INPUTS[info.cell]
+    if set(inputs) != set(expected):
+        kind = f" for its cell ({info.cell_title})" if info.cell != "lstm" else ""
         raise ModelError(
-            f"{name}: the graph's inputs are {sorted(inputs)}, expected {list(INPUTS)}."
+            f"{name}: the graph's inputs are {sorted(inputs)}, expected {list(expected)}{kind}."
         )
-    missing = [o for o in OUTPUTS if o not in outputs]
+    missing = [o for o in CELL_OUTPUTS[info.cell] if o not in outputs]
     if missing:
         raise ModelError(f"{name}: the graph lacks the outputs {missing}.")
     if inputs["tokens"].type != "tensor(int64)":
         raise ModelError(f"{name}: input 'tokens' is {inputs['tokens'].type}, expected int64.")
     # Before the test run allocates a state of the declared size: the graph's own fixed sizes
     # must agree (a file claiming a huge hidden size must not make the editor allocate it).
-    for key in ("h0", "c0"):
+    for key in expected[1:]:
         shape = list(inputs[key].shape)
         declared = [info.layers, None, info.hidden]
         if len(shape) != 3 or any(isinstance(d, int) and w is not None and d != w
@@ -326,5 +383,7 @@ def _check_output_size(model: LanguageModel) -> None:
             f"{model.info.vocab_size}."
         )
     expected = (model.info.layers, 1, model.info.hidden)
-    if out.h.shape != expected or out.gates.shape[-2:] != (4, model.info.hidden):
+    gates = (len(model.info.gate_names), model.info.hidden)
+    if out.h.shape != expected or out.gates.shape[-2:] != gates or (
+            model.info.has_cell and out.c.shape != expected):
         raise ModelError(f"{name}: state shape {out.h.shape} does not match sizes {expected}.")

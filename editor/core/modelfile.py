@@ -30,10 +30,32 @@ if TYPE_CHECKING:
 
 # --- the graph and its metadata ------------------------------------------------------------------
 
-FORMAT_VERSION = 1  # the newest `caminho_format` this code writes and reads
-INPUTS = ("tokens", "h0", "c0")
+# The newest `caminho_format` this code writes and reads. 2 added the `cell` key: a GRU or a
+# plain RNN graph has only the inputs and outputs its cell has. Format 1 files (LSTMs, no `cell`)
+# read as before.
+FORMAT_VERSION = 2
+INPUTS = ("tokens", "h0", "c0")  # the LSTM's graph; CELL_INPUTS has every cell's
 OUTPUTS = ("logits", "h", "c", "h_seq", "c_seq", "gates")
 GATE_NAMES = ("input", "forget", "candidate", "output")
+
+# The recurrent cell a file holds (`cell`; absent: "lstm") and what its graph takes and gives.
+CELL_KEY = "cell"
+CELL_INPUTS: dict[str, tuple[str, ...]] = {
+    "lstm": INPUTS,
+    "gru": ("tokens", "h0"),
+    "rnn": ("tokens", "h0"),
+}
+CELL_OUTPUTS: dict[str, tuple[str, ...]] = {
+    "lstm": OUTPUTS,
+    "gru": ("logits", "h", "h_seq", "gates"),  # gates [B, T, L, 3, H]: r, z, n
+    "rnn": ("logits", "h", "h_seq"),
+}
+CELL_GATES: dict[str, tuple[str, ...]] = {
+    "lstm": GATE_NAMES,
+    "gru": ("reset", "update", "candidate"),
+    "rnn": (),
+}
+CELL_TITLES = {"lstm": "LSTM", "gru": "GRU", "rnn": "plain RNN"}
 
 FORMAT_KEY = "caminho_format"
 NGRAM_KEY = "ngram"
@@ -48,6 +70,7 @@ METADATA: dict[str, tuple[bool, bool, str]] = {
     "vocab": (True, True, "the vocabulary"),
     "tokenizer": (True, True, "the tokenizer description"),
     "sizes": (True, True, "the model file's sizes"),
+    CELL_KEY: (False, False, "the recurrent cell"),
     "surface": (False, True, "the list of written forms"),
     "training": (False, True, "the training summary"),
     NGRAM_KEY: (False, False, "the n-gram table"),
@@ -71,16 +94,20 @@ TOKENIZER = {
 
 
 def metadata_props(vocab: Sequence[str], surface: Sequence[str], sizes: dict[str, int],
-                   training: dict[str, Any], language: str | None = None) -> dict[str, str]:
+                   training: dict[str, Any], language: str | None = None,
+                   cell: str = "lstm") -> dict[str, str]:
     """The required and descriptive metadata of one model file (the n-gram is attached apart).
 
     `language`, when known, is the corpus language the editor picks its word list by."""
+    if cell not in CELL_INPUTS:
+        raise ValueError(f"unknown cell {cell!r}; expected one of {', '.join(CELL_INPUTS)}")
 
     def dump(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False)
 
     meta = {
         FORMAT_KEY: str(FORMAT_VERSION),
+        CELL_KEY: cell,
         "vocab": dump(list(vocab)),
         "surface": dump(list(surface)),
         "tokenizer": dump(TOKENIZER),

@@ -31,6 +31,14 @@ def bundled_model_path() -> Path:
     return resource_path("models", "no-meio-do-caminho.onnx")
 
 
+def bundled_cell_model_path(cell: str) -> Path:
+    """The poem learnt by another cell ("gru", "rnn"), for Model → Compare with…; "lstm" is the
+    bundled model itself."""
+    if cell == "lstm":
+        return bundled_model_path()
+    return resource_path("models", f"no-meio-do-caminho-{cell}.onnx")
+
+
 def poem_corpus_path() -> Path:
     return resource_path("corpus", "no-meio-do-caminho.txt")
 

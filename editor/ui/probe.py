@@ -93,6 +93,7 @@ def state(window: MainWindow) -> dict[str, Any]:
         "latency_ms": ctl.last_latency_ms if ctl else None,
         "word_list": _word_list(window),
         "status_message": window.statusBar().currentMessage(),
+        **compared(window),
     }
 
 
@@ -106,6 +107,17 @@ def wait_for_word_list(window: MainWindow, timeout_s: float = 20.0) -> bool:
     """Wait until the chosen word list has loaded or failed (it loads in the background)."""
     chooser = find_chooser(window)
     return chooser is None or wait_until(chooser.settled, timeout_s)
+
+
+def compared(window: MainWindow) -> dict[str, Any]:
+    """With --compare: each model's name, cell and top next token, as the Compare view has
+    them (after `settle_panel`)."""
+    panel = getattr(window, "panel", None)
+    comparison = getattr(panel, "comparison", None)
+    if comparison is None:
+        return {}
+    return {"compare": [{"model": s.name, "cell": s.cell, "top": s.top, "strip": s.strip}
+                        for s in comparison.sides]}
 
 
 def settle_panel(window: MainWindow, view: str | None) -> None:

@@ -23,6 +23,9 @@ def members(config: ModelConfig, k: int) -> list[LanguageModel]:
     ModelConfig(vocab_size=30, embedding=8, hidden=8, tie=True),
     ModelConfig(vocab_size=30, embedding=6, hidden=10, tie=True, layers=2),  # projected
     ModelConfig(vocab_size=30, embedding=6, hidden=10, layers=2),  # untied
+    # A GRU has three weight bands, an RNN one (issue 19): the merge must not assume four.
+    ModelConfig(vocab_size=30, embedding=6, hidden=10, layers=2, cell="gru"),
+    ModelConfig(vocab_size=30, embedding=8, hidden=8, tie=True, cell="rnn"),
 ])
 @pytest.mark.parametrize("k", [2, 3])
 def test_merged_logits_are_the_mean_of_the_members(config, k):

@@ -103,8 +103,9 @@ def test_graph_inputs_outputs(exported):
 def test_metadata(exported):
     _, path = exported
     meta = dict(session(path).get_modelmeta().custom_metadata_map)
-    assert set(meta) == {"caminho_format", "vocab", "surface", "tokenizer", "sizes", "training"}
-    assert meta["caminho_format"] == "1"
+    assert set(meta) == {"caminho_format", "cell", "vocab", "surface", "tokenizer", "sizes",
+                         "training"}
+    assert meta["caminho_format"] == "2" and meta["cell"] == "lstm"  # format 2 names its cell
     vocab = json.loads(meta["vocab"])
     assert vocab[:3] == ["<unk>", "<doc>", "\n"] and len(vocab) == 40
     assert json.loads(meta["surface"]) == vocab

@@ -12,7 +12,16 @@ from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPen, QPolygonF
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QPolygonF,
+)
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from editor.core import insight
@@ -219,11 +228,16 @@ class WordBars(QWidget):
         self.labels: list[str] = []
         self.values = np.zeros(0)
         self.title = ""
+        self.top: float | None = None
         self._strip = _LabelStrip()
         self.setMinimumSize(160, 160)
 
-    def set_data(self, labels: Sequence[str], values: np.ndarray, title: str) -> None:
+    def set_data(self, labels: Sequence[str], values: np.ndarray, title: str,
+                 top: float | None = None) -> None:
+        """`top`: the value of a full bar (default: the largest here), so that two charts
+        drawn to compare share one scale."""
         self.labels, self.values, self.title = list(labels), np.asarray(values, float), title
+        self.top = top
         self.update()
 
     def paintEvent(self, _event: object) -> None:  # noqa: N802 (Qt API)
@@ -239,7 +253,7 @@ class WordBars(QWidget):
             p.drawText(g, Qt.AlignmentFlag.AlignCenter, "no prediction yet")
             return
         finite = self.values[np.isfinite(self.values)]
-        top = max(float(np.max(np.abs(finite))) if finite.size else 0.0, 1e-3)
+        top = max(float(np.max(np.abs(finite))) if finite.size else 0.0, self.top or 0.0, 1e-3)
         zero = g.center().y() if (finite < 0).any() else g.bottom()
         span = (g.height() / 2) if (finite < 0).any() else g.height()
         col_w = g.width() / n
@@ -279,38 +293,54 @@ class ProbBars(QWidget):
         if not self.items:
             return
         fm = p.fontMetrics()
-        label_w = min(max(fm.horizontalAdvance(insight.display_token(t)) for t, _ in self.items) + 22, 140)
+        label_w, bar_w = self.columns(fm)
         top, row_h = 24.0, min(26.0, (self.height() - 30) / len(self.items))
-        bar_w = max(self.width() - label_w - 60, 10)
         for k, (tok, prob) in enumerate(self.items):
             y = top + k * row_h
             mark = tok in self.marked
             p.setPen(fg)
+            label = fm.elidedText(("★ " if mark else "") + insight.display_token(tok),
+                                  Qt.TextElideMode.ElideRight, int(label_w - 8))
             p.drawText(QRectF(4, y, label_w - 8, row_h), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                       ("★ " if mark else "") + insight.display_token(tok))
+                       label)
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(QColor(178, 24, 43) if mark else QColor(120, 120, 120))
             p.drawRect(QRectF(label_w, y + 3, max(prob * bar_w, 1), row_h - 6))
             p.setPen(fg)
             p.drawText(QPointF(label_w + prob * bar_w + 4, y + row_h / 2 + fm.ascent() / 2 - 1), f"{prob:.1%}")
 
+    def columns(self, fm: QFontMetrics) -> tuple[float, float]:
+        """Widths of the label column and of a bar at probability 1. The percentage after the
+        longest bar must stay inside the widget: in the Compare view's half-width columns the
+        labels used to take the room and cut "93.0%" to "93" (the labels are elided instead)."""
+        pct_w = fm.horizontalAdvance("100.0%") + 8
+        natural = max(fm.horizontalAdvance(("★ " if t in self.marked else "")
+                                           + insight.display_token(t))
+                      for t, _ in self.items) + 22
+        label_w = float(max(min(natural, 140, self.width() - pct_w - 24), 40))
+        return label_w, float(max(self.width() - label_w - pct_w, 10))
+
 
 class Trace(QWidget):
     """Line plot of one unit over the recent tokens: h, tanh(c) and its gates."""
 
     COLOURS = {"h": QColor(20, 20, 20), "tanh_c": QColor(230, 120, 0), "input": QColor(60, 140, 60),
-               "forget": QColor(33, 102, 172), "output": QColor(150, 60, 160)}
+               "forget": QColor(33, 102, 172), "output": QColor(150, 60, 160),
+               "reset": QColor(60, 140, 60), "update": QColor(33, 102, 172)}
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.labels: list[str] = []
         self.lines: dict[str, np.ndarray] = {}
         self.title = ""
+        self.empty_text = "click a row of the State heatmap"
         self._strip = _LabelStrip()
         self.setMinimumSize(160, 160)
 
-    def set_data(self, labels: Sequence[str], lines: dict[str, np.ndarray], title: str) -> None:
+    def set_data(self, labels: Sequence[str], lines: dict[str, np.ndarray], title: str,
+                 empty_text: str = "click a row of the State heatmap") -> None:
         self.labels, self.lines, self.title = list(labels), lines, title
+        self.empty_text = empty_text
         self.update()
 
     def paintEvent(self, _event: object) -> None:  # noqa: N802 (Qt API)
@@ -323,7 +353,8 @@ class Trace(QWidget):
         g = QRectF(_MARGIN_L, 34, max(self.width() - _MARGIN_L - 10, 1), max(self.height() - 34 - _LABELS_H, 1))
         n = len(self.labels)
         if not n or not self.lines:
-            p.drawText(g, Qt.AlignmentFlag.AlignCenter, "click a row of the State heatmap")
+            p.drawText(g, Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignCenter,
+                       self.empty_text)
             return
         col_w = g.width() / n
 
@@ -354,9 +385,13 @@ class Trace(QWidget):
 
 
 class GatesView(QWidget):
-    """Current input/forget/output gates as strips, and their saturation per unit as densities."""
+    """Current input/forget/output gates as strips, and their saturation per unit as densities.
+
+    A GRU shows its reset and update gates the same way; a plain RNN has none, and says so.
+    """
 
     SHOWN = ("input", "forget", "output")
+    SHOWN_BY_CELL = {"lstm": ("input", "forget", "output"), "gru": ("reset", "update")}
     BINS = 24
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -367,18 +402,27 @@ class GatesView(QWidget):
         self.order = np.zeros(0, np.intp)
         self.selected: int | None = None
         self.title = ""
+        self.gate_names: tuple[str, ...] = GATE_NAMES
+        self.shown_names: tuple[str, ...] = self.SHOWN
+        self.empty_text = "no gates yet"
         self._strips: list[QImage] = []
         self._density: list[QImage] = []
         self.setMinimumSize(200, 240)
+
+    def set_cell(self, cell: str, gate_names: Sequence[str], empty_text: str) -> None:
+        """The model's cell: which gates exist (the rows of `current`) and which are drawn."""
+        self.gate_names = tuple(gate_names)
+        self.shown_names = self.SHOWN_BY_CELL.get(cell, ())
+        self.empty_text = empty_text
 
     def set_data(self, current: np.ndarray, low: np.ndarray, high: np.ndarray, order: np.ndarray,
                  title: str, selected: int | None) -> None:
         self.current, self.low, self.high, self.order = current, low, high, order
         self.title, self.selected = title, selected
         self._strips, self._density = [], []
-        if current.shape[1]:
-            for name in self.SHOWN:
-                gi = GATE_NAMES.index(name)
+        if current.shape[1] and self.shown_names:
+            for name in self.shown_names:
+                gi = self.gate_names.index(name)
                 row = current[gi][order][None, :]
                 self._strips.append(image_from(insight.colorize(row, Scale(0.0, 1.0))))
                 # Many units share a spot: a density picture stays one image however many there are.
@@ -394,24 +438,27 @@ class GatesView(QWidget):
         fg = self.palette().windowText().color()
         p.setPen(fg)
         if not self._strips:
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "no gates yet")
+            p.drawText(self.rect().adjusted(12, 12, -12, -12),
+                       Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignCenter, self.empty_text)
             return
         w = self.width()
+        shown = self.shown_names
         p.drawText(QPointF(4, 12), "gates at the last token (units in heatmap order)")
         strip_h = 14
-        for k, (name, img) in enumerate(zip(self.SHOWN, self._strips, strict=True)):
+        for k, (name, img) in enumerate(zip(shown, self._strips, strict=True)):
             y = 18 + k * (strip_h + 3)
-            p.drawText(QRectF(0, y, _MARGIN_L - 4, strip_h), Qt.AlignmentFlag.AlignRight, name[0])
+            symbol = {"update": "z"}.get(name, name[0])  # the GRU's update gate is z
+            p.drawText(QRectF(0, y, _MARGIN_L - 4, strip_h), Qt.AlignmentFlag.AlignRight, symbol)
             p.drawImage(QRectF(_MARGIN_L, y, w - _MARGIN_L - 8, strip_h), img)
-        top = 18 + 3 * (strip_h + 3) + 8
+        top = 18 + len(shown) * (strip_h + 3) + 8
         p.drawText(QPointF(4, top + 10), self.title)
         # Per gate: x = share of steps shut (< 0.1), y = share wide open (> 0.9), one spot per unit.
         gap = 18
         size = min((w - 2 * gap) / 3 - gap / 2, self.height() - top - 90)
         if size < 30:
             return
-        for k, (name, img) in enumerate(zip(self.SHOWN, self._density, strict=True)):
-            gi = GATE_NAMES.index(name)
+        for k, (name, img) in enumerate(zip(shown, self._density, strict=True)):
+            gi = self.gate_names.index(name)
             box = QRectF(gap + k * (size + gap), top + 18, size, size)
             p.drawImage(box, img)
             p.setPen(QPen(QColor(150, 150, 150)))
@@ -430,13 +477,26 @@ class GatesView(QWidget):
             p.rotate(-90)
             p.drawText(QPointF(0, 0), "open →")
             p.restore()
-        # The counts that tell the story: memory keepers and units that ignore their input.
-        n = self.low.shape[1]
-        keep = int((self.high[GATE_NAMES.index("forget")] >= 0.9).sum())
-        deaf = int((self.low[GATE_NAMES.index("input")] >= 0.9).sum())
-        mute = int((self.low[GATE_NAMES.index("output")] >= 0.9).sum())
         y = top + 18 + size + 32
-        for line in (f"{keep} of {n} units keep their cell (forget gate open ≥ 90% of steps)",
-                     f"{deaf} rarely write (input gate shut ≥ 90%), {mute} rarely show (output shut ≥ 90%)"):
+        for line in self.story():
             p.drawText(QPointF(6, y), line)
             y += 14
+
+    def story(self) -> list[str]:
+        """The counts that tell the story: memory keepers and units that ignore their input."""
+        n = self.low.shape[1]
+        names = self.gate_names
+        if "forget" in names:
+            keep = int((self.high[names.index("forget")] >= 0.9).sum())
+            deaf = int((self.low[names.index("input")] >= 0.9).sum())
+            mute = int((self.low[names.index("output")] >= 0.9).sum())
+            return [f"{keep} of {n} units keep their cell (forget gate open ≥ 90% of steps)",
+                    f"{deaf} rarely write (input gate shut ≥ 90%), {mute} rarely show "
+                    "(output shut ≥ 90%)"]
+        if "update" in names:
+            # h' = (1 - z) n + z h: z near 1 keeps the unit's value, z near 0 rewrites it.
+            keep = int((self.high[names.index("update")] >= 0.9).sum())
+            rewrite = int((self.low[names.index("update")] >= 0.9).sum())
+            return [f"{keep} of {n} units keep their value (update gate z > 0.9 at ≥ 90% of steps)",
+                    f"{rewrite} of {n} are rewritten at almost every word (z < 0.1 at ≥ 90%)"]
+        return []

@@ -1,6 +1,8 @@
 """The insight panel: a dock that shows, live, what the LSTM holds while you type.
 
-Views (tabs): State heatmap, Next word, Unit trace, Memory (occlusion), Gates, Pin & compare.
+Views (tabs): State heatmap, Next word, Unit trace, Memory (occlusion), Gates, Pin & compare,
+Compare (a second model beside the main one, compare_view.py). A GRU or a plain RNN has no
+cell state and the RNN no gates: the views that need them say so.
 Every number comes from `editor.core.insight` fed with the arrays of the onnxruntime run that made
 the suggestions; the widgets here only draw and forward clicks.
 
@@ -46,11 +48,14 @@ from PySide6.QtWidgets import (
 )
 
 from editor.core import insight
+from editor.core.compare import Comparer, Comparison, trim_window, window_before
+from editor.core.context import context_window
 from editor.core.insight import (
     KINDS,
     ROW_SORTS,
     DocumentRunner,
     DocumentStates,
+    KeyUnit,
     Memory,
     PinnedState,
     Scale,
@@ -60,13 +65,14 @@ from editor.core.modelfile import GATE_NAMES
 from editor.core.suggest import Suggestions
 from editor.ui.insight.analysis import Analysis, AnalysisJob, AnalysisRelay
 from editor.ui.insight.charts import GatesView, Heatmap, ProbBars, Trace, WordBars, small_font
+from editor.ui.insight.compare_view import CompareView
 from editor.ui.insight.tint import clear_tint, tint_document
 
 FRAME_MS = 16  # at most one redraw per frame
 ANALYSIS_DEBOUNCE_MS = 150  # model re-runs wait for a pause in typing
-VIEWS = ("state", "next", "unit", "memory", "gates", "pin")
+VIEWS = ("state", "next", "unit", "memory", "gates", "pin", "compare")
 VIEW_TITLES = {"state": "State", "next": "Next word", "unit": "Unit", "memory": "Memory",
-               "gates": "Gates", "pin": "Pin"}
+               "gates": "Gates", "pin": "Pin", "compare": "Compare"}
 
 
 # -- the dock ----------------------------------------------------------------------------------------
@@ -89,6 +95,17 @@ class InsightPanel(QDockWidget):
         self.pinned: PinnedState | None = None
         self.memory: Memory | None = None
         self.doc: DocumentStates | None = None
+        # The Unit view opens on the unit that matters most (`insight.key_unit`) until the user
+        # picks one; an automatic choice does not tint the text.
+        self.key: KeyUnit | None = None
+        self._key_for: list[str] | None = None
+        self._auto_unit = False
+        self._kinds: dict[str, str] = KINDS
+        # A second model beside the main one (the Compare view, editor/compare_view.py).
+        self.compare_model: LanguageModel | None = None
+        self._comparer: Comparer | None = None
+        self.comparison: Comparison | None = None
+        self._compare_for: tuple | None = None
         self.tint_enabled = True
         self.redraws = 0  # frames actually drawn (tests check coalescing)
         self.shown: dict[str, object] = {}  # what each view last drew, for tests and export
@@ -193,9 +210,19 @@ class InsightPanel(QDockWidget):
         nl.addWidget(self.probs, 1)
         nl.addWidget(self.recall_label)
         self.tabs.addTab(nxt, VIEW_TITLES["next"])
-        # Unit trace
+        # Unit trace, with why this unit is shown
+        unit_page = QWidget()
+        ul = QVBoxLayout(unit_page)
+        ul.setContentsMargins(0, 0, 0, 0)
+        self.unit_reason = QLabel("")
+        self.unit_reason.setWordWrap(True)
+        self.unit_reason.setFont(small_font(self))
+        # Room for the three lines a reason takes in a third of the window.
+        self.unit_reason.setMinimumHeight(3 * self.unit_reason.fontMetrics().lineSpacing() + 4)
         self.trace = Trace()
-        self.tabs.addTab(self.trace, VIEW_TITLES["unit"])
+        ul.addWidget(self.unit_reason)
+        ul.addWidget(self.trace, 1)
+        self.tabs.addTab(unit_page, VIEW_TITLES["unit"])
         # Memory
         self.word_bars = WordBars()
         self.tabs.addTab(self.word_bars, VIEW_TITLES["memory"])
@@ -222,6 +249,9 @@ class InsightPanel(QDockWidget):
         pin_scroll.setWidget(self.pin_map)
         pl.addWidget(pin_scroll)
         self.tabs.addTab(pin, VIEW_TITLES["pin"])
+        # Compare
+        self.compare_view = CompareView()
+        self.tabs.addTab(self.compare_view, VIEW_TITLES["compare"])
         self.tabs.currentChanged.connect(self._on_tab)
         lay.addWidget(self.tabs, 1)
         self.status = QLabel(self.tr("no model"))
@@ -256,11 +286,18 @@ class InsightPanel(QDockWidget):
         self._runner = DocumentRunner(model) if model is not None else None
         self.memory = None
         self.doc = None
+        self.comparison = None
+        self._compare_for = None
+        self.key = None
+        self._key_for = None
+        if self._auto_unit:
+            self.unit, self._auto_unit = None, False
+        self._set_cell(model)
         if model is not None:
             info = model.info
             self._set_layers(info.layers)
-            self.status.setText(f"{info.name} · {info.layers} layer(s) × {info.hidden} units · "
-                                f"{info.vocab_size} tokens")
+            self.status.setText(f"{info.name} · {info.cell_title} · {info.layers} layer(s) × "
+                                f"{info.hidden} units · {info.vocab_size} tokens")
         else:
             self.status.setText(self.tr("no model"))
             self.sug = None
@@ -268,6 +305,40 @@ class InsightPanel(QDockWidget):
             self.select_unit(-1)
         self._dirty.update(VIEWS)
         self._frame.start()
+
+    def _set_cell(self, model: LanguageModel | None) -> None:
+        """Offer only what the model's cell has: a GRU has no cell state, an RNN no gates."""
+        info = model.info if model is not None else None
+        self._kinds = insight.kinds_for(info)
+        self.kind_combo.blockSignals(True)
+        self.kind_combo.clear()
+        for key, label in self._kinds.items():
+            self.kind_combo.addItem(label, key)
+        if self.kind not in self._kinds:
+            self.kind = "h"
+        self.kind_combo.setCurrentIndex(list(self._kinds).index(self.kind))
+        self.kind_combo.blockSignals(False)
+        cell = info.cell if info is not None else "lstm"
+        title = info.cell_title if info is not None else "LSTM"
+        none = ("A plain RNN has no gates: h' = tanh(W x + U h + b) rewrites its whole state "
+                "at every word, so nothing in it can decide to keep a value. Its memory is "
+                "whatever survives that rewriting; compare it with an LSTM in the Compare view."
+                if cell == "rnn" else "no gates yet")
+        self.gates_view.set_cell(cell, info.gate_names if info is not None else GATE_NAMES, none)
+        has_cell = info is None or info.has_cell
+        self.pin_combo.setItemText(1, "Δc (cell)" if has_cell else f"Δc (a {title} has none)")
+
+    def set_compare_model(self, model: LanguageModel | None) -> None:
+        """A second model to run beside the main one in the Compare view (None: stop)."""
+        self._pool.waitForDone()  # a running job may still hold the old comparer
+        self.compare_model = model
+        self._comparer = Comparer(model) if model is not None else None
+        self.comparison = None
+        self._compare_for = None
+        self._dirty.add("compare")
+        if not self._frame.isActive():
+            self._frame.start()
+        self._request_analysis(now=True)
 
     def set_document_provider(self, provider: Callable[[], str] | None) -> None:
         """A callable returning the document's whole text (for the tint, the gate statistics, export)."""
@@ -297,12 +368,14 @@ class InsightPanel(QDockWidget):
         return VIEWS[self.tabs.currentIndex()]
 
     def set_kind(self, kind: str) -> None:
-        if kind not in KINDS:
-            raise ValueError(f"unknown kind {kind!r}")
+        if kind not in self._kinds:
+            what = "unknown kind" if kind not in KINDS and kind not in insight.GRU_KINDS else \
+                "this model has no"
+            raise ValueError(f"{what} {kind!r}")
         if kind == self.kind:
             return
         self.kind = kind
-        self.kind_combo.setCurrentIndex(list(KINDS).index(kind))  # re-enters here and returns
+        self.kind_combo.setCurrentIndex(list(self._kinds).index(kind))  # re-enters, returns
         self._changed(retint=True)
 
     def set_sort(self, mode: str) -> None:
@@ -336,12 +409,32 @@ class InsightPanel(QDockWidget):
             self._retint()
 
     def select_unit(self, unit: int) -> None:
-        """Select a unit (-1 clears): the trace follows it and the document is tinted by it."""
+        """Select a unit (-1 clears): the trace follows it and the document is tinted by it.
+
+        Clearing lets the Unit view choose the unit that matters most again."""
         self.unit = None if unit is None or unit < 0 else int(unit)
+        self._auto_unit = False
+        self.key = None
+        self._key_for = None
         self.unit_selected.emit(-1 if self.unit is None else self.unit)
         if self.unit is None and self._tint_edit is not None:
             clear_tint(self._tint_edit)
         self._changed(retint=True)
+        if self.unit is None:
+            self._request_analysis()
+
+    def _choose_key_unit(self, key: KeyUnit | None, tokens: list[str] | None) -> None:
+        """The analysis found the unit that matters most: show it unless the user chose one."""
+        self._key_for = tokens
+        if self.unit is not None and not self._auto_unit:
+            return
+        self.key = key
+        if key is None:
+            return
+        self.unit, self._auto_unit = key.unit, True
+        if key.layer != self.layer:
+            self.set_layer(key.layer)
+        self._changed()
 
     def pin(self) -> bool:
         if self.sug is None:
@@ -420,10 +513,11 @@ class InsightPanel(QDockWidget):
             return
         tokens, h_seq, c_seq, gates = win
         layer = self._layer_ok(h_seq)
-        m = insight.state_matrix(h_seq, c_seq, gates, self.kind, layer)
+        m = insight.state_matrix(h_seq, c_seq, gates, self.kind, layer, self._gate_names())
         scale = insight.kind_scale(self.kind, m)
         self._order = insight.row_order(m, self.sort)
-        title = f"{KINDS[self.kind]} · layer {layer} · {m.shape[0]} units × {m.shape[1]} tokens"
+        title = (f"{self._kinds[self.kind]} · layer {layer} · {m.shape[0]} units × "
+                 f"{m.shape[1]} tokens")
         self.heatmap.set_data(m, tokens, scale, self._order, title, self.unit)
         self.shown["state"] = m
 
@@ -472,20 +566,44 @@ class InsightPanel(QDockWidget):
         edit.ensureCursorVisible()
         edit.setFocus()
 
+    def _gate_names(self) -> tuple[str, ...]:
+        return self.model.info.gate_names if self.model is not None else GATE_NAMES
+
     def _draw_unit(self) -> None:
         win = self._window()
-        if win is None or self.unit is None:
-            self.trace.set_data([], {}, "no unit selected")
+        if win is None or self.unit is None or self.unit >= win[1].shape[2]:
+            finding = win is not None and self.model is not None and len(win[0]) >= 2
+            self.trace.set_data([], {}, "no unit selected",
+                                "finding the unit that matters most for this prediction…"
+                                if finding else "click a row of the State heatmap")
+            self.unit_reason.setText("")
             self.shown["unit"] = None
             return
         tokens, h_seq, c_seq, gates = win
         layer, u = self._layer_ok(h_seq), self.unit
-        lines = {"h": h_seq[:, layer, u], "tanh_c": np.tanh(c_seq[:, layer, u])}
-        for name in ("input", "forget", "output"):
-            lines[name] = gates[:, layer, GATE_NAMES.index(name), u]
-        c = c_seq[:, layer, u]
-        self.trace.set_data(tokens, lines, f"unit {u} · layer {layer} · last {len(tokens)} tokens · "
-                                           f"c from {float(c.min()):.2f} to {float(c.max()):.2f}")
+        lines = {"h": h_seq[:, layer, u]}
+        has_cell = c_seq.shape[-1] > u
+        if has_cell:
+            lines["tanh_c"] = np.tanh(c_seq[:, layer, u])
+        names = self._gate_names()
+        for name in ("input", "forget", "output", "reset", "update"):
+            if name in names:
+                lines[name] = gates[:, layer, names.index(name), u]
+        title = f"unit {u} · layer {layer} · last {len(tokens)} tokens"
+        if has_cell:
+            c = c_seq[:, layer, u]
+            title += f" · c from {float(c.min()):.2f} to {float(c.max()):.2f}"
+        self.trace.set_data(tokens, lines, title)
+        if self._auto_unit and self.key is not None:
+            reason = self.key.reason()
+        else:
+            reason = f"Unit {u}, as you chose (click another row of the State heatmap to change)."
+        if self.model is not None and not names:
+            reason += " A plain RNN has no gates or cell state: only h is drawn."
+        elif self.model is not None and not has_cell:
+            reason += (f" A {self.model.info.cell_title} has no cell state: h is its memory, "
+                       "drawn with its reset and update gates.")
+        self.unit_reason.setText(reason)
         self.shown["unit"] = lines
 
     def _draw_memory(self) -> None:
@@ -535,6 +653,17 @@ class InsightPanel(QDockWidget):
             self.unpin()
             return
         delta = insight.compare_states(self.pinned, h_seq[-1], c_seq[-1])
+        has_cell = c_seq.shape[-1] > 0
+        against = f"against the state after '{insight.display_token(self.pinned.label)}'"
+        if self.pin_kind == "c" and not has_cell:
+            title = self.model.info.cell_title if self.model is not None else "this model"
+            self.pin_map.set_data(np.zeros((0, 0), np.float32), [], Scale(-1, 1),
+                                  np.zeros(0, np.intp))
+            self.pin_summary.setText(
+                f"A {title} has no cell state c: its memory is h itself. ‖Δh‖ = "
+                f"{delta.norm_h:.3f} (cos {delta.cos_h:.3f}) {against}; choose Δh to see it.")
+            self.shown["pin"] = delta
+            return
         layer = self._layer_ok(h_seq)
         pinned = self.pinned.h if self.pin_kind == "h" else self.pinned.c
         live = h_seq[-1] if self.pin_kind == "h" else c_seq[-1]
@@ -546,20 +675,38 @@ class InsightPanel(QDockWidget):
         label = insight.display_token(self.pinned.label)
         self.pin_map.set_data(m, [f"pinned '{label}'", "live", "Δ"], Scale(-top, top), order,
                               f"{self.pin_kind}: pinned, live and their difference", self.unit)
-        self.pin_summary.setText(
-            f"‖Δh‖ = {delta.norm_h:.3f} (cos {delta.cos_h:.3f}) · ‖Δc‖ = {delta.norm_c:.3f} "
-            f"(cos {delta.cos_c:.3f}) against the state after '{label}'")
+        cell = f" · ‖Δc‖ = {delta.norm_c:.3f} (cos {delta.cos_c:.3f})" if has_cell else \
+            " (no cell state c in this model)"
+        self.pin_summary.setText(f"‖Δh‖ = {delta.norm_h:.3f} (cos {delta.cos_h:.3f}){cell} "
+                                 f"against the state after '{label}'")
         self.shown["pin"] = delta
+
+    def _draw_compare(self) -> None:
+        if self._comparer is None:
+            self.compare_view.set_data(None)
+            self.shown["compare"] = None
+            return
+        c = self.comparison
+        if c is None:
+            wait = "needs the model" if self.model is None else "computing…"
+            self.compare_view.set_data(None, f"Comparing with {self.compare_model.info.name}: "
+                                             f"{wait}")
+            self.shown["compare"] = None
+            return
+        stale = self.sug is not None and c.sides[0].tokens != list(self.sug.context_tokens)
+        self.compare_view.set_data(c, "(updating…)" if stale else "")
+        self.shown["compare"] = c
 
     # -- background work ----------------------------------------------------------------------------
     def _needs_doc(self) -> bool:
-        tint = self.tint_enabled and self.unit is not None and self._tint_edit is not None
+        tint = (self.tint_enabled and self.unit is not None and not self._auto_unit
+                and self._tint_edit is not None)
         return self._provider is not None and (tint or self.current_view() == "gates")
 
     def _request_analysis(self, now: bool = False) -> None:
         if self.model is None:
             return
-        if not (self.current_view() == "memory" or self._needs_doc()):
+        if not (self.current_view() in ("memory", "unit", "compare") or self._needs_doc()):
             return
         self._debounce.start(0 if now else ANALYSIS_DEBOUNCE_MS)
 
@@ -576,11 +723,36 @@ class InsightPanel(QDockWidget):
         text = self._provider() if self._needs_doc() and self._provider else None
         if text is not None and self.doc is not None and self.doc.text == text:
             text = None
-        if not want_memory and text is None:
+        view, sug = self.current_view(), self.sug
+        want_key = (view == "unit" and sug is not None and (self.unit is None or self._auto_unit)
+                    and self._key_for != list(sug.context_tokens))
+        compare_for = None
+        if view == "compare" and self._comparer is not None and sug is not None:
+            compare_for = (self._text_before(), tuple(sug.context_tokens))
+            if compare_for == self._compare_for and self.comparison is not None:
+                compare_for = None
+        if not want_memory and text is None and not want_key and compare_for is None:
             return
         self._busy = True
         self._pool.start(AnalysisJob(self._relay, self.model, self._runner if text is not None else None,
-                                      self.sug if want_memory else None, text))
+                                      self.sug if want_memory else None, text,
+                                      key_sug=sug if want_key else None,
+                                      comparer=self._comparer if compare_for else None,
+                                      compare_sug=sug, compare_for=compare_for))
+
+    def _text_before(self) -> tuple[str, bool]:
+        """The window of text before the cursor, as the suggestion request carries it."""
+        edit = self._tint_edit
+        if edit is not None:
+            pos = edit.textCursor().position()
+            start = context_window(pos)
+            c = QTextCursor(edit.document())
+            c.setPosition(start)
+            c.setPosition(pos, QTextCursor.MoveMode.KeepAnchor)
+            text = c.selectedText().replace("\u2029", "\n").replace("\u2028", "\n")
+            return trim_window(text, start)
+        text = self._provider() if self._provider is not None else ""
+        return window_before(text, len(text))
 
     def _on_analysis(self, result: Analysis) -> None:
         self._busy = False
@@ -591,6 +763,11 @@ class InsightPanel(QDockWidget):
             self.doc = result.doc
             self._dirty.add("gates")
             self._retint()
+        if result.key_for is not None:
+            self._choose_key_unit(result.key, result.key_for)
+        if result.comparison is not None and result.comparer is self._comparer:
+            self.comparison, self._compare_for = result.comparison, result.compare_for
+            self._dirty.add("compare")
         if result.error:
             self.status.setText(self.tr("analysis failed: {0}").format(result.error))
         if self.current_view() in self._dirty and not self._frame.isActive():
@@ -615,8 +792,8 @@ class InsightPanel(QDockWidget):
 
     def _retint(self) -> None:
         edit, doc = self._tint_edit, self.doc
-        if edit is None or not self.tint_enabled or self.unit is None:
-            return
+        if edit is None or not self.tint_enabled or self.unit is None or self._auto_unit:
+            return  # a unit the panel chose by itself does not colour the writer's text
         if doc is None or self._provider is None or doc.text != self._provider():
             self._request_analysis(now=True)  # fresh states first; the job comes back here
             return
@@ -637,11 +814,12 @@ class InsightPanel(QDockWidget):
         if self.model is not None and self._provider is not None and self._runner is not None:
             self._pool.waitForDone()  # the runner is not shared between threads
             doc = self._runner.run(self._provider())
-            return insight.export_states(path, doc.surfaces, doc.h_seq, doc.c_seq, doc.gates)
+            return insight.export_states(path, doc.surfaces, doc.h_seq, doc.c_seq, doc.gates,
+                                         self._gate_names())
         win = self._window()
         if win is None:
             raise ValueError("nothing to export yet: no states have been shown")
-        return insight.export_states(path, *win)
+        return insight.export_states(path, *win, gate_names=self._gate_names())
 
     def _ask_png(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Export panel"), "insight.png",
@@ -662,3 +840,4 @@ class InsightPanel(QDockWidget):
         """Wait for a running analysis (call before the model goes away)."""
         self._debounce.stop()
         self._pool.waitForDone()
+

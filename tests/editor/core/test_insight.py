@@ -130,6 +130,26 @@ def test_export_loads_back(tmp_path, suffix):
         assert len(rows) == 1 + len(tokens)
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".npz"])
+@pytest.mark.parametrize(("cell", "names"), [("gru", ("reset", "update", "candidate")),
+                                             ("rnn", ())])
+def test_export_of_a_gru_or_rnn_loads_back(tmp_path, suffix, cell, names):
+    """Issue 19: a GRU has three gates and no c, an RNN only h; the CSV reader used to assume
+    an LSTM's four gates and a c as wide as h."""
+    h, _, g = _arrays(n=3, layers=2, hidden=4)
+    c = np.zeros((3, 2, 0), np.float32)
+    gates = g[:, :, : len(names)]
+    path = insight.export_states(tmp_path / f"{cell}{suffix}", ["a", "b", "c"], h, c, gates,
+                                 gate_names=names)
+    _, gh, gc, gg = insight.load_states(path)
+    assert np.allclose(gh, h, atol=1e-5)
+    assert gc.shape == (3, 2, 0) and gg.shape == (3, 2, len(names), 4)
+    assert np.allclose(gg, gates, atol=1e-5)
+    if suffix == ".csv":
+        header = path.read_text(encoding="utf-8").splitlines()[0]
+        assert "c_l0_u0" not in header and ("update_l1_u3" in header) == (cell == "gru")
+
+
 def test_export_refuses_bad_input(tmp_path):
     h, c, g = _arrays(n=2)
     with pytest.raises(ValueError):

@@ -42,7 +42,10 @@ def load_error(path: Path) -> str:
 
 def test_bundled_model_loads_and_describes_itself():
     model = LanguageModel.load(BUNDLED)
-    assert model.info.format_version == FORMAT_VERSION
+    # The bundled poem LSTM is a format 1 file (no `cell` key), kept byte for byte when format
+    # 2 added the GRU and the RNN (issue 19): an old model file still loads, as an LSTM.
+    assert model.info.format_version == 1 < FORMAT_VERSION
+    assert model.info.cell == "lstm" and model.info.has_cell
     assert model.info.vocab[:2] == ["<unk>", "<doc>"]
     assert "caminho" in model.ids and "\n" in model.ids
     assert model.info.training.get("corpus")
@@ -116,6 +119,18 @@ def test_newer_format_version(tmp_path):
     p = with_metadata(tmp_path, "future.onnx", caminho_format=str(FORMAT_VERSION + 1))
     msg = load_error(p)
     assert "newer Caminho" in msg and f"format {FORMAT_VERSION + 1}" in msg
+
+
+def test_cell_kinds_the_editor_does_not_know_or_that_do_not_fit_the_graph(tmp_path):
+    """Format 2 names the cell (issue 19). A cell the editor does not know, or a file whose
+    graph is not the one its cell has (an LSTM graph labelled GRU), is refused in words."""
+    msg = load_error(with_metadata(tmp_path, "t.onnx", caminho_format="2", cell="transformer"))
+    assert "recurrent cell this editor does not know ('transformer')" in msg
+    msg = load_error(with_metadata(tmp_path, "g.onnx", caminho_format="2", cell="gru"))
+    assert "expected ['tokens', 'h0'] for its cell (GRU)" in msg
+    # Format 2 with the cell named lstm is the bundled graph, as format 1 without the key.
+    model = LanguageModel.load(with_metadata(tmp_path, "l.onnx", caminho_format="2", cell="lstm"))
+    assert model.info.cell == "lstm" and model.info.format_version == 2
 
 
 def test_unknown_tokenizer_version(tmp_path):

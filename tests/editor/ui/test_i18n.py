@@ -187,6 +187,13 @@ def test_window_in_portuguese(portuguese: str, app_window, tmp_path: Path) -> No
         leftovers = [a.text() for a in items
                      if a.text() in english and not isinstance(a.menu(), QMenu)]
         assert not leftovers, f"English in {top.text()}: {leftovers}"
+    # The same inside Model → Compare With (issue 19), whose items are fixed, not file names.
+    compare = next(a.menu() for a in menus[3].menu().actions() if a.text() == "Com&parar com")
+    compare_items = [a.text() for a in compare.actions() if a.text()]
+    compare_letters = [mnemonic(text) for text in compare_items]
+    assert None not in compare_letters and len(set(compare_letters)) == len(compare_letters), \
+        compare_items
+    assert not [text for text in compare_items if text in english], compare_items
 
     # A translated error message, through the real open path.
     assert not w.open_file(tmp_path)  # a folder cannot be opened as text
