@@ -251,7 +251,13 @@ class InsightPanel(QDockWidget):
         self.tabs.addTab(pin, VIEW_TITLES["pin"])
         # Compare
         self.compare_view = CompareView()
-        self.tabs.addTab(self.compare_view, VIEW_TITLES["compare"])
+        # Two models' charts stacked need more height than a small window has: scrolled, so
+        # the view never sets the panel's (and the window's) minimum height.
+        compare_scroll = QScrollArea()
+        compare_scroll.setWidgetResizable(True)
+        compare_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        compare_scroll.setWidget(self.compare_view)
+        self.tabs.addTab(compare_scroll, VIEW_TITLES["compare"])
         self.tabs.currentChanged.connect(self._on_tab)
         lay.addWidget(self.tabs, 1)
         self.status = QLabel(self.tr("no model"))

@@ -111,6 +111,10 @@ def test_compare_view_shows_two_models_bars_for_the_same_text(qtbot, app_window)
     assert view.memory[0].labels == view.memory[1].labels == lstm.tokens
     assert np.allclose(view.memory[1].values, rnn.memory.importance, equal_nan=True)
     assert "que" in view.summary.text()
+    # Bug: the two stacked columns set the panel's minimum height to 625 px, which made the
+    # window taller than a small screen and hid the cursor under the bottom edge. The view
+    # scrolls instead, and the panel's minimum is what the other views need.
+    assert panel.minimumSizeHint().height() < 450
     # The strip keeps the main model.
     assert w.suggestions.model_name == "no-meio-do-caminho.onnx"
     assert w.strip.words()[0] == "que"
