@@ -80,6 +80,7 @@ class ContextTracker:
         self.gates = _Grow((layers, 4, hidden))
         self.logits: np.ndarray | None = None  # next-token scores after ids[-1]
         self.stats = StepStats()
+        self.version = 0  # changes whenever the current rows or ids do (readers cache on it)
 
     def state_at(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """State after the first `n` fed tokens, shaped [L, 1, H] for the model."""
@@ -101,6 +102,7 @@ class ContextTracker:
         while keep < limit and ids[keep] == self._stored[keep]:
             keep += 1
         bufs = (self.h_seq, self.c_seq, self.gates)
+        self.version += 1
         if keep == len(ids):
             # Back over text already read (the cursor moved left, or text after it was cut):
             # every state is stored; only the last token's logits need one step.
@@ -127,6 +129,7 @@ class ContextTracker:
         return self.logits
 
     def reset(self) -> None:
+        self.version += 1
         self.ids = []
         self._stored = []
         for buf in (self.h_seq, self.c_seq, self.gates):

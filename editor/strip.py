@@ -111,6 +111,7 @@ class SuggestionStrip(QWidget):
             layout.addWidget(b)
             self.buttons.append(b)
         self._words: list[str] = []
+        self._set = False
         self.set_words([])
 
     def words(self) -> list[str]:
@@ -126,6 +127,9 @@ class SuggestionStrip(QWidget):
         return [b.hint for b in self.buttons]
 
     def set_words(self, words: list[str]) -> None:
+        if self._set and list(words[:3]) == self._words:
+            return  # most letters typed inside a word keep the strip: touch no button
+        self._set = True
         self._words = list(words[:3])
         for slot, b in enumerate(self.buttons):
             rank = SLOT_OF_RANK[slot]

@@ -44,6 +44,7 @@ from editor.tokenizer import (
     split_partial,
     tokenize,
 )
+from editor.topk import best_indices, top_sorted
 
 SENTENCE_END = frozenset({".", "!", "?", "...", "…"})
 
@@ -122,6 +123,7 @@ class _Continuation:
     lam: float
     cache_ids: np.ndarray  # vocabulary ids of the document's known words
     cache_p: np.ndarray  # their λ-weighted cache probabilities
+    state_key: tuple[int, int] = (-1, -1)  # the tracker's (version, length) h and c came from
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -324,10 +326,19 @@ class Suggester:
         self.is_word = np.array([is_word_norm(t) for t in vocab], dtype=bool)
         self._sorted = sorted((t, i) for i, t in enumerate(vocab) if self.is_word[i])
         self._sorted_keys = [t for t, _ in self._sorted]
+        self._sorted_ids = np.array([i for _, i in self._sorted], dtype=np.intp)
         self.blocked: set[str] = set()  # norms never to suggest
         self.extra_words: Counter[str] = Counter()  # e.g. the user dictionary
         self._surface = model.info.surface
         self._context_surfaces: list[str] = []
+        # The panel's arrays for a tracker version: typing inside a word feeds no token, so
+        # every keystroke would copy the same rows again, and the panel could not tell they
+        # are the same (it redraws only what changed, by identity).
+        self._panel_rows: tuple[tuple[int, int], tuple[np.ndarray, ...]] | None = None
+        self._context_memo: tuple[Any, ...] | None = None  # see _read_context
+        self._softmax_of: tuple[np.ndarray, np.ndarray] | None = None  # (logits, softmax)
+        self._extension_memo: tuple[tuple[Any, ...], list[str]] | None = None
+        self._panel_next: tuple[np.ndarray, list[tuple[str, float]], float] | None = None
         # A file's n-gram that cannot be used leaves the LSTM alone; the window says why.
         self.ngram, self.ngram_problem = NgramModel.read_from(model)
 
@@ -339,10 +350,12 @@ class Suggester:
         w = self.config.ngram_weight
         return self.ngram.weight if w is None else w
 
-    def model_distribution(self, ids: Sequence[int], logits: np.ndarray) -> np.ndarray:
+    def model_distribution(self, ids: Sequence[int], logits: np.ndarray,
+                           p_lstm: np.ndarray | None = None) -> np.ndarray:
         """P(next token) after `ids`, given the LSTM's `logits` there: what the ranking uses
-        before the document cache (the LSTM, mixed with the n-gram when the file has one)."""
-        p = softmax(logits)
+        before the document cache (the LSTM, mixed with the n-gram when the file has one).
+        `p_lstm`: softmax(logits) when the caller has it already."""
+        p = softmax(logits) if p_lstm is None else p_lstm
         beta = self.ngram_weight
         if self.ngram is None or beta >= 1.0:
             return p
@@ -357,23 +370,18 @@ class Suggester:
         `extend_ghost` to run it on.
         """
         context, prefix = split_partial(text_before)
-        tokens = tokenize(context)
-        ids = ([self.model.doc_id] if at_doc_start else []) + self.model.encode([t.norm for t in tokens])
-        if not ids:  # a window that starts mid-document with nothing in it yet
-            ids = [self.model.doc_id]
-            surfaces = [DOC]
-        else:
-            surfaces = ([DOC] if at_doc_start else []) + [t.text for t in tokens]
+        tokens, ids, surfaces, doc_counts, doc_surface = self._read_context(context, at_doc_start)
         logits = self.tracker.update(ids)
-        p_lstm = softmax(logits)
-        doc_counts, doc_surface = self._document_words(tokens)
+        if self._softmax_of is None or self._softmax_of[0] is not logits:
+            self._softmax_of = (logits, softmax(logits))  # the same logits: typing in a word
+        p_lstm = self._softmax_of[1]
 
         out = Suggestions(prefix=prefix)
         self._fill_panel(out, p_lstm, surfaces)  # the panel shows the LSTM itself
         if text_after[:1].isalnum():
             return out  # the cursor is inside a word: nothing sensible to add
         case = _CaseRule(tokens, prefix)
-        p_model = self.model_distribution(ids, logits)
+        p_model = self.model_distribution(ids, logits, p_lstm)
         out.candidates, out.confidence = self._rank(p_model, prefix, doc_counts, doc_surface, case)
         familiar = self.knows_context(tokens)
         if (self.config.ghost_enabled and out.candidates and (familiar or prefix)
@@ -385,6 +393,29 @@ class Suggester:
             if extend:
                 self.extend_ghost(out)
         return out
+
+    def _read_context(self, context: str, at_doc_start: bool
+                      ) -> tuple[list[Token], list[int], list[str], Counter[str], dict[str, str]]:
+        """Tokens, ids, surfaces and document words of the text before the current word.
+
+        Remembered for the last context: every letter typed inside a word hands in the same
+        one, and reading it again cost a tokenisation and a Python pass over ~400 tokens.
+        Nothing returned is modified by the callers.
+        """
+        key = (context, at_doc_start, id(self.extra_words), self.config.learn_document)
+        if self._context_memo is not None and self._context_memo[0] == key:
+            return self._context_memo[1]
+        tokens = tokenize(context)
+        ids = ([self.model.doc_id] if at_doc_start else []) + self.model.encode([t.norm for t in tokens])
+        if not ids:  # a window that starts mid-document with nothing in it yet
+            ids = [self.model.doc_id]
+            surfaces = [DOC]
+        else:
+            surfaces = ([DOC] if at_doc_start else []) + [t.text for t in tokens]
+        read = (tokens, ids, surfaces, *self._document_words(tokens))
+        # The key holds extra_words by id: keep the object alive so its id is not reused.
+        self._context_memo = (key, read, self.extra_words)
+        return read
 
     def knows_context(self, tokens: Sequence[Token]) -> bool:
         """Whether the model knows enough of the last words before the cursor to offer the
@@ -448,14 +479,18 @@ class Suggester:
             key = normalize(prefix)
             lo = bisect.bisect_left(self._sorted_keys, key)
             hi = bisect.bisect_left(self._sorted_keys, key + "\U0010ffff")
-            pool += [(float(p[i]), t, "model") for t, i in self._sorted[lo:hi]]
-            pool += [(q, w, "document") for w, q in unknown.items() if w.startswith(key)]
-            p_prefix = sum(q for q, _, _ in pool)
+            sub = p[self._sorted_ids[lo:hi]]
+            # Only the best few (and the blocked among them) can reach the strip: no Python
+            # loop over the thousand words a one-letter prefix starts (issue 18).
+            pool += [(float(sub[j]), self._sorted_keys[lo + j], "model")
+                     for j in best_indices(sub, k + len(blocked))]
+            docs = [(q, w, "document") for w, q in unknown.items() if w.startswith(key)]
+            pool += docs
+            p_prefix = float(sub.sum()) + sum(q for q, _, _ in docs)
             unknown_prefix_share = (hi - lo) / max(1, len(self._sorted_keys))
         else:
             masked = np.where(self.is_word, p, -1.0)
-            n = min(len(masked), k + len(blocked) + 1)
-            top = np.argpartition(-masked, n - 1)[:n] if n < len(masked) else np.arange(len(masked))
+            top = best_indices(masked, k + len(blocked) + 1)  # ties at the cut kept: exact
             vocab = self.model.info.vocab
             pool += [(float(p[i]), vocab[i], "model") for i in top if masked[i] >= 0]
             pool += [(q, w, "document") for w, q in unknown.items()]
@@ -507,6 +542,7 @@ class Suggester:
             h=h, c=c, next_id=next_id,
             shouting=_CaseRule(tokens, prefix).shouting, lam=lam,
             cache_ids=cache_ids, cache_p=cache_p,
+            state_key=(self.tracker.version, len(self.tracker.ids)),
         )
         return [first], cont
 
@@ -520,6 +556,10 @@ class Suggester:
         if cont is None or not sug.ghost:
             return False
         sug._continuation = None
+        key, start = self._extension_key(cont), len(sug.ghost)
+        if self._extension_memo is not None and self._extension_memo[0] == key:
+            sug.ghost.extend(self._extension_memo[1])
+            return bool(self._extension_memo[1])
         surfaces, h, c, next_id = cont.surfaces, cont.h, cont.c, cont.next_id
         vocab = self.model.info.vocab
         words, added = 1, False
@@ -548,20 +588,43 @@ class Suggester:
             surfaces.append(word)
             next_id = i
             cont.ids = cont.ids[-1:] + [i]
+        self._extension_memo = (key, sug.ghost[start:])
         return added
+
+    def _extension_key(self, cont: _Continuation) -> tuple[Any, ...]:
+        """Everything the ghost's run-on depends on. Letters typed inside a word keep the
+        context and, mostly, the best word: the same run-on, 3 to 5 model steps a keystroke
+        before it was remembered. The state is named by the tracker's version and length;
+        capitals and spaces look no further back than the best word."""
+        cfg = self.config
+        return (cont.state_key, cont.next_id, cont.surfaces[-1],
+                tuple(cont.ids), cont.shouting, cont.lam, cont.cache_ids.tobytes(),
+                cont.cache_p.tobytes(), frozenset(self.blocked), cfg.ghost_threshold,
+                cfg.ghost_max_words, self.ngram_weight)
 
     # -- panel ---------------------------------------------------------------------------------
     def _fill_panel(self, out: Suggestions, p_lstm: np.ndarray, surfaces: list[str]) -> None:
         n = min(self.config.panel_tokens, len(self.tracker.ids))
         out.context_tokens = surfaces[-n:] if n else []
-        out.h_seq = self.tracker.h_seq.view()[-n:].copy()
-        out.c_seq = self.tracker.c_seq.view()[-n:].copy()
-        out.gates = self.tracker.gates.view()[-n:].copy()
-        top = np.argsort(-p_lstm)[:10]
-        vocab = self.model.info.vocab
-        out.top_tokens = [(vocab[i], float(p_lstm[i])) for i in top]
-        nz = p_lstm[p_lstm > 0]
-        out.entropy = float(-(nz * np.log2(nz)).sum())
+        tr = self.tracker
+        if self._panel_rows is None or self._panel_rows[0] != (tr.version, n):
+            rows = tuple(_frozen(buf.view()[-n:]) for buf in (tr.h_seq, tr.c_seq, tr.gates))
+            self._panel_rows = ((tr.version, n), rows)
+        out.h_seq, out.c_seq, out.gates = self._panel_rows[1]
+        if self._panel_next is None or self._panel_next[0] is not p_lstm:
+            top = top_sorted(p_lstm, 10)
+            vocab = self.model.info.vocab
+            nz = p_lstm[p_lstm > 0]
+            self._panel_next = (p_lstm, [(vocab[i], float(p_lstm[i])) for i in top],
+                                float(-(nz * np.log2(nz)).sum()))
+        _, out.top_tokens, out.entropy = self._panel_next
+
+
+def _frozen(rows: np.ndarray) -> np.ndarray:
+    """A read-only copy: one set of panel rows is shared by every result until a token is fed."""
+    copy = rows.copy()
+    copy.flags.writeable = False
+    return copy
 
 
 class _CaseRule:
