@@ -329,8 +329,12 @@ def main() -> int:
     parser.add_argument("--models", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--make-models", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--switch-interval", type=float, default=None,
+                        help="sys.setswitchinterval for the measured process (an experiment)")
     args = parser.parse_args()
     sys.path.insert(0, str(args.tree))
+    if args.switch_interval:
+        sys.setswitchinterval(args.switch_interval)
     if args.compare:
         return compare(args)
     if args.make_models:

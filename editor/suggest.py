@@ -591,6 +591,12 @@ class Suggester:
         self._extension_memo = (key, sug.ghost[start:])
         return added
 
+    def extension_remembered(self, sug: Suggestions) -> bool:
+        """Whether `extend_ghost(sug)` would take no model step (its run-on is remembered)."""
+        cont = sug._continuation
+        return (cont is not None and self._extension_memo is not None
+                and self._extension_memo[0] == self._extension_key(cont))
+
     def _extension_key(self, cont: _Continuation) -> tuple[Any, ...]:
         """Everything the ghost's run-on depends on. Letters typed inside a word keep the
         context and, mostly, the best word: the same run-on, 3 to 5 model steps a keystroke

@@ -168,3 +168,40 @@ def test_panel_arrays_are_shared_read_only_until_a_token_is_fed(poem_model):
         a.h_seq[0, 0, 0] = 1.0  # shared: nobody may change what another result holds
     c = engine.suggest("No meio do caminho ")
     assert c.h_seq is not b.h_seq and len(c.context_tokens) == len(b.context_tokens) + 1
+
+
+def test_a_remembered_run_on_arrives_with_the_strip_in_one_result():
+    # Two results per key (strip, then the ghost run on) meant two repaints of the strip and
+    # the ghost; when the run-on costs no model step the worker sends one.
+    import threading
+
+    from editor.service import Request, SuggestionService
+
+    results, loaded = [], threading.Event()
+    arrived = threading.Condition()
+
+    def on_result(r):
+        with arrived:
+            results.append(r)
+            arrived.notify_all()
+
+    service = SuggestionService(on_result, lambda status: loaded.set())
+    try:
+        service.load_model(bundled_model_path())
+        assert loaded.wait(30)
+
+        def ask(revision, text, count):
+            service.request(Request(revision, text, True))
+            with arrived:
+                assert arrived.wait_for(
+                    lambda: sum(r.revision == revision for r in results) >= count, 10)
+            return [r for r in results if r.revision == revision]
+
+        first = ask(1, "No meio do c", 2)
+        assert [r.final for r in first] == [False, True]  # a run-on computed: strip first
+        assert first[1].suggestions.ghost_text == "aminho tinha uma pedra\n"
+        again = ask(2, "No meio do ca", 1)
+        assert len(again) == 1 and again[0].final
+        assert again[0].suggestions.ghost_text == "minho tinha uma pedra\n"
+    finally:
+        service.shutdown()
