@@ -16,11 +16,13 @@ otherwise: the last column is the growth per 1,000 words over the second half of
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -67,6 +69,17 @@ def measure(model: str, n_words: int, every: int, tree: Path) -> dict:
     wait_for_fresh_suggestions(window, 30)
     up = rss()
     samples = [(0, *up)]
+    collections: list[tuple[int, float]] = []  # (generation, CPU ms) while typing
+    started: dict[int, float] = {}
+
+    def on_gc(phase: str, info: dict) -> None:
+        key = threading.get_ident()
+        if phase == "start":
+            started[key] = time.thread_time()
+        elif key in started:
+            collections.append((info["generation"], (time.thread_time() - started.pop(key)) * 1e3))
+
+    gc.callbacks.append(on_gc)
     t0 = time.monotonic()
     for k, word in enumerate(words_to_type(n_words), 1):
         for key, mods, ch in parse_keys(word + ("\n" if k % 12 == 0 else " ")):
@@ -78,12 +91,14 @@ def measure(model: str, n_words: int, every: int, tree: Path) -> dict:
             print(f"  {model}: {k} words, RSS {samples[-1][1]:.0f} MB", file=sys.stderr,
                   flush=True)
     seconds = time.monotonic() - t0
+    gc.callbacks.remove(on_gc)
     chars = len(window.editor.text())
     window.editor.document().setModified(False)
     window.close()
     ctl.shutdown()
     return {"model": Path(model).name, "before_window": start, "started": up,
-            "samples": samples, "seconds": seconds, "characters": chars}
+            "samples": samples, "seconds": seconds, "characters": chars,
+            "gc": {g: [ms for gen, ms in collections if gen == g] for g in (0, 1, 2)}}
 
 
 def main() -> int:
@@ -136,6 +151,15 @@ def main() -> int:
         print(f"| {r['model']} | {r['before_window'][0]:.0f} / {r['before_window'][1]:.0f} | "
               f"{r['started'][0]:.0f} / {r['started'][1]:.0f} | {mid[1]:.0f} / {mid[2]:.0f} | "
               f"{end[1]:.0f} / {end[2]:.0f} | {per_k:+.2f} (anonymous) | {r['seconds']:.0f} s |")
+    print("\nGarbage collections while typing (CPU ms each, any thread)\n")
+    print("| model | generation 0: n, median, max | generation 1 | generation 2 (full) |")
+    print("|---|---|---|---|")
+    for r in rows:
+        cells = []
+        for g in ("0", "1", "2"):
+            ms = sorted(r["gc"][g])
+            cells.append(f"{len(ms)}, {ms[len(ms) // 2]:.2f}, {ms[-1]:.2f}" if ms else "0")
+        print(f"| {r['model']} | " + " | ".join(cells) + " |")
     return 0
 
 

@@ -15,6 +15,7 @@ the editor steps; quality is `caminho-train evaluate`'s engine with the editor's
 from __future__ import annotations
 
 import argparse
+import shlex
 import statistics
 import sys
 import time
@@ -50,6 +51,8 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--limit", type=int, default=None, help="only N held-out fortunes")
     parser.add_argument("--no-quality", action="store_true")
+    parser.add_argument("--train-args", default="",
+                        help="extra caminho-train train options (e.g. --threads 1 on a busy machine)")
     args = parser.parse_args()
 
     from quality import FORTUNES, find_corpus, split, train_model, write
@@ -64,7 +67,7 @@ def main() -> int:
     if not fortunes.is_file():
         corpus = out / "train-100.txt"
         write(corpus, train_all)
-        run = train_model(corpus, fortunes, [])
+        run = train_model(corpus, fortunes, shlex.split(args.train_args))
         print(f"trained {fortunes}: {run['epochs']} epochs, {run['wall_seconds']:.0f} s wall",
               file=sys.stderr)
     large = out / "large.onnx"

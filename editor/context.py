@@ -108,7 +108,7 @@ class ContextTracker:
             # every state is stored; only the last token's logits need one step.
             for buf in bufs:
                 buf.resume(keep)
-            out = self.model.run(ids[-1:], *self.state_at(keep - 1))
+            out = self.model.run(ids[-1:], *self.state_at(keep - 1), last_only=True)
             self.ids = list(ids)
             self.logits = out.logits[-1]
             self.stats = StepStats(reused=keep - 1, computed=1)
@@ -116,7 +116,7 @@ class ContextTracker:
         # Logits are kept only for the last position, so re-run at least one token.
         keep = min(keep, len(ids) - 1)
         fresh = ids[keep:]
-        out = self.model.run(fresh, *self.state_at(keep))
+        out = self.model.run(fresh, *self.state_at(keep), last_only=True)  # logits[-1] only
         self.ids = list(ids)
         self._stored = list(ids)
         for buf, rows in zip(bufs, (out.h_seq, out.c_seq, out.gates), strict=True):

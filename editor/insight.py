@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from editor.context import ContextTracker
-from editor.lm import GATE_NAMES, LanguageModel
+from editor.lm import GATE_NAMES, LAST_ONLY, LanguageModel
 from editor.suggest import Suggestions, softmax
 from editor.tokenizer import DOC, SPECIALS, Token, normalize, tokenize
 
@@ -248,7 +248,7 @@ def occlusion(model: LanguageModel, ids: Sequence[int], h0: np.ndarray, c0: np.n
     ids = np.asarray(ids, np.int64)
     positions = list(range(len(ids))) if positions is None else list(positions)
     replace = model.unk_id if replace is None else replace
-    base = model.run(ids, h0, c0)
+    base = model.run(ids, h0, c0, last_only=True)
     p_base = float(softmax(base.logits[-1])[target])
     probs = np.zeros(len(positions))
     order = np.argsort(positions, kind="stable")
@@ -266,7 +266,10 @@ def occlusion(model: LanguageModel, ids: Sequence[int], h0: np.ndarray, c0: np.n
         batch[np.arange(b), np.asarray(group) - first] = replace
         h = np.ascontiguousarray(np.repeat(hs, b, axis=1), np.float32)
         c = np.ascontiguousarray(np.repeat(cs, b, axis=1), np.float32)
-        logits = model.session.run(["logits"], {"tokens": batch, "h0": h, "c0": c})[0][:, -1, :]
+        feed = {"tokens": batch, "h0": h, "c0": c}
+        if model.scores_last_only:
+            feed[LAST_ONLY] = np.array(True)  # only the last position is read
+        logits = model.session.run(["logits"], feed)[0][:, -1, :]
         z = logits.astype(np.float64) - logits.max(axis=1, keepdims=True)
         p = np.exp(z)
         probs[chunk] = p[:, target] / p.sum(axis=1)

@@ -19,6 +19,7 @@ import torch
 from editor.tokenizer import DOC, NEWLINE, TOKENIZER_VERSION, UNK
 from training.checkpoint import atomic_write, load_checkpoint
 from training.errors import CheckpointError, ExportError
+from training.fastpath import add_last_only_input
 from training.model import ExportableLSTM, LanguageModel, ModelConfig
 
 FORMAT_VERSION = "1"
@@ -127,7 +128,7 @@ def export_model(model: LanguageModel, path: str | Path, *, vocab: Sequence[str]
     """Write `model` as a Caminho ONNX file (atomically) and, with `check`, prove parity."""
     started = time.monotonic()
     path = Path(path)
-    proto = to_onnx(model)
+    proto = add_last_only_input(to_onnx(model))  # the editor scores the last position only
     meta = metadata(vocab, surface if surface is not None else vocab, model.config, training or {})
     del proto.metadata_props[:]
     for key, value in meta.items():

@@ -16,6 +16,7 @@ from training.export import (
     random_model,
     session,
 )
+from training.fastpath import LAST_ONLY
 from training.model import ExportableLSTM, LanguageModel, ModelConfig
 
 pytestmark = pytest.mark.slow  # each export traces the model (seconds)
@@ -89,7 +90,12 @@ def test_graph_inputs_outputs(exported):
 
     inputs = {i.name: i for i in proto.graph.input}
     outputs = {o.name: o for o in proto.graph.output}
-    assert list(inputs) == list(INPUT_NAMES)
+    # Issue 18 added one optional input after the three: a bool scalar whose initializer makes
+    # it default to false (a whole run), so readers that feed only the three see no change.
+    assert list(inputs) == [*INPUT_NAMES, LAST_ONLY]
+    assert inputs[LAST_ONLY].type.tensor_type.elem_type == onnx.TensorProto.BOOL
+    default = {i.name: i for i in proto.graph.initializer}[LAST_ONLY]
+    assert not onnx.numpy_helper.to_array(default)
     assert list(outputs) == list(OUTPUT_NAMES)
     assert inputs["tokens"].type.tensor_type.elem_type == onnx.TensorProto.INT64
     b, t = dims(inputs["tokens"])
