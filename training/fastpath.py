@@ -3,9 +3,10 @@
 The exported graph computes logits for every position it is given ([B, T, V]). The editor
 needs the last row: for one typed token that is all there is, but when it re-reads text (the
 context window moves on every 500 characters, an edit earlier in the text, a document opened,
-the panel's document states) the output layer over every position is most of the work on a
-large vocabulary: 350 tokens through a 12k-word model spent about 100 ms, 80% of it scoring
-positions nobody reads (docs/BENCHMARKS.md), and onnxruntime keeps its arena at that peak.
+the panel's document states) the output layer over every position is half the work on a
+large vocabulary: re-reading 350 tokens with a 12k-word model took 98 ms of CPU whole and 49 ms
+scoring the last position only (docs/BENCHMARKS.md), and onnxruntime keeps its memory arena at
+the peak a [T, V] output needs.
 
 `add_last_only_input` adds the input `logits_last_only` (bool scalar) with a default of false,
 held as an initializer of the same name, so:
