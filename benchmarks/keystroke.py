@@ -125,6 +125,23 @@ def bench_step(folder: Path, n: int) -> dict[str, dict[str, list[float]]]:
     return out
 
 
+def bench_reread(folder: Path, repeats: int = 7) -> list[float]:
+    """CPU ms to read 350 tokens from scratch with the large model: what the worker does each
+    time the context window moves on (every 500 characters past the first 2000)."""
+    from editor.context import ContextTracker
+    from editor.lm import LanguageModel
+
+    lm = LanguageModel.load(folder / "large.onnx")
+    ids = [lm.doc_id] + [2 + (k * 7919) % (lm.info.vocab_size - 2) for k in range(349)]
+    times = []
+    for _ in range(repeats):
+        tracker = ContextTracker(lm)
+        c0 = time.process_time()
+        tracker.update(ids)
+        times.append((time.process_time() - c0) * 1e3)
+    return times
+
+
 def type_passage(path: Path, keys: int, gap_ms: float
                  ) -> tuple[list[float], list[float], list[float], list[float]]:
     """Per key, in the real window: latency, process CPU, ranking time on the worker and
@@ -183,7 +200,8 @@ def measure(folder: Path, keys: int, gap_ms: float, step_n: int) -> dict:
     """Every sample of one round: steps, then typing with the poem and the large model."""
     from editor.resources import bundled_model_path
 
-    data: dict = {"load": os.getloadavg()[0], "step": bench_step(folder, step_n), "typing": {}}
+    data: dict = {"load": os.getloadavg()[0], "step": bench_step(folder, step_n), "typing": {},
+                  "reread": bench_reread(folder)}
     for name, path in (("poem", bundled_model_path()), (LARGE, folder / "large.onnx")):
         lat, cpu, comp, gui = type_passage(path, keys, gap_ms)
         data["typing"][name] = {"latency": lat, "cpu": cpu, "compute": comp, "gui": gui}
@@ -197,6 +215,7 @@ def print_round(data: dict, args: argparse.Namespace) -> None:
         print(row(f"{name}: PyTorch eager", s["torch"]))
         ratio = statistics.median(s["torch"]) / statistics.median(s["ort"])
         print(f"| {name}: ratio of medians (torch / ort){'':<10} | {ratio:8.2f} |")
+    print(row("large: re-read 350 tokens (window moved), CPU", data["reread"]))
     header(f"Keystroke → strip and ghost text updated, real window offscreen ({args.keys} keys)")
     for name, t in data["typing"].items():
         print(row(f"{name}: latency", t["latency"]))
@@ -295,6 +314,8 @@ def print_comparison(pooled: dict[str, list[dict]], label: str, args: argparse.N
          lambda s: cell(s, ("step", "large", "ort"), "median")),
         ("same step, PyTorch eager ÷ onnxruntime (poem-sized, large)",
          lambda s: f"{ratio(s, 'poem-sized')}, {ratio(s, 'large')}"),
+        ("re-reading 350 tokens when the window moves, large model, CPU (median)",
+         lambda s: cell(s, ("reread",), "median")),
         ("keystroke → strip and ghost shown, large model, p99",
          lambda s: cell(s, ("typing", LARGE, "latency"), "p99")),
         ("ranking on the worker, large model, p99",
