@@ -49,6 +49,7 @@ from editor.resources import bundled_model_path
 from editor.service import ModelStatus
 from editor.settings import Settings
 from editor.statusbar import ElidingStatusBar
+from editor.steadylabel import SteadyLabel
 from editor.strip import SuggestionStrip
 from editor.textedit import CaminhoTextEdit, insert_text
 
@@ -282,9 +283,10 @@ class MainWindow(QMainWindow):
         # Long messages end at a word boundary, whole in the tooltip (issue 12, item 8).
         self.setStatusBar(ElidingStatusBar(self))
         status = self.statusBar()
-        self.latency_label = QLabel(self)
+        # These two change on every key: fixed sizes keep the bar from laying itself out again.
+        self.latency_label = SteadyLabel(self.tr("suggested in 999.9 ms"), self)
         self.latency_label.setToolTip(self.tr("How long the last suggestion took"))
-        self.position_label = QLabel(self)
+        self.position_label = SteadyLabel(self.tr("Ln 9999, Col 999"), self)
         self.encoding_label = QLabel(self)
         self.encoding_label.setToolTip(self.tr("Encoding and line endings used when saving"))
         self.model_label = QLabel(self.tr("No model"), self)

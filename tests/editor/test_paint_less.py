@@ -52,3 +52,39 @@ def test_the_next_word_view_still_follows_each_letter(qtbot, app_window):
     wait_fresh(qtbot, w)
     qtbot.waitUntil(lambda: panel.redraws > before, timeout=2000)
     assert panel.sug is w.suggestions.current
+
+
+def test_typing_does_not_lay_the_status_bar_out_again(qtbot, app_window):
+    # The position and the suggestion time change on every key; labels that changed size
+    # made the status bar measure, place and repaint all its widgets, twice a key.
+    from PySide6.QtCore import QEvent, QObject
+
+    w = app_window(wait_for_model=True)
+    qtbot.keyClicks(w.editor, "No meio ")
+    wait_fresh(qtbot, w)
+
+    class Count(QObject):
+        layouts = 0
+
+        def eventFilter(self, watched, event):  # noqa: N802 (Qt API)
+            if event.type() == QEvent.Type.LayoutRequest:
+                Count.layouts += 1
+            return False
+
+    counter = Count()
+    w.statusBar().installEventFilter(counter)
+    for letter in "do caminho tinha":
+        qtbot.keyClicks(w.editor, letter)
+        wait_fresh(qtbot, w)
+    w.statusBar().removeEventFilter(counter)
+    assert Count.layouts == 0
+    assert w.position_label.text() == "Ln 1, Col 25" and w.latency_label.text().endswith(" ms")
+
+
+def test_a_wider_position_than_foreseen_is_shown_whole(app_window):
+    w = app_window()
+    label = w.position_label
+    text = "Ln 1234567, Col 1234567"
+    label.setText(text)
+    margins = label.contentsMargins()
+    assert label.width() >= label.fontMetrics().horizontalAdvance(text) + margins.left() + margins.right()
