@@ -94,7 +94,7 @@ def train_model(corpus: Path, model: Path, extra: list[str]) -> dict[str, Any]:
         data = json.loads(line)
         if data.get("done"):
             done = data
-        elif data.get("epoch", 0) % 5 == 0:
+        elif "epoch" in data and data["epoch"] % 5 == 0:  # not the {"checkpoint": ...} line
             print(f"  epoch {data['epoch']}: loss {data['loss']:.3f}, validation "
                   f"{data['val_loss'] if data['val_loss'] is None else round(data['val_loss'], 3)}"
                   f", {data['seconds']:.0f} s", file=sys.stderr, flush=True)
