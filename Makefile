@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 
-.PHONY: run test lint setup setup-dev package package-test bench clean
+.PHONY: run test lint setup setup-dev translations translations-update package package-test bench clean lexicon
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,10 +23,29 @@ $(VENV)/.setup-dev: pyproject.toml | $(PY)
 setup: $(VENV)/.setup-run
 setup-dev: $(VENV)/.setup-dev
 
-run: $(VENV)/.setup-run
+# --- translations (docs/TRANSLATING.md) -------------------------------------------------------
+# translations/*.ts are the sources, in git; the compiled .qm files go to resources/translations/
+# (ignored by git), where editor/core/resources.py finds them in the source tree, a wheel and a bundle.
+TS_FILES := $(wildcard translations/*.ts)
+QM_FILES := $(patsubst translations/%.ts,resources/translations/%.qm,$(TS_FILES))
+LRELEASE ?= $(VENV)/bin/pyside6-lrelease
+
+resources/translations/%.qm: translations/%.ts | $(VENV)/.setup-run
+	@mkdir -p $(@D)
+	$(LRELEASE) -silent $< -qm $@
+
+translations: $(QM_FILES)
+
+# After changing user-visible strings: new ones arrive unfinished (tests/editor/ui/test_i18n.py
+# names them), vanished ones are dropped. Every .py under editor/, wherever it lives.
+translations-update: $(VENV)/.setup-run
+	$(VENV)/bin/pyside6-lupdate -silent -locations none -no-obsolete \
+		$$(find editor -name '*.py' | sort) -ts $(TS_FILES)
+
+run: $(VENV)/.setup-run $(QM_FILES)
 	$(VENV)/bin/caminho $(ARGS)
 
-test: $(VENV)/.setup-dev
+test: $(VENV)/.setup-dev $(QM_FILES)
 	$(VENV)/bin/ruff check .
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
@@ -35,6 +54,17 @@ lint: $(VENV)/.setup-dev
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+
+# The bundled word lists (resources/lexicon/), rebuilt from wordfreq in a venv of their own:
+# wordfreq is a build tool here, never a dependency of the editor.
+LEX_VENV := build/lexicon-venv
+$(LEX_VENV)/.setup:
+	$(PYTHON) -m venv $(LEX_VENV)
+	$(LEX_VENV)/bin/pip install -q wordfreq==3.1.1 numpy
+	touch $@
+
+lexicon: $(LEX_VENV)/.setup
+	$(LEX_VENV)/bin/python scripts/build_lexicon.py
 
 # --- packaging (docs/PACKAGING.md) ---------------------------------------------------------------
 # A venv of its own with the runtime dependencies and PyInstaller only: PyInstaller bundles what
@@ -47,7 +77,7 @@ BUNDLE_EXE  := dist/caminho/caminho
 DEB         := dist/caminho_$(PKG_VERSION)_$(DEB_ARCH).deb
 # What goes into the bundle: a change to any of these rebuilds it.
 BUNDLE_SRC  := $(shell find editor resources docs -type f -not -path '*/__pycache__/*' 2>/dev/null) \
-               packaging/caminho.spec packaging/launch.py pyproject.toml README.md
+               packaging/caminho.spec packaging/launch.py pyproject.toml README.md $(TS_FILES)
 
 $(PKG_PY):
 	$(PYTHON) -m venv $(PKG_VENV)
@@ -61,6 +91,10 @@ $(PKG_VENV)/.setup-package: pyproject.toml | $(PKG_PY)
 $(BUNDLE_EXE): $(BUNDLE_SRC) $(PKG_VENV)/.setup-package
 	@test -f resources/models/no-meio-do-caminho.onnx || \
 		{ echo "resources/models/no-meio-do-caminho.onnx is missing: the bundle ships it"; exit 1; }
+	@mkdir -p resources/translations
+	for ts in $(TS_FILES); do \
+		$(PKG_VENV)/bin/pyside6-lrelease -silent $$ts -qm resources/translations/$$(basename $${ts%.ts}).qm \
+			|| exit 1; done
 	$(PKG_VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN \
 		--distpath dist --workpath build/pyinstaller packaging/caminho.spec
 	touch $@

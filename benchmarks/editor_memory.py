@@ -55,8 +55,8 @@ def measure(model: str, n_words: int, every: int, tree: Path) -> dict:
     from PySide6.QtCore import QCoreApplication
 
     from editor.app import build_parser, build_window, create_application
-    from editor.probe import parse_keys, press, wait_for_fresh_suggestions, wait_until
-    from editor.settings import Settings
+    from editor.ui.probe import parse_keys, press, wait_for_fresh_suggestions, wait_until
+    from editor.ui.settings import Settings
 
     start = rss()  # Python, Qt, onnxruntime and numpy loaded; no window yet
     create_application()
@@ -119,7 +119,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.model:
             if name == "poem":
-                from editor.resources import bundled_model_path
+                from editor.core.resources import bundled_model_path
 
                 path = bundled_model_path()
             elif name == "large":

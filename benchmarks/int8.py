@@ -30,7 +30,7 @@ def step_times(paths: list[Path], steps: int) -> list[list[float]]:
     """Microseconds of CPU per one-token step for each model, measured alternately (onnxruntime
     runs on the calling thread with the editor's options; on a busy machine wall time mostly
     measures the wait for a core)."""
-    from editor.lm import LanguageModel
+    from editor.core.lm import LanguageModel
 
     models = [LanguageModel.load(p) for p in paths]
     states = [m.zero_state() for m in models]
@@ -81,7 +81,7 @@ def main() -> int:
         report = quantize_file(path, q)
         pairs.append((path, q, report))
 
-    from editor.lm import LanguageModel
+    from editor.core.lm import LanguageModel
 
     print(f"\nFile size and one model step (median CPU time of {args.steps} one-token steps, "
           "float and int8 alternately)\n")
@@ -98,7 +98,7 @@ def main() -> int:
     if args.no_quality:
         return 0
 
-    from editor.suggest import SuggestConfig
+    from editor.core.suggest import SuggestConfig
     from training.evaluate import OnnxModel, ProgressPrinter, compare
 
     docs = held[: args.limit] if args.limit else held

@@ -5,21 +5,26 @@
 
 Three tables, each measured side by side in one run:
 1. one model step (one token, state in and out): onnxruntime vs the same weights in PyTorch eager;
-2. keystroke → strip and ghost text updated, in the real window (offscreen), typing a passage;
+2. keystroke → strip and ghost text updated, in the real window (offscreen), typing a passage,
+   without and with the Portuguese word list (editor/core/lexicon.py);
 3. CPU time per keystroke (all threads, idle gaps between keys included), with Caminho's
    session options (one intra-op thread, no spinning) vs onnxruntime's defaults.
 Models: the bundled poem model and a large random-weight model (vocab 12k, hidden 512).
+With `--document-words N` (0 skips it), also typing at the end of an N-word document with the
+neural cache full and switched off (`--only-document`: that table alone).
 
 `--compare REV` measures before and after in one run: the commit REV is unpacked (git archive)
 next to this checkout, each tree exports its own models, and rounds alternate between the two
 trees (each round a fresh process per tree, in turn first and second); every figure is taken
 over the samples of all rounds pooled. `--tree PATH` runs one measurement with the editor and
-exporter of another checkout (what --compare does for each side).
+exporter of another checkout (what --compare does for each side). Trees from before the
+editor/core + editor/ui split (issue 14) are read too: `editor_module` finds each module.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import statistics
@@ -39,6 +44,17 @@ PASSAGE = ("No meio do caminho tinha uma pedra tinha uma pedra no meio do caminh
            "acontecimento na vida de minhas retinas tão fatigadas.")
 LARGE = "large (V=12k, H=512)"
 STEP_MODELS = ("large", "poem-sized")
+
+
+def editor_module(name: str):  # noqa: ANN201 (a module)
+    """editor.core.NAME or editor.ui.NAME, or editor.NAME in trees from before issue 14."""
+    for package in ("editor.core", "editor.ui", "editor"):
+        try:
+            return importlib.import_module(f"{package}.{name}")
+        except ModuleNotFoundError as err:
+            if not (err.name or "").startswith(("editor.core", "editor.ui", f"editor.{name}")):
+                raise
+    raise ModuleNotFoundError(f"no editor module {name!r} in {sys.path[0]}")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -61,12 +77,12 @@ def make_models(folder: Path) -> None:
     with its PyTorch weights (.pt), exported by the tree on sys.path; kept if already there."""
     import torch
 
-    from editor.lm import LanguageModel
-    from editor.resources import bundled_model_path
     from training.config import ModelConfig
     from training.export import export_model, random_vocab
     from training.model import LanguageModel as TorchLM
 
+    LanguageModel = editor_module("lm").LanguageModel  # noqa: N806
+    bundled_model_path = editor_module("resources").bundled_model_path
     folder.mkdir(parents=True, exist_ok=True)
     info = LanguageModel.load(bundled_model_path()).info
     specs = {"large": (random_vocab(12000), 256, 512, 1),
@@ -99,8 +115,7 @@ def bench_step(folder: Path, n: int) -> dict[str, dict[str, list[float]]]:
     """One-token steps, onnxruntime and PyTorch eager alternately, ms per step."""
     import torch
 
-    from editor.lm import LanguageModel
-
+    LanguageModel = editor_module("lm").LanguageModel  # noqa: N806
     torch.set_num_threads(1)
     out: dict[str, dict[str, list[float]]] = {}
     for name, stem in zip(STEP_MODELS, ("large", "small"), strict=True):
@@ -128,10 +143,8 @@ def bench_step(folder: Path, n: int) -> dict[str, dict[str, list[float]]]:
 def bench_reread(folder: Path, repeats: int = 7) -> list[float]:
     """CPU ms to read 350 tokens from scratch with the large model: what the worker does each
     time the context window moves on (every 500 characters past the first 2000)."""
-    from editor.context import ContextTracker
-    from editor.lm import LanguageModel
-
-    lm = LanguageModel.load(folder / "large.onnx")
+    ContextTracker = editor_module("context").ContextTracker  # noqa: N806
+    lm = editor_module("lm").LanguageModel.load(folder / "large.onnx")
     ids = [lm.doc_id] + [2 + (k * 7919) % (lm.info.vocab_size - 2) for k in range(349)]
     times = []
     for _ in range(repeats):
@@ -142,22 +155,67 @@ def bench_reread(folder: Path, repeats: int = 7) -> list[float]:
     return times
 
 
-def type_passage(path: Path, keys: int, gap_ms: float
+def long_document(words: int) -> str:
+    """Prose-like paragraphs of `words` words, varied enough that most lines differ."""
+    sentences = [PASSAGE, "O manual descreve a caixa de diálogo das camadas e o modo de mistura.",
+                 "Clique no botão Exportar para salvar a imagem em outro formato.",
+                 "A ferramenta de seleção livre desenha uma linha à mão livre."]
+    out, n, k = [], 0, 0
+    while n < words:
+        line = f"{sentences[k % len(sentences)]} Seção {k}."
+        out.append(line)
+        n += len(line.split())
+        k += 1
+    return "\n".join(out) + "\n"
+
+
+def type_passage(path: Path, keys: int, gap_ms: float, word_list: str = "off",
+                 document: str | None = None, neural_cache: bool = True
                  ) -> tuple[list[float], list[float], list[float], list[float]]:
     """Per key, in the real window: latency, process CPU, ranking time on the worker and
-    GUI-thread CPU (all ms)."""
+    GUI-thread CPU (all ms). With `document`, it is opened and typed at its end once the
+    neural cache has read the text before the cursor. Trees without a word list or a neural
+    cache (before issues 15 and 17) type without them."""
     from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+    from PySide6.QtGui import QTextCursor
 
     from editor.app import build_parser, build_window, create_application
-    from editor.probe import parse_keys, press, wait_until
-    from editor.settings import Settings
+
+    probe = editor_module("probe")
+    parse_keys, press, wait_until = probe.parse_keys, probe.press, probe.wait_until
+    Settings = editor_module("settings").Settings  # noqa: N806
 
     create_application()
-    args = build_parser().parse_args(["--model", str(path)])
+    parser = build_parser()
+    argv = ["--model", str(path)]
+    has_word_list = "--word-list" in parser._option_string_actions
+    if has_word_list:
+        argv += ["--word-list", word_list]
+    if document is not None:
+        doc_path = Path(tempfile.mkdtemp()) / "long.txt"
+        doc_path.write_text(document, encoding="utf-8")
+        argv.append(str(doc_path))
+    args = parser.parse_args(argv)
     window = build_window(args, Settings(Path(tempfile.mkdtemp()) / "b.ini"))
     window.show()
     ctl = window.suggestions
     wait_until(lambda: ctl.model_name is not None, 60)
+    if has_word_list:
+        probe.wait_for_word_list(window, 60)
+    service = ctl.service
+    if hasattr(service._suggester, "cache"):
+        service.update_config(neural_cache=neural_cache)
+    if document is not None:
+        window.editor.moveCursor(QTextCursor.MoveOperation.End)
+
+        def cache_size() -> int:
+            return len(service._suggester.cache) if service._suggester is not None else 0
+
+        if neural_cache:
+            wait_until(lambda: cache_size() > 0, 30)
+            wait_until(lambda: service._indexing is None and not service._pending_index, 300)
+        print(f"  (document {len(document.split())} words, neural cache "
+              f"{cache_size()} entries)", file=sys.stderr)
     computes: list[float] = []
     forward = ctl.service._on_result
 
@@ -196,15 +254,19 @@ def type_passage(path: Path, keys: int, gap_ms: float
     return latencies, cpu, compute, gui
 
 
-def measure(folder: Path, keys: int, gap_ms: float, step_n: int) -> dict:
-    """Every sample of one round: steps, then typing with the poem and the large model."""
-    from editor.resources import bundled_model_path
-
+def measure(folder: Path, keys: int, gap_ms: float, step_n: int, word_list: bool = False
+            ) -> dict:
+    """Every sample of one round: steps, then typing with the poem and the large model (and,
+    with `word_list`, again with the Portuguese word list)."""
+    bundled_model_path = editor_module("resources").bundled_model_path
     data: dict = {"load": os.getloadavg()[0], "step": bench_step(folder, step_n), "typing": {},
-                  "reread": bench_reread(folder)}
+                  "typing_pt": {}, "reread": bench_reread(folder)}
     for name, path in (("poem", bundled_model_path()), (LARGE, folder / "large.onnx")):
         lat, cpu, comp, gui = type_passage(path, keys, gap_ms)
         data["typing"][name] = {"latency": lat, "cpu": cpu, "compute": comp, "gui": gui}
+        if word_list:
+            lat, cpu, comp, gui = type_passage(path, keys, gap_ms, "pt")
+            data["typing_pt"][name] = {"latency": lat, "cpu": cpu, "compute": comp, "gui": gui}
     return data
 
 
@@ -219,6 +281,11 @@ def print_round(data: dict, args: argparse.Namespace) -> None:
     header(f"Keystroke → strip and ghost text updated, real window offscreen ({args.keys} keys)")
     for name, t in data["typing"].items():
         print(row(f"{name}: latency", t["latency"]))
+        print(row(f"{name}: ranking on the worker", t["compute"]))
+        if name in data.get("typing_pt", {}):
+            print(row(f"{name} + pt word list: latency", data["typing_pt"][name]["latency"]))
+            print(row(f"{name} + pt word list: ranking on the worker",
+                      data["typing_pt"][name]["compute"]))
     header(f"CPU time per keystroke, all threads, {args.gap_ms:.0f} ms idle gap included")
     for name, t in data["typing"].items():
         print(row(f"{name}: process CPU per key", t["cpu"]))
@@ -232,15 +299,29 @@ def ort_defaults(folder: Path, args: argparse.Namespace) -> None:
     """onnxruntime's default session options, for comparison: its pool spins between calls."""
     import onnxruntime as ort
 
-    import editor.lm as lm_module
-    from editor.resources import bundled_model_path
-
+    lm_module = editor_module("lm")
+    bundled_model_path = editor_module("resources").bundled_model_path
     lm_module.session_options = ort.SessionOptions  # type: ignore[assignment]
     for name, path in (("poem", bundled_model_path()), (LARGE, folder / "large.onnx")):
         _, cpu, comp, gui = type_passage(path, max(30, args.keys // 4), args.gap_ms)
         print(row(f"{name}: process CPU per key, ORT defaults", cpu))
         rest = [a - b - g for a, b, g in zip(cpu, comp, gui, strict=True)]
         print(row(f"{name}:  beyond both, ORT defaults", rest))
+
+
+def long_document_table(folder: Path, args: argparse.Namespace) -> None:
+    """Typing at the end of a long document, with the neural cache full and switched off."""
+    bundled_model_path = editor_module("resources").bundled_model_path
+    document = long_document(args.document_words)
+    header(f"Keystroke → suggestions at the end of a {args.document_words}-word document "
+           f"({args.keys} keys)")
+    for name, path in (("poem", bundled_model_path()), (LARGE, folder / "large.onnx")):
+        for on in (True, False):
+            lat, _, comp, _ = type_passage(path, args.keys, args.gap_ms, document=document,
+                                           neural_cache=on)
+            what = "neural cache" if on else "no neural cache"
+            print(row(f"{name}, {what}: latency", lat))
+            print(row(f"{name}, {what}: ranking on the worker", comp))
 
 
 # -- before and after ----------------------------------------------------------------------------
@@ -352,6 +433,10 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--switch-interval", type=float, default=None,
                         help="sys.setswitchinterval for the measured process (an experiment)")
+    parser.add_argument("--document-words", type=int, default=200_000,
+                        help="also type at the end of a document this long (0: skip)")
+    parser.add_argument("--only-document", action="store_true",
+                        help="only the long-document table")
     args = parser.parse_args()
     sys.path.insert(0, str(args.tree))
     if args.switch_interval:
@@ -364,11 +449,16 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.models or Path(tmp)
         make_models(folder)
-        data = measure(folder, args.keys, args.gap_ms, args.step_n)
+        if args.only_document:
+            long_document_table(folder, args)
+            return 0
+        data = measure(folder, args.keys, args.gap_ms, args.step_n, word_list=not args.json)
         if args.json:
             args.json.write_text(json.dumps(data))
             return 0
         print_round(data, args)
+        if args.document_words:
+            long_document_table(folder, args)
         ort_defaults(folder, args)
     return 0
 

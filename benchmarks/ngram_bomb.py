@@ -78,9 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gb", type=float, default=3.0, help="what the trigram table unpacks to")
     args = parser.parse_args(argv)
 
-    from editor.lm import LanguageModel
-    from editor.resources import bundled_model_path
-    from editor.suggest import Suggester
+    from editor.core.lm import LanguageModel
+    from editor.core.resources import bundled_model_path
+    from editor.core.suggest import Suggester
 
     src = bundled_model_path()
     vocab = LanguageModel.load(src).info.vocab_size

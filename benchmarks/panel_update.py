@@ -29,12 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 from PySide6.QtWidgets import QApplication, QPlainTextEdit  # noqa: E402
 
-from editor import insight  # noqa: E402
-from editor.lm import LanguageModel  # noqa: E402
-from editor.panel import InsightPanel  # noqa: E402
-from editor.resources import poem_corpus_path  # noqa: E402
-from editor.suggest import Suggester  # noqa: E402
-from editor.tokenizer import DOC, NEWLINE, UNK, tokenize  # noqa: E402
+from editor.core import insight  # noqa: E402
+from editor.core.lm import LanguageModel  # noqa: E402
+from editor.core.resources import poem_corpus_path  # noqa: E402
+from editor.core.suggest import Suggester  # noqa: E402
+from editor.core.tokenizer import DOC, NEWLINE, UNK, tokenize  # noqa: E402
+from editor.ui.insight.panel import InsightPanel  # noqa: E402
 
 VOCAB = 5000
 TARGET_P99_MS = 8.0

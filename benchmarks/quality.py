@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/quality.py [--sizes 0.1 0.3 1.0] [--no-seed] [--markdown]
                                            [--train-args "--hidden 128"] [--out build/quality]
+                                           [--word-list pt|en|none] [--reuse-models]
 
 Corpus: fortunes-br (/usr/share/games/fortunes/brasil, fortunes separated by lines holding
 "%"). The script finds it, or installs it with apt-get, and stops with a clear message if it
@@ -13,6 +14,9 @@ For each training size (a share of the training part, nested: the 10% are inside
 `caminho-train evaluate`'s engine measures the model on the held-out fortunes with a
 Kneser-Ney trigram trained on the same text; the seed's per-line LSTM is trained once, on the
 whole training part (it is cached under --out, keyed by its data and settings).
+With --word-list (default pt, the corpus's language) the editor's engine is also measured
+completing from the bundled word list, beside the same engine without it; every row also
+counts the words outside the model's vocabulary offered before their last two letters.
 Timings depend on the machine and on what else runs on it (2 shared cores here).
 """
 
@@ -94,7 +98,7 @@ def train_model(corpus: Path, model: Path, extra: list[str]) -> dict[str, Any]:
         data = json.loads(line)
         if data.get("done"):
             done = data
-        elif "epoch" in data and data["epoch"] % 5 == 0:  # not the {"checkpoint": ...} line
+        elif "epoch" in data and data["epoch"] % 5 == 0:  # not {"checkpoint": ...}
             print(f"  epoch {data['epoch']}: loss {data['loss']:.3f}, validation "
                   f"{data['val_loss'] if data['val_loss'] is None else round(data['val_loss'], 3)}"
                   f", {data['seconds']:.0f} s", file=sys.stderr, flush=True)
@@ -114,7 +118,7 @@ def train_model(corpus: Path, model: Path, extra: list[str]) -> dict[str, Any]:
 def seed_baseline(model: Any, train_docs: list[str], out: Path, epochs: int | None) -> Any:
     from dataclasses import replace
 
-    from editor.tokenizer import tokenize
+    from editor.core.tokenizer import tokenize
     from training.seed_baseline import SeedConfig, SeedModel, cache_key, train_seed, training_lines
 
     config = SeedConfig() if epochs is None else replace(SeedConfig(), epochs=epochs)
@@ -147,12 +151,13 @@ def markdown(rows: list[dict[str, Any]]) -> str:
         return "—" if x is None else f"{x:.1f}"
 
     out = ["| training text | system | KSR strip | KSR ghost | top-1 | top-3 | perplexity | "
-           "word perplexity |",
-           "|---|---|---|---|---|---|---|---|"]
+           "word perplexity | OOV offered early |",
+           "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         out.append(f"| {r['size']} | {r['label']} | {pct(r['ksr_strip'])} | "
                    f"{pct(r['ksr_ghost'])} | {pct(r['word_top1'])} | {pct(r['word_top3'])} | "
-                   f"{num(r['perplexity'])} | {num(r['word_perplexity'])} |")
+                   f"{num(r['perplexity'])} | {num(r['word_perplexity'])} | "
+                   f"{pct(r.get('oov_early'))} |")
     return "\n".join(out)
 
 
@@ -168,12 +173,22 @@ def main() -> int:
     parser.add_argument("--seed-epochs", type=int, default=None)
     parser.add_argument("--limit", type=int, default=None, help="only N held-out fortunes")
     parser.add_argument("--markdown", action="store_true", help="also print markdown tables")
+    parser.add_argument("--word-list", default="pt",
+                        help="bundled word list to measure the engine with, beside it alone "
+                             "(pt, en; none: leave that row out)")
+    parser.add_argument("--reuse-models", action="store_true",
+                        help="evaluate models already trained under --out instead of training")
     args = parser.parse_args()
 
-    from editor.suggest import SuggestConfig
-    from editor.tokenizer import tokenize
+    from editor.core.suggest import SuggestConfig
+    from editor.core.tokenizer import tokenize
     from training.evaluate import OnnxModel, ProgressPrinter, compare, format_table
 
+    lexicon = None
+    if args.word_list != "none":
+        from editor.core.lexicon import Lexicon, lexicon_path
+
+        lexicon = Lexicon.load(lexicon_path(args.word_list), args.word_list)
     corpus = find_corpus(args.corpus, install=not args.no_install)
     out = args.out
     train_all, held = split(corpus, out)
@@ -190,7 +205,12 @@ def main() -> int:
         corpus_file = out / f"train-{round(size * 100)}.txt"
         write(corpus_file, subset)
         model_file = out / f"caminho-{round(size * 100)}.onnx"
-        run = train_model(corpus_file, model_file, extra)
+        if args.reuse_models and model_file.is_file():
+            print(f"reusing {model_file}", file=sys.stderr)
+            run = {"wall_seconds": 0.0, "cpu_seconds": 0.0, "epochs": None,
+                   "stopped": "reused", "metrics": {}}
+        else:
+            run = train_model(corpus_file, model_file, extra)
         model = OnnxModel.load(model_file)
         seed = None
         if size == max(args.sizes) and not args.no_seed:
@@ -198,7 +218,7 @@ def main() -> int:
         c = compare(model, held, config=SuggestConfig(),
                     train_documents=[tokenize(d) for d in subset], seed_model=seed,
                     model_name=model_file.name, text_name="heldout.txt",
-                    progress=ProgressPrinter(sys.stderr))
+                    progress=ProgressPrinter(sys.stderr), lexicon=lexicon)
         print(f"\n== training text {name} ({len(subset)} fortunes): trained in "
               f"{run['wall_seconds']:.0f} s wall, {run['cpu_seconds']:.0f} s CPU, "
               f"{run['epochs']} epochs ({run['stopped']})")

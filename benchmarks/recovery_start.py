@@ -25,9 +25,11 @@ import os, resource, sys, time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from editor.recovery import AutoSaver, RecoveryStore, offer_recovery, recovery_dir
-from editor.settings import Settings
-from editor.window import MainWindow
+from editor.core.paths import recovery_dir
+from editor.core.recovery_store import RecoveryStore
+from editor.ui.recovery import AutoSaver, offer_recovery
+from editor.ui.settings import Settings
+from editor.ui.window import MainWindow
 window = MainWindow(Settings())
 window.ask_user = lambda *a, **k: "cancel"
 window.show_error = lambda *a, **k: None
@@ -41,15 +43,16 @@ print(f"{took:.3f} {peak:.0f}")
 
 
 def make_file(folder: Path, megabytes: int) -> Path:
-    from editor import recovery  # noqa: PLC0415 (only MAGIC and SUFFIX, the same in every version)
+    # Only MAGIC and SUFFIX, the same in every version.
+    from editor.core import recovery_store  # noqa: PLC0415
 
     folder.mkdir(parents=True, mode=0o700)
     length = megabytes << 20
     header = {"path": None, "encoding": "utf-8", "bom": False, "newline": "\n", "cursor": 0,
               "disk": None, "pid": 999_999_999, "owner": None, "time": 0, "length": length,
               "chars": length, "sha256": "0" * 64}
-    file = folder / f"999999999-000000000000{recovery.SUFFIX}"
-    head = recovery.MAGIC + json.dumps(header).encode() + b"\n"
+    file = folder / f"999999999-000000000000{recovery_store.SUFFIX}"
+    head = recovery_store.MAGIC + json.dumps(header).encode() + b"\n"
     with open(file, "wb") as f:
         f.write(head)
         f.truncate(len(head) + length)

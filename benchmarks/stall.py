@@ -189,8 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from editor.app import build_parser, build_window, create_application
-    from editor.recovery import autosaver
-    from editor.settings import Settings
+    from editor.ui.recovery import autosaver
+    from editor.ui.settings import Settings
 
     app = create_application()
     window = build_window(build_parser().parse_args([]), Settings())

@@ -188,7 +188,7 @@ def measure(name: str, v: int, e: int, h: int, folder: Path, steps: int) -> None
     from onnx import helper as oh
     from onnx import numpy_helper as nh
 
-    from editor.lm import session_options
+    from editor.core.lm import session_options
     from training.export import export_random_model
 
     def session(blob: bytes | str) -> object:

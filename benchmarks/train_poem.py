@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from editor.resources import bundled_model_path, poem_corpus_path  # noqa: E402
+from editor.core.resources import bundled_model_path, poem_corpus_path  # noqa: E402
 from training.config import ModelConfig, TrainConfig  # noqa: E402
 
 

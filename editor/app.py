@@ -13,17 +13,18 @@ from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessag
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from editor import help as help_menu
-from editor import training_ui
-from editor.controller import SuggestionController
-from editor.model_hint import ModelHint
-from editor.panel import VIEWS, InsightPanel
-from editor.probe import run_probe
-from editor.recovery import attach_autosave, offer_recovery
-from editor.resources import bundled_model_path, resource_path
-from editor.settings import APPLICATION, ORGANIZATION, Settings
-from editor.suggest import SuggestConfig
-from editor.window import MainWindow
+from editor.core.paths import APPLICATION, ORGANIZATION
+from editor.core.resources import bundled_model_path, resource_path
+from editor.core.suggest import SuggestConfig
+from editor.ui import help as help_menu
+from editor.ui import i18n, lexicon_ui, user_features
+from editor.ui.insight.panel import VIEWS, InsightPanel
+from editor.ui.model_hint import ModelHint
+from editor.ui.probe import run_probe
+from editor.ui.recovery import attach_autosave, offer_recovery
+from editor.ui.settings import Settings
+from editor.ui.suggestions.controller import SuggestionController
+from editor.ui.window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--model", type=Path, metavar="PATH", help="suggest with this .onnx model (this run only)"
     )
     models.add_argument("--no-model", action="store_true", help="start without suggestions")
+    parser.add_argument("--word-list", choices=("auto", "pt", "en", "off"), default=None,
+                        metavar="LANG", help="complete words from this word list for this "
+                        "document: pt, en, off or auto (the model's language; the default)")
     # Quits as soon as the window is up: a smoke test that the whole start path works.
     parser.add_argument("--quit-after-start", action="store_true", help=argparse.SUPPRESS)
     probe = parser.add_argument_group("headless probe (docs, smoke tests, packaging checks)")
@@ -142,11 +146,14 @@ def build_window(args: argparse.Namespace, settings: Settings | None = None) -> 
     controller.model_status.connect(lambda st: panel.set_model(st.model if st.ok else None))
     panel.attach_editor(window.editor)
     window.attach_panel(panel)
-    training_ui.install(window, controller, settings)  # training, models, preferences
+    user_features.install(window, controller, settings)  # training, models, preferences
+    chooser = lexicon_ui.install(window, controller, settings)  # the language's word list
     attach_autosave(window)
     help_menu.install(window)  # last, so Help is the last menu
     if args.file is not None:
         window.open_or_create(args.file)
+    if getattr(args, "word_list", None):
+        chooser.set_document_choice(args.word_list)  # after the file: opening one resets it
     model = startup_model(args, settings)
     if model is not None:
         # --model is for this run only; the Model menu is what changes the saved choice. The
@@ -164,6 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, usage errors
         return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
     app = create_application()
+    i18n.install_for(Settings().get("language"))  # before any widget: texts are set when built
     window = build_window(args)
     if args.size:
         width, _, height = args.size.partition("x")

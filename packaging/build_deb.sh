@@ -5,6 +5,7 @@
 #
 # Usage: packaging/build_deb.sh [BUNDLE_DIR] [OUT_DIR]     (defaults: dist/caminho dist)
 # Env:   DEB_COMPRESS  dpkg-deb compression options (default "-Zxz -z6")
+#        DEB_MAINTAINER the Maintainer field and changelog signature
 #        TAR_XZ_LEVEL  xz preset for the tarball (default 6)
 set -euo pipefail
 
@@ -65,10 +66,15 @@ DEPENDS=(
 depends_line="$(printf '%s, ' "${DEPENDS[@]}")"
 depends_line="${depends_line%, }"
 
+# DEB_MAINTAINER: who answers for the package (lintian rejects a localhost address).
+MAINTAINER="${DEB_MAINTAINER:-Caminho developers <caminho-editor@users.noreply.github.com>}"
 STAGE="$ROOT/build/deb/caminho_${VERSION}_${ARCH}"
 rm -rf "$STAGE"
+METAINFO_ID="$(sed -n 's|.*<id>\(.*\)</id>.*|\1|p' "$ROOT/resources/caminho.metainfo.xml" | head -n1)"
+[[ -n "$METAINFO_ID" ]] || die "no <id> in resources/caminho.metainfo.xml"
 mkdir -p "$STAGE/DEBIAN" "$STAGE/opt" "$STAGE/usr/bin" "$STAGE/usr/share/applications" \
     "$STAGE/usr/share/icons/hicolor/scalable/apps" "$STAGE/usr/share/icons/hicolor/256x256/apps" \
+    "$STAGE/usr/share/metainfo" "$STAGE/usr/share/lintian/overrides" \
     "$STAGE/usr/share/doc/caminho" "$OUT"
 
 # -a keeps the bundle's internal symlinks (libQt6Core.so.6 -> PySide6/Qt/lib/...).
@@ -78,12 +84,27 @@ ln -s /opt/caminho/caminho "$STAGE/usr/bin/caminho"
 install -m 0644 "$ROOT/resources/caminho.desktop" "$STAGE/usr/share/applications/caminho.desktop"
 install -m 0644 "$ROOT/resources/icons/caminho.svg" "$STAGE/usr/share/icons/hicolor/scalable/apps/caminho.svg"
 install -m 0644 "$ROOT/resources/icons/caminho-256.png" "$STAGE/usr/share/icons/hicolor/256x256/apps/caminho.png"
+# AppStream: what software centres show (description in English and Portuguese, screenshots).
+install -m 0644 "$ROOT/resources/caminho.metainfo.xml" "$STAGE/usr/share/metainfo/$METAINFO_ID.metainfo.xml"
+# What lintian reports about any self-contained bundle, each with its reason (docs/PACKAGING.md).
+install -m 0644 "$ROOT/packaging/lintian-overrides" "$STAGE/usr/share/lintian/overrides/caminho"
+# Debian policy wants a changelog in every binary package; -n keeps the .deb reproducible.
+BUILD_DATE="$(date -R -d "@${SOURCE_DATE_EPOCH:-$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null || date +%s)}")"
+printf 'caminho (%s) unstable; urgency=medium\n\n  * Release %s, built by packaging/build_deb.sh.\n\n -- %s  %s\n' \
+    "$VERSION" "$VERSION" "$MAINTAINER" "$BUILD_DATE" | gzip -9n > "$STAGE/usr/share/doc/caminho/changelog.gz"
 cat > "$STAGE/usr/share/doc/caminho/copyright" <<EOF
 Caminho is MIT licensed.
 
 /opt/caminho/_internal holds the third-party runtime that PyInstaller bundled: CPython (PSF
 License), Qt 6 and PySide6 (LGPLv3), onnxruntime (MIT), numpy and OpenBLAS (BSD). Their
 licenses ship in the bundle: _internal/*.dist-info and _internal/onnxruntime/ThirdPartyNotices.txt.
+
+/opt/caminho/_internal/resources/lexicon/pt.tsv.gz and en.tsv.gz (word lists) are derived from
+wordfreq 3.1.1 by Robyn Speer (https://github.com/rspeer/wordfreq), whose data is licensed
+CC BY-SA 4.0 (https://creativecommons.org/licenses/by-sa/4.0/); so are these lists. wordfreq
+draws on Wikipedia, OpenSubtitles 2018, SUBTLEX (Brysbaert et al.), NewsCrawl, GlobalVoices,
+Google Books Ngrams (http://books.google.com/ngrams), OSCAR, ParaCrawl, the Leeds Internet
+Corpus, Twitter and Reddit. Sources and changes: _internal/resources/lexicon/LICENSE.txt.
 EOF
 
 # Files a user could not otherwise read would break the app for everyone but root.
@@ -94,7 +115,7 @@ cat > "$STAGE/DEBIAN/control" <<EOF
 Package: caminho
 Version: $VERSION
 Architecture: $ARCH
-Maintainer: Caminho developers <caminho@localhost>
+Maintainer: $MAINTAINER
 Installed-Size: $installed_kb
 Depends: $depends_line
 Section: editors

@@ -82,6 +82,18 @@ else
 fi
 [[ -f "$BUNDLE/_internal/resources/models/no-meio-do-caminho.onnx" ]] \
     && pass "bundled model present" || fail "bundled model missing from _internal/resources/models"
+for lexicon in pt.tsv.gz en.tsv.gz LICENSE.txt; do
+    [[ -f "$BUNDLE/_internal/resources/lexicon/$lexicon" ]] \
+        && pass "word list file $lexicon present" \
+        || fail "word list file $lexicon missing from _internal/resources/lexicon"
+done
+# The interface languages: Caminho's catalogue and Qt's own, for each translations/*.ts.
+for ts in translations/caminho_*.ts; do
+    lang="$(basename "${ts%.ts}")"; lang="${lang#caminho_}"
+    for qm in "resources/translations/caminho_$lang.qm" "PySide6/Qt/translations/qtbase_$lang.qm"; do
+        [[ -f "$BUNDLE/_internal/$qm" ]] && pass "$qm" || fail "$qm missing from _internal"
+    done
+done
 
 step "sizes"
 # MiB with one decimal; the bundle as du counts it (blocks, symlinks as links).
@@ -101,9 +113,11 @@ awk -v v="$deb_mb" -v m="$MAX_DEB_MB" 'BEGIN { exit !(v < m) }' \
 step "the .deb unpacked into a throw-away root"
 FAKEROOT="$WORK/root"
 dpkg-deb -x "$DEB" "$FAKEROOT"
+METAINFO="usr/share/metainfo/$(sed -n 's|.*<id>\(.*\)</id>.*|\1|p' resources/caminho.metainfo.xml | head -n1).metainfo.xml"
 for path in opt/caminho/caminho opt/caminho/_internal/resources/models/no-meio-do-caminho.onnx \
     usr/share/applications/caminho.desktop usr/share/icons/hicolor/scalable/apps/caminho.svg \
-    usr/share/icons/hicolor/256x256/apps/caminho.png; do
+    usr/share/icons/hicolor/256x256/apps/caminho.png "$METAINFO" usr/share/doc/caminho/changelog.gz \
+    usr/share/doc/caminho/copyright; do
     [[ -e "$FAKEROOT/$path" ]] && pass "/$path" || fail "/$path missing from the .deb"
 done
 if [[ "$(readlink "$FAKEROOT/usr/bin/caminho" || true)" == /opt/caminho/caminho ]]; then
@@ -113,9 +127,44 @@ else
 fi
 grep -q '^Exec=caminho' "$FAKEROOT/usr/share/applications/caminho.desktop" \
     && pass "desktop entry runs caminho from PATH" || fail "desktop entry does not Exec=caminho"
+grep -q '^MimeType=.*text/plain;' "$FAKEROOT/usr/share/applications/caminho.desktop" \
+    && pass "desktop entry opens text/plain (Open with)" || fail "desktop entry lacks MimeType=text/plain"
+
+# The desktop metadata validators and lintian, from Debian (as root they are installed).
+tools=(desktop-file-validate:desktop-file-utils appstreamcli:appstream lintian:lintian)
+absent=()
+for tool in "${tools[@]}"; do command -v "${tool%%:*}" >/dev/null || absent+=("${tool#*:}"); done
+if ((${#absent[@]})) && ((IS_ROOT)); then
+    echo "   installing ${absent[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${absent[@]}" >/dev/null 2>&1 \
+        || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive \
+             apt-get install -y -qq --no-install-recommends "${absent[@]}" >/dev/null; } || true
+fi
 if command -v desktop-file-validate >/dev/null; then
-    desktop-file-validate "$FAKEROOT/usr/share/applications/caminho.desktop" \
-        && pass "desktop-file-validate" || fail "desktop-file-validate"
+    out="$(desktop-file-validate "$FAKEROOT/usr/share/applications/caminho.desktop" 2>&1)" \
+        && [[ -z "$out" ]] && pass "desktop-file-validate: no errors, no hints" \
+        || fail "desktop-file-validate: $out"
+else
+    fail "desktop-file-validate not installed (as root: apt-get install desktop-file-utils)"
+fi
+if command -v appstreamcli >/dev/null; then
+    out="$(appstreamcli validate --no-net "$FAKEROOT/$METAINFO" 2>&1)" \
+        && pass "appstreamcli validate: $(echo "$out" | tail -n1)" || fail "appstreamcli validate: $out"
+else
+    fail "appstreamcli not installed (as root: apt-get install appstream)"
+fi
+if command -v lintian >/dev/null; then
+    # --fail-on error: warnings are reported, only errors fail; overrides ship in the .deb.
+    lintian_rc=0
+    lintian --fail-on error --tag-display-limit 0 "$DEB" >"$WORK/lintian.txt" 2>&1 || lintian_rc=$?
+    tags="$(grep -c '^[EW]:' "$WORK/lintian.txt" || true)"
+    if ((lintian_rc == 0)); then
+        pass "lintian: no errors ($tags warning(s); overridden tags: packaging/lintian-overrides)"
+    else
+        fail "lintian reports errors:"; grep '^E:' "$WORK/lintian.txt" | head -n 20 >&2 || true
+    fi
+else
+    fail "lintian not installed (as root: apt-get install lintian)"
 fi
 
 # --- 3. system libraries ------------------------------------------------------------------------
@@ -243,6 +292,14 @@ if unshare -n true 2>/dev/null; then
     PROBE_PREFIX=()
 else
     probe "offscreen" offscreen "$WORK/caminho"
+fi
+# In Portuguese: the bundled catalogues load (the start-up log names them) and the probe works.
+pt_log="$(env -i HOME="$WORK" PATH=/usr/bin:/bin LANG=pt_BR.UTF-8 QT_QPA_PLATFORM=offscreen \
+    CAMINHO_CONFIG_DIR="$WORK/pt-config" timeout 60 "$WORK/caminho" --no-model --quit-after-start 2>&1 || true)"
+if grep -q 'interface language pt_BR (caminho_pt_BR.qm, qtbase_pt_BR.qm)' <<<"$pt_log"; then
+    pass "LANG=pt_BR.UTF-8 loads caminho_pt_BR.qm and qtbase_pt_BR.qm"
+else
+    fail "LANG=pt_BR.UTF-8: $(grep -i 'language\|translation' <<<"$pt_log" | head -n 3)"
 fi
 
 if command -v Xvfb >/dev/null; then

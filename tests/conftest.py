@@ -5,6 +5,35 @@ import pytest
 
 # No display here or in CI: Qt renders offscreen (fonts still work).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Nothing may depend on the machine's own locale (issue 20): the interface language, QLocale's
+# number formats and subprocesses all see the same English, UTF-8 locale; tests that need
+# another language set it themselves.
+for _name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_name, None)
+os.environ["LANG"] = "C.UTF-8"
+
+ROOT = Path(__file__).resolve().parents[1]
+POEM = ROOT / "resources" / "corpus" / "no-meio-do-caminho.txt"
+# Committed to the repository: a missing file is a failure, never a reason to skip.
+BUNDLED = ROOT / "resources" / "models" / "no-meio-do-caminho.onnx"
+
+
+@pytest.fixture(scope="session")
+def poem_path() -> Path:
+    return POEM
+
+
+@pytest.fixture(scope="session")
+def bundled_model() -> Path:
+    return BUNDLED
+
+
+@pytest.fixture(scope="module")
+def model():
+    """The bundled poem model as the editor loads it (editor.core.lm), shared by a module."""
+    from editor.core.lm import LanguageModel
+
+    return LanguageModel.load(BUNDLED)
 
 
 @pytest.fixture
@@ -19,7 +48,7 @@ def ngram_bomb_model(tmp_path):
     import numpy as np
     import onnx
 
-    from editor.resources import bundled_model_path
+    from editor.core.resources import bundled_model_path
 
     def member(zf: zipfile.ZipFile, name: str, array: np.ndarray) -> None:
         with zf.open(f"{name}.npy", "w") as out:

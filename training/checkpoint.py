@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import pickle
-import secrets
 import stat
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from editor.core.atomic import replace_file
 from training.errors import CheckpointError
 
 KIND = "caminho-checkpoint"
@@ -19,37 +19,15 @@ VERSION = 1
 REQUIRED = ("kind", "version", "model_config", "train_config", "vocab", "surface", "model", "epoch")
 
 
-def atomic_write(path: str | Path, write: Any) -> None:
-    """Call write(tmp_path), then move the file into place: a crash never leaves half a file."""
+def atomic_write(path: str | Path, write: Callable[[str], None]) -> None:
+    """Call write(tmp_path), then move the file into place: a crash never leaves half a file.
+
+    The editor's one atomic replace (editor/core/atomic.py): temporary file in the same folder,
+    file and folder fsynced, the temporary files of killed runs cleaned. Mode 0666 less the
+    umask, not mkstemp's 0600, so the model stays readable to other users."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Not mkstemp: its 0600 mode would make the model unreadable to other users.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _remove_stale_temporaries(path)
-
-
-def _remove_stale_temporaries(path: Path) -> None:
-    """Half-written files of runs that were killed while writing `path` (SIGKILL leaves them)."""
-    for stale in path.parent.glob(f".{path.name}.*.tmp"):
-        pid = stale.name[len(path.name) + 2:].split(".", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
-            stale.unlink(missing_ok=True)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # exists, owned by someone else
-    return True
+    replace_file(path, lambda _fd, tmp: write(str(tmp)))
 
 
 def save_checkpoint(path: str | Path, data: dict[str, Any]) -> None:

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from training.config import ModelConfig, TrainConfig
+from training.config import (
+    AUTO_ADAPTIVE_VOCAB,
+    DEVICE_CHOICES,
+    SOFTMAX_CHOICES,
+    ModelConfig,
+    TrainConfig,
+)
 from training.errors import TrainError
 
 PROG = "caminho-train"
@@ -102,6 +110,17 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in TRAIN_SWITCHES.items():
         p.add_argument(f"--{name.replace('_', '-')}", action=argparse.BooleanOptionalAction,
                        default=None, help=text + _default_text(name, getattr(train_defaults, name)))
+    p.add_argument("--softmax", choices=SOFTMAX_CHOICES, default=None,
+                   help="output layer in training: full, adaptive (frequent words in a head, "
+                        "rarer ones in clusters: several times faster on large vocabularies) or "
+                        f"auto (adaptive from {AUTO_ADAPTIVE_VOCAB} learnt words on; default); the "
+                        "model file is the same kind either way")
+    p.add_argument("--time-budget", metavar="DURATION", default=None,
+                   help="finish (trained, exported and checked) within this wall-clock time, "
+                        "e.g. 10m, 90s or 1h30m: epochs and learning rate are planned to fit")
+    p.add_argument("--device", choices=DEVICE_CHOICES, default="auto",
+                   help="where to train: auto (a CUDA GPU when there is one), cpu or cuda; the "
+                        "model file is the same (default auto)")
     p.add_argument("--checkpoint", metavar="PATH",
                    help="save a resumable checkpoint here and keep it (default: MODEL.onnx.ckpt, "
                         "deleted once the model is written)")
@@ -114,6 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.add_argument("--no-check", action="store_true",
                    help="skip the onnxruntime parity check after export")
+    p.add_argument("--language", metavar="CODE", type=_language_code,
+                   help="the corpus language recorded in the model (pt, en, ...), which picks "
+                        "the editor's word list (default: detected from the text's most "
+                        "common words; none recorded if unclear)")
 
     p = sub.add_parser("export", help="export a checkpoint as an ONNX model")
     p.add_argument("checkpoint", metavar="CHECKPOINT")
@@ -122,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the files the checkpoint was trained on: with them the model gets "
                         "what `train` adds at the end (rare words, the trigram)")
     p.add_argument("--no-check", action="store_true", help="skip the parity check")
+    p.add_argument("--language", metavar="CODE", type=_language_code,
+                   help="the corpus language to record (default: detected, with --corpus)")
     p.add_argument("--force", action="store_true", help="replace an existing model at --out")
     p.add_argument("--int8", action="store_true",
                    help="8-bit weights for the output layer, input projection and embedding "
@@ -159,6 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ngram-weight", type=float, default=None, metavar="X",
                    help="the LSTM's weight against the model file's n-gram (default: the "
                         "weight stored with it; 1: the LSTM alone)")
+    p.add_argument("--word-list", metavar="LANG", default=None,
+                   help="also measure the engine completing from this bundled word list "
+                        "(pt, en; 'auto': the model's language), as the editor does")
     p.add_argument("--limit", type=int, default=None, metavar="N",
                    help="only the first N documents (for a quick look)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
@@ -176,10 +204,12 @@ def _explicit(args: argparse.Namespace, names: dict[str, Any]) -> dict[str, Any]
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from training.data import load_documents
+    from training.budget import parse_duration
     from training.outputs import check_checkpoint, check_output, checkpoint_beside
+    from training.stream import read_corpus
 
-    model_opts = _explicit(args, {**MODEL_OPTIONS, **MODEL_SWITCHES})
+    started = time.monotonic()  # a time budget counts from here
+    model_opts = _explicit(args, {**MODEL_OPTIONS, **MODEL_SWITCHES, "softmax": None})
     train_opts = _explicit(args, {**TRAIN_OPTIONS, **TRAIN_SWITCHES})
     try:
         model_config = replace(ModelConfig(), **model_opts)
@@ -195,21 +225,31 @@ def cmd_train(args: argparse.Namespace) -> int:
     checkpoint = checkpoint_beside(out) if own_checkpoint else Path(args.checkpoint)
     check_checkpoint(checkpoint, out=out, inputs=args.corpus, resume=args.resume,
                      default=own_checkpoint, force=args.force)
+    try:
+        budget = parse_duration(args.time_budget) if args.time_budget else None
+    except ValueError as exc:
+        raise TrainError(f"--time-budget: {exc}") from None
     # Read the corpus before importing torch (seconds): a bad file is reported at once.
     documents = None
     if not args.resume:
-        documents = load_documents(args.corpus, separator=train_config.doc_separator)
+        documents = read_corpus(args.corpus, separator=train_config.doc_separator)
 
     _need_torch()
-    from training.progress import ProgressBar
+    from training.distributed import setup
+    from training.progress import ProgressBar, format_seconds
     from training.train import train
 
-    bar = None if args.quiet else ProgressBar(sys.stderr)
+    dist = setup(args.device)  # under torchrun: joins the other processes
+    quiet = args.quiet or not dist.is_main  # one process speaks for all
+    bar = None if quiet else ProgressBar(sys.stderr)
+    if budget is not None and not quiet:
+        print(f"time budget {format_seconds(budget)}: training is planned to end in time to "
+              "export and check the model", file=sys.stderr)
 
     def progress(report: Any) -> None:
         if bar is not None:
             bar.epoch(report)
-        if args.progress_json:
+        if args.progress_json and dist.is_main:
             print(report.to_json(), flush=True)
 
     def on_batch(epoch: int, fraction: float) -> None:
@@ -241,10 +281,13 @@ def cmd_train(args: argparse.Namespace) -> int:
             progress=progress, on_batch=on_batch,
             explicit={**model_opts, **train_opts}, documents=documents,
             trained=trained, checkpoint_optional=own_checkpoint,
+            time_budget=budget, started=started, dist=dist,
         )
         if bar is not None:
             bar.close()
-        report = _write_model(result, out, check=not args.no_check)
+        if result is None:  # a process other than the first of a distributed run
+            return 0
+        report = _write_model(result, out, check=not args.no_check, language=args.language)
     except KeyboardInterrupt:
         if bar is not None:
             bar.close()
@@ -259,6 +302,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         if not saved or isinstance(exc, SystemExit):
             raise
         return _failed_after_training(exc, saved[0], args, out)
+    finally:
+        dist.close()
     if own_checkpoint:
         checkpoint.unlink(missing_ok=True)  # the model holds what the user asked for
     m = result.metrics
@@ -266,6 +311,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                f"training accuracy {m['train_accuracy']:.1%}")
     if "val_accuracy" in m:
         summary += f", validation accuracy {m['val_accuracy']:.1%}, perplexity {m['val_perplexity']:.1f}"
+    if budget is not None:
+        summary += f"; {format_seconds(time.monotonic() - started)} of the {args.time_budget} budget"
     if not args.quiet:
         print(summary, file=sys.stderr)
         print(_export_line(report), file=sys.stderr)
@@ -286,6 +333,8 @@ def _make_it(checkpoint: Path, args: argparse.Namespace, out: Path) -> str:
         command.append("--force")
     if args.no_check:
         command.append("--no-check")
+    if args.language:
+        command += ["--language", args.language]
     return (f"the trained network is saved in {checkpoint}; make the model from it with:\n"
             f"  {shlex.join(command)}")
 
@@ -331,16 +380,37 @@ def _need_torch() -> None:
         )
 
 
-def _write_model(result: Any, out: Path, *, check: bool) -> Any:
-    """Export a training result, with its trigram when it has one."""
+def _language_code(text: str) -> str:
+    code = text.strip().lower()
+    if not (code.isascii() and code.isalpha() and 2 <= len(code) <= 3):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a language code such as pt or en")
+    return code
+
+
+def corpus_language(vocab: Any) -> str | None:
+    """The training text's language, from how often its most common words occur."""
+    from editor.core.language import detect_language
+
+    if vocab.counts:
+        return detect_language(dict(zip(vocab.tokens, vocab.counts, strict=False)))
+    return detect_language(vocab.tokens)
+
+
+def _write_model(result: Any, out: Path, *, check: bool, language: str | None = None) -> Any:
+    """Export a training result, with its trigram when it has one, and its language."""
     from training.export import export_model
 
     report = export_model(result.model, out, vocab=result.vocab.tokens,
-                          surface=result.vocab.surface, training=result.facts(), check=check)
+                          surface=result.vocab.surface, training=result.facts(), check=check,
+                          language=language or corpus_language(result.vocab))
     if result.ngram is not None:
         from training.kneser_ney import attach
 
         attach(out, result.ngram)
+    if getattr(result, "cache", None) is not None:
+        from training.cache_tune import attach_cache
+
+        attach_cache(out, result.cache)
     return report
 
 
@@ -355,9 +425,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     if args.corpus:
         result = finish_checkpoint(args.checkpoint, args.corpus)
-        report = _write_model(result, Path(args.out), check=not args.no_check)
+        report = _write_model(result, Path(args.out), check=not args.no_check,
+                              language=args.language)
     else:
-        report = export_checkpoint(args.checkpoint, args.out, check=not args.no_check)
+        report = export_checkpoint(args.checkpoint, args.out, check=not args.no_check,
+                                   language=args.language)
         config = TrainConfig.from_dict(load_checkpoint(args.checkpoint)["train_config"])
         if needs_corpus(config):
             print(f"{PROG}: note: exported the network alone; give --corpus with the files it "
@@ -374,8 +446,27 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _word_list(choice: str | None, model: Any) -> Any:
+    """The bundled word list for --word-list (None when not asked for)."""
+    if not choice:
+        return None
+    from editor.core.language import model_language
+    from editor.core.lexicon import Lexicon, LexiconError, lexicon_path
+
+    language = choice
+    if choice == "auto":
+        language = model_language(model.lm.info.language, model.vocab)
+        if language is None:
+            raise TrainError("--word-list auto: the model does not say its language; "
+                             "give --word-list pt or en")
+    try:
+        return Lexicon.load(lexicon_path(language), language)
+    except LexiconError as exc:
+        raise TrainError(f"--word-list {choice}: {exc}") from None
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from editor.suggest import SuggestConfig
+    from editor.core.suggest import SuggestConfig
     from training.data import load_documents, read_text, split_documents
     from training.evaluate import OnnxModel, ProgressPrinter, compare, dumps, format_table
 
@@ -408,7 +499,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     result = compare(model, documents, config=config, learning=learning,
                      train_documents=train_tokens, seed_model=seed_model,
                      model_name=Path(args.model).name, text_name=Path(args.text).name,
-                     progress=progress)
+                     progress=progress, lexicon=_word_list(args.word_list, model))
     if args.json:
         print(dumps(result))
         return 0
@@ -474,7 +565,16 @@ COMMANDS = {"train": cmd_train, "export": cmd_export, "evaluate": cmd_evaluate,
             "recite": cmd_recite}
 
 
+def quiet_waiting_threads() -> None:
+    """Let torch's worker threads sleep, not spin, while they wait (before torch is imported:
+    OpenMP reads this once). On cores shared with other programs a spinning thread burns the
+    time its partner needs: training with two threads on two busy cores ran at 139 tokens a
+    second spinning and 1 385 sleeping (docs/BENCHMARKS.md). A setting of the user's wins."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 def main(argv: list[str] | None = None) -> int:
+    quiet_waiting_threads()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

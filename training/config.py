@@ -10,6 +10,15 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+# The defaults the editor's training dialog also needs (it estimates a run's time and length
+# without importing this package) have their one home there.
+from editor.core.trainer import MAX_EPOCHS, MAX_VOCAB, TINY_TOKENS
+
+SOFTMAX_CHOICES = ("auto", "full", "adaptive")
+# From this many learnt entries on, softmax "auto" is the adaptive softmax (training/softmax.py).
+AUTO_ADAPTIVE_VOCAB = 5000
+DEVICE_CHOICES = ("auto", "cpu", "cuda")
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -25,6 +34,13 @@ class ModelConfig:
     # Share the embedding matrix with the decoder (fewer parameters, often better perplexity).
     # When E != H a linear projection H -> E sits before the tied decoder.
     tie: bool = False
+    # The output layer: "full" softmax over every word, "adaptive" (frequent words in a head,
+    # rarer ones in clusters: training/softmax.py), or "auto": adaptive from
+    # AUTO_ADAPTIVE_VOCAB learnt entries on. The exported file is the same either way.
+    softmax: str = "auto"
+    # The adaptive softmax's cluster boundaries, ending at the learnt vocabulary's size; () for
+    # the full softmax. Set by the trainer from `softmax` once the vocabulary is known.
+    cutoffs: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("embedding", "hidden", "layers"):
@@ -32,6 +48,11 @@ class ModelConfig:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.softmax not in SOFTMAX_CHOICES:
+            raise ValueError(f"softmax must be one of {', '.join(SOFTMAX_CHOICES)}, "
+                             f"got {self.softmax!r}")
+        # Checkpoints and JSON give lists back; a tuple keeps the config hashable and equal.
+        object.__setattr__(self, "cutoffs", tuple(int(c) for c in self.cutoffs))
 
     @property
     def projected(self) -> bool:
@@ -50,7 +71,8 @@ class ModelConfig:
 class TrainConfig:
     """How to train; the defaults are the CLI's defaults and memorise the poem."""
 
-    epochs: int = 400  # the most epochs; early stopping or a solved corpus usually ends sooner
+    # The most epochs; early stopping or a solved corpus usually ends sooner.
+    epochs: int = MAX_EPOCHS
     lr: float = 3e-3  # AdamW learning rate
     weight_decay: float = 0.0  # AdamW decoupled weight decay
     batch_size: int = 32  # parallel contiguous streams (fewer when the corpus is short)
@@ -58,11 +80,11 @@ class TrainConfig:
     clip: float = 1.0  # max global gradient norm
     seed: int = 1928  # for weights, dropout and everything else random
     min_count: int = 1  # rarer tokens become <unk>
-    max_vocab: int = 20000  # at most this many entries, specials included (0: no limit)
+    max_vocab: int = MAX_VOCAB  # at most this many entries, specials included (0: no limit)
     # Held-out share for early stopping; None: 10% when the corpus has at least
     # `tiny_tokens` tokens, none below (a poem must be learnt whole, not validated).
     val_fraction: float | None = None
-    tiny_tokens: int = 2000
+    tiny_tokens: int = TINY_TOKENS
     patience: int = 3  # epochs without validation improvement before stopping
     lr_decay: float = 0.5  # learning rate factor after each epoch without improvement
     # Without validation: stop once accuracy has been 100% for `solved_epochs` epochs and the

@@ -15,10 +15,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from editor.tokenizer import DOC, NEWLINE, SPECIALS, UNK, Token, is_sentence_start, tokenize
+import numpy as np
+
+from editor.core.tokenizer import DOC, NEWLINE, SPECIALS, UNK, Token, is_sentence_start, tokenize
+from editor.core.trainer import TRAINER_MIN_TOKENS
 from training.errors import CorpusError
 
-MIN_TOKENS = 10  # fewer than this is not something a language model can learn from
+# Fewer than this is not something a language model can learn from (the editor's value).
+MIN_TOKENS = TRAINER_MIN_TOKENS
 MAX_LINE_CHARS = 1_000_000  # a whole novel is about this; one paragraph never is
 IGNORE = -100  # target id that counts for nothing (F.cross_entropy's ignore_index)
 
@@ -41,7 +45,7 @@ def read_text(path: str | Path) -> str:
         if stat.S_ISDIR(info.st_mode):
             raise CorpusError(f"{path} is a directory; give the text files inside it")
         if not stat.S_ISREG(info.st_mode):
-            # Checked before opening, as the editor does (editor/fileio.py): opening a FIFO
+            # Checked before opening, as the editor does (editor/core/fileio.py): opening a FIFO
             # waits for a writer for ever, and /dev/zero never ends.
             raise CorpusError(f"{path} is not a regular file (a pipe, device or socket); "
                               "give a text file")
@@ -203,7 +207,7 @@ def _most_frequent(counter: Counter[str]) -> str:
 class Stream:
     """Inputs and next-token targets, aligned; a target of IGNORE is not scored."""
 
-    inputs: list[int]
+    inputs: list[int]  # or int32 arrays, maybe memory-mapped (training/stream.py)
     targets: list[int]
 
     def __len__(self) -> int:
@@ -211,6 +215,8 @@ class Stream:
 
     @property
     def scored(self) -> int:
+        if isinstance(self.targets, np.ndarray):  # a stream of ids (training/stream.py)
+            return int(np.count_nonzero(self.targets != IGNORE))
         return sum(1 for t in self.targets if t != IGNORE)
 
 

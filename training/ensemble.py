@@ -13,6 +13,9 @@ state side by side:
   of their biases: softmax(mean of logits) is the normalised geometric mean of the members'
   distributions (a product of experts, each to the power 1/K).
 
+With the adaptive softmax (training/softmax.py) the per-cluster vectors are averaged the same
+way, so the head and every cluster are products of the members' distributions.
+
 With tied weights the decoder is the embedding, which would give the *sum* of the logits; the
 embedding is therefore divided by K and the first layer's input weights multiplied by K, which
 leaves the LSTM's inputs exactly as they were.
@@ -73,4 +76,10 @@ def merge_models(members: Sequence[LanguageModel]) -> LanguageModel:
             if not config.tie:
                 merged.decoder.weight[:, j * h : (j + 1) * h] = m.decoder.weight / k
             merged.decoder.bias += m.decoder.bias / k
+            if merged.adaptive is not None and m.adaptive is not None:
+                # The cluster scores are averaged like the words' (training/softmax.py): the
+                # head and each cluster are then products of the members' experts.
+                merged.adaptive.cluster_weight[:, j * e : (j + 1) * e] = (
+                    m.adaptive.cluster_weight / k)
+                merged.adaptive.cluster_bias += m.adaptive.cluster_bias / k
     return merged.eval()

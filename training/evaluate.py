@@ -1,7 +1,7 @@
 """`caminho-train evaluate`: a model's predictions measured through the editor's own engine.
 
-The model file is loaded with `editor.lm.LanguageModel` and suggestions come from
-`editor.suggest.Suggester`, so what is measured is exactly what a writer gets in the editor
+The model file is loaded with `editor.core.lm.LanguageModel` and suggestions come from
+`editor.core.suggest.Suggester`, so what is measured is exactly what a writer gets in the editor
 (strip, ghost text, in-document learning, capitalisation rules), with onnxruntime and no torch.
 
 Per document (a file, or the parts between `--doc-separator` lines), from its start:
@@ -39,9 +39,9 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from editor.lm import LanguageModel, ModelError
-from editor.suggest import SuggestConfig, Suggester
-from editor.tokenizer import (
+from editor.core.lm import LanguageModel, ModelError
+from editor.core.suggest import SuggestConfig, Suggester
+from editor.core.tokenizer import (
     DOC,
     NEWLINE,
     UNK,
@@ -147,9 +147,15 @@ def softmax_rows(logits: np.ndarray) -> np.ndarray:
 class EnginePredictor:
     """The editor's suggestion engine, asked the way the editor asks it."""
 
-    def __init__(self, model: LanguageModel, config: SuggestConfig, name: str) -> None:
+    def __init__(self, model: LanguageModel, config: SuggestConfig, name: str,
+                 lexicon: Any = None) -> None:
         self.name = name
         self.suggester = Suggester(model, config)
+        self.suggester.set_lexicon(lexicon)  # an editor.core.lexicon.Lexicon, or None
+
+    def start_document(self) -> None:
+        """Each document is typed from its start: no state or cache from the one before."""
+        self.suggester.reset_document()
 
     def offer(self, text_before: str) -> Offer:
         # extend=False: the ghost's first word is what a writer accepts with one Tab; the
@@ -206,6 +212,8 @@ class SystemResult:
             "ghost": {k: _num(v) for k, v in r.ghost.to_dict().items()},
             "words": words,
             "offers": r.offers,
+            "oov_words": r.oov_words,
+            "oov_early": _num(r.oov_early / r.oov_words if r.oov_words else math.nan),
             "seconds": round(self.seconds, 2),
         }
         if self.has_perplexity:
@@ -223,8 +231,15 @@ def _num(x: float | int) -> float | int | None:
 
 
 def engine_systems(model: OnnxModel, config: SuggestConfig,
-                   learning: Sequence[bool] = (True, False)) -> list[System]:
+                   learning: Sequence[bool] = (True, False), lexicon: Any = None) -> list[System]:
     systems = []
+    if lexicon is not None:
+        # The editor as it runs: learning on and the word list of the model's language.
+        label = f"caminho + word list ({lexicon.language})"
+        predictor = EnginePredictor(model.lm, SuggestConfig(**{**asdict(config),
+                                                               "learn_document": True}),
+                                    label, lexicon)
+        systems.append(System("caminho", label, True, predictor, None))
     for on in learning:
         cfg = SuggestConfig(**{**asdict(config), "learn_document": on})
         label = f"caminho ({'learning on' if on else 'learning off'})"
@@ -374,14 +389,14 @@ ProgressFn = Callable[[str, int, int, float], None]  # label, documents done, to
 
 def measure(system: System, documents: Sequence[str], is_word: np.ndarray, unk_id: int,
             encode: Callable[[list[str]], list[int]], doc_id: int, *, strip_size: int,
-            progress: ProgressFn | None = None) -> SystemResult:
+            progress: ProgressFn | None = None, known: Any = None) -> SystemResult:
     """Type every document with the system and score its distribution on every token."""
     result = SystemResult(system.name, system.label, system.learning,
                           has_perplexity=system.distributions is not None,
                           all_tokens=system.all_tokens)
     started = time.monotonic()
     for k, text in enumerate(documents):
-        result.run.add(run_document(text, system.predictor, strip_size))
+        result.run.add(run_document(text, system.predictor, strip_size, known))
         if system.distributions is not None:
             tokens = tokenize(text)
             ids = [doc_id] + encode([t.norm for t in tokens])
@@ -423,12 +438,13 @@ def compare(model: OnnxModel, documents: Sequence[str], *, config: SuggestConfig
             learning: Sequence[bool] = (True, False),
             train_documents: Sequence[Sequence[Token]] | None = None,
             seed_model: Any = None, model_name: str = "", text_name: str = "",
-            progress: ProgressFn | None = None) -> Comparison:
-    """Measure the model (and, given training text, the baselines) on `documents`."""
+            progress: ProgressFn | None = None, lexicon: Any = None) -> Comparison:
+    """Measure the model (and, given training text, the baselines) on `documents`; with a
+    `lexicon` (editor.core.lexicon.Lexicon), also the engine completing from that word list."""
     config = config or SuggestConfig()
     documents = [unicodedata.normalize("NFC", d) for d in documents]
     lm = model.lm
-    systems = engine_systems(model, config, learning)
+    systems = engine_systems(model, config, learning, lexicon)
     if train_documents is not None:
         systems.append(kneser_ney_system(model, train_documents, config))
     if seed_model is not None:
@@ -437,7 +453,8 @@ def compare(model: OnnxModel, documents: Sequence[str], *, config: SuggestConfig
                   None)
     is_word = np.array([is_word_norm(t) for t in model.vocab], dtype=bool)
     results = [measure(s, documents, is_word, lm.unk_id, lm.encode, lm.doc_id,
-                       strip_size=config.strip_size, progress=progress) for s in systems]
+                       strip_size=config.strip_size, progress=progress, known=lm.ids)
+               for s in systems]
     all_tokens = [tokenize(d) for d in documents]
     word_tokens = [t for toks in all_tokens for t in toks if t.is_word]
     return Comparison(
@@ -462,7 +479,7 @@ def format_table(c: Comparison) -> str:
         f"{c.characters} characters, {c.words} words ({c.unknown_words} not in the vocabulary)",
         "",
         f"{'':28}{'KSR strip':>10}{'KSR ghost':>10}{'top-1':>8}{'top-3':>8}"
-        f"{'ppl':>9}{'word ppl':>10}{'time':>8}",
+        f"{'ppl':>9}{'word ppl':>10}{'time':>8}{'OOV early':>10}",
     ]
 
     def pct(x: float | None) -> str:
@@ -477,6 +494,7 @@ def format_table(c: Comparison) -> str:
             f"{r.label:28}{pct(d['ksr_strip']):>10}{pct(d['ksr_ghost']):>10}"
             f"{pct(d['word_top1']):>8}{pct(d['word_top3']):>8}{num(d['perplexity']):>9}"
             f"{num(d['word_perplexity']):>10}{d['seconds']:>7.0f}s"
+            f"{pct(d['oov_early']):>10}"
         )
     lines += [
         "",
@@ -485,7 +503,8 @@ def format_table(c: Comparison) -> str:
         "offered before its first letter. ppl: every token, unknown ones as <unk>; word ppl: "
         "words in the vocabulary, each model renormalised over its words. Perplexities are of "
         "the model (for caminho: the LSTM mixed with the file's trigram), without the "
-        "document cache.",
+        "document cache. OOV early: words outside the vocabulary offered in the strip with "
+        "two letters or more still to type.",
     ]
     return "\n".join(lines)
 
@@ -512,47 +531,6 @@ class ProgressPrinter:
         else:
             self.stream.write(line + "\n")
         self.stream.flush()
-
-
-# -- compatibility: one text, the model alone ----------------------------------------------------
-
-
-@dataclass
-class Evaluation:
-    """The model with the editor's settings on one text (one document)."""
-
-    tokens: int  # scored targets: every token of the text plus the closing <doc>
-    top1: float  # next-token accuracy of the model alone (all tokens)
-    top3: float
-    words: int  # targets that are words or numbers
-    word_top1: float  # next-word accuracy of the strip (what a writer is offered)
-    word_top3: float
-    perplexity: float  # over all targets
-    unknown: int  # targets outside the vocabulary (scored as <unk>)
-    ksr_strip: float
-    ksr_ghost: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: None if isinstance(v, float) and math.isnan(v) else v
-                for k, v in asdict(self).items()}
-
-
-def evaluate_text(model: OnnxModel, text: str, config: SuggestConfig | None = None) -> Evaluation:
-    c = compare(model, [text], config=config, learning=(True, False))
-    on, off = c.results[0].to_dict(), c.results[1]
-    nan = float("nan")
-    return Evaluation(
-        tokens=c.tokens,
-        top1=off.token_top1 / off.tokens if off.tokens else nan,
-        top3=off.token_top3 / off.tokens if off.tokens else nan,
-        words=c.words,
-        word_top1=on["word_top1"] if on["word_top1"] is not None else nan,
-        word_top3=on["word_top3"] if on["word_top3"] is not None else nan,
-        perplexity=math.exp(off.nll / off.tokens) if off.tokens else nan,
-        unknown=c.unknown,
-        ksr_strip=on["ksr_strip"] if on["ksr_strip"] is not None else nan,
-        ksr_ghost=on["ksr_ghost"] if on["ksr_ghost"] is not None else nan,
-    )
 
 
 # -- recite ---------------------------------------------------------------------------------------

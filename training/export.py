@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import json
 import logging
 import time
 import warnings
@@ -16,27 +15,16 @@ from typing import Any
 import numpy as np
 import torch
 
-from editor.tokenizer import DOC, NEWLINE, TOKENIZER_VERSION, UNK
+from editor.core.modelfile import INPUTS, OUTPUTS, metadata_props
+from editor.core.tokenizer import DOC, NEWLINE, UNK
 from training.checkpoint import atomic_write, load_checkpoint
 from training.errors import CheckpointError, ExportError
 from training.fastpath import add_last_only_input
 from training.model import ExportableLSTM, LanguageModel, ModelConfig
 
-FORMAT_VERSION = "1"
 OPSET = 18
-INPUT_NAMES = ("tokens", "h0", "c0")
-OUTPUT_NAMES = ("logits", "h", "c", "h_seq", "c_seq", "gates")
 TOLERANCE = 1e-4  # max abs difference allowed between onnxruntime and PyTorch
 PARITY_LENGTHS = (1, 5, 37)
-TOKENIZER = {
-    "name": "caminho-words",
-    "version": TOKENIZER_VERSION,
-    "lowercase": True,
-    "normalization": "NFC",
-    "newline": NEWLINE,
-    "unk": UNK,
-    "doc": DOC,
-}
 
 
 @dataclass
@@ -52,7 +40,7 @@ class ExportReport:
 
 
 def metadata(vocab: Sequence[str], surface: Sequence[str], config: ModelConfig,
-             training: dict[str, Any]) -> dict[str, str]:
+             training: dict[str, Any], language: str | None = None) -> dict[str, str]:
     """The `metadata_props` of docs/MODEL_FORMAT.md (all values strings, JSON where noted)."""
     if len(vocab) != config.vocab_size or len(surface) != len(vocab):
         raise ExportError(
@@ -61,23 +49,9 @@ def metadata(vocab: Sequence[str], surface: Sequence[str], config: ModelConfig,
         )
     if list(vocab[:2]) != [UNK, DOC]:
         raise ExportError(f"vocabulary must start with {UNK!r}, {DOC!r}")
-
-    def dump(value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False)
-
-    return {
-        "caminho_format": FORMAT_VERSION,
-        "vocab": dump(list(vocab)),
-        "surface": dump(list(surface)),
-        "tokenizer": dump(TOKENIZER),
-        "sizes": dump({
-            "vocab": config.vocab_size,
-            "embedding": config.embedding,
-            "hidden": config.hidden,
-            "layers": config.layers,
-        }),
-        "training": dump(training),
-    }
+    sizes = {"vocab": config.vocab_size, "embedding": config.embedding,
+             "hidden": config.hidden, "layers": config.layers}
+    return metadata_props(vocab, surface, sizes, training, language)
 
 
 @contextlib.contextmanager
@@ -114,8 +88,8 @@ def to_onnx(model: LanguageModel, opset: int = OPSET) -> Any:
             None,
             dynamo=True,
             opset_version=opset,
-            input_names=list(INPUT_NAMES),
-            output_names=list(OUTPUT_NAMES),
+            input_names=list(INPUTS),
+            output_names=list(OUTPUTS),
             dynamic_shapes={"tokens": {0: batch, 1: steps}, "h0": {1: batch}, "c0": {1: batch}},
             verbose=False,
         )
@@ -124,12 +98,14 @@ def to_onnx(model: LanguageModel, opset: int = OPSET) -> Any:
 
 def export_model(model: LanguageModel, path: str | Path, *, vocab: Sequence[str],
                  surface: Sequence[str] | None = None, training: dict[str, Any] | None = None,
-                 check: bool = True, lengths: Sequence[int] = PARITY_LENGTHS) -> ExportReport:
+                 check: bool = True, lengths: Sequence[int] = PARITY_LENGTHS,
+                 language: str | None = None) -> ExportReport:
     """Write `model` as a Caminho ONNX file (atomically) and, with `check`, prove parity."""
     started = time.monotonic()
     path = Path(path)
     proto = add_last_only_input(to_onnx(model))  # the editor scores the last position only
-    meta = metadata(vocab, surface if surface is not None else vocab, model.config, training or {})
+    meta = metadata(vocab, surface if surface is not None else vocab, model.config, training or {},
+                    language)
     del proto.metadata_props[:]
     for key, value in meta.items():
         entry = proto.metadata_props.add()
@@ -173,7 +149,7 @@ def check_parity(model: LanguageModel, onnx_path: str | Path, *,
     reference = ExportableLSTM(copy.deepcopy(model).eval()).eval()
     fused = copy.deepcopy(model).eval()
     gen = torch.Generator().manual_seed(seed)
-    worst = {name: 0.0 for name in OUTPUT_NAMES}
+    worst = {name: 0.0 for name in OUTPUTS}
     worst["nn.LSTM"] = 0.0
 
     def note(name: str, a: np.ndarray, b: np.ndarray) -> None:
@@ -192,9 +168,9 @@ def check_parity(model: LanguageModel, onnx_path: str | Path, *,
         note("nn.LSTM", ref[0], logits.numpy())
         note("nn.LSTM", ref[1], h.numpy())
         note("nn.LSTM", ref[2], c.numpy())
-        whole = sess.run(list(OUTPUT_NAMES), {"tokens": tokens.numpy(), "h0": h0.numpy(),
+        whole = sess.run(list(OUTPUTS), {"tokens": tokens.numpy(), "h0": h0.numpy(),
                                               "c0": c0.numpy()})
-        for name, got, want in zip(OUTPUT_NAMES, whole, ref, strict=True):
+        for name, got, want in zip(OUTPUTS, whole, ref, strict=True):
             note(name, got, want)
         # One token at a time from a zero state, as the editor feeds keystrokes.
         zero = torch.zeros(shape)
@@ -203,11 +179,11 @@ def check_parity(model: LanguageModel, onnx_path: str | Path, *,
         h_np, c_np = zero.numpy(), zero.numpy()
         steps: list[list[np.ndarray]] = []
         for t in range(length):
-            out = sess.run(list(OUTPUT_NAMES), {"tokens": tokens[:, t : t + 1].numpy(),
+            out = sess.run(list(OUTPUTS), {"tokens": tokens[:, t : t + 1].numpy(),
                                                 "h0": h_np, "c0": c_np})
             h_np, c_np = out[1], out[2]
             steps.append(out)
-        for k, name in enumerate(OUTPUT_NAMES):
+        for k, name in enumerate(OUTPUTS):
             if name in ("h", "c"):
                 note(name, steps[-1][k], ref[k])
             else:
@@ -230,8 +206,8 @@ def model_from_checkpoint(data: dict[str, Any]) -> LanguageModel:
     return model.eval()
 
 
-def export_checkpoint(checkpoint: str | Path, out: str | Path, *, check: bool = True
-                      ) -> ExportReport:
+def export_checkpoint(checkpoint: str | Path, out: str | Path, *, check: bool = True,
+                      language: str | None = None) -> ExportReport:
     """`caminho-train export`: a checkpoint (finished or not) -> ONNX file."""
     from training.train import TrainConfig, training_facts
 
@@ -252,8 +228,12 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, *, check: bool = 
         )
     except (TypeError, ValueError) as exc:
         raise CheckpointError(f"{checkpoint} holds damaged training facts ({exc})") from None
+    if language is None:
+        from editor.core.language import detect_language
+
+        language = detect_language(data["vocab"])
     return export_model(model, out, vocab=data["vocab"], surface=data["surface"],
-                        training=facts, check=check)
+                        training=facts, check=check, language=language)
 
 
 def random_vocab(size: int) -> list[str]:

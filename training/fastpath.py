@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-LAST_ONLY = "logits_last_only"
+from editor.core.modelfile import LAST_ONLY_INPUT as LAST_ONLY
+
 _STATES = "h_seq"
 _SCORED = "h_seq_scored"
 

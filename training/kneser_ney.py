@@ -10,7 +10,7 @@ It reads the same token stream as the LSTM: every document is `<doc>` + its toke
 numbers, punctuation, line breaks) and closes with `<doc>`, over the same vocabulary (anything
 outside it is `<unk>`), so the two models' perplexities count the same tokens.
 
-The estimate is an `editor.suggest.NgramModel`: the editor looks the same tables up when a
+The estimate is an `editor.core.modelfile.NgramModel`: the editor looks the same tables up when a
 model file carries them (`caminho-train train` adds them for corpora with a validation split),
 and the evaluator's baseline queries exactly that code. `next_distribution(context)` gives
 P(next | two previous tokens) over the whole vocabulary; the keystroke simulator ranks words
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from editor.suggest import NGRAM_KEY, NgramModel, NgramRows
+from editor.core.modelfile import NGRAM_FORMAT, NGRAM_FORMAT_KEY, NGRAM_KEY, NgramModel, NgramRows
 
 ORDER = 3
 
@@ -130,12 +130,10 @@ class KneserNey:
         """
         return self.model.next_distribution(context).copy()
 
-    def logprob(self, context: Sequence[int], token: int) -> float:
-        return float(np.log(self.model.next_distribution(context)[token]))
-
 
 def attach(path: str | Path, ngram: NgramModel) -> None:
-    """Store `ngram` in an exported model file (metadata `ngram`), replacing the file atomically.
+    """Store `ngram` in an exported model file (metadata `ngram` and its format version),
+    replacing the file atomically.
 
     The editor reads it with `NgramModel.from_model`; a file without it (or an older editor)
     simply uses the LSTM alone.
@@ -146,9 +144,10 @@ def attach(path: str | Path, ngram: NgramModel) -> None:
 
     proto = onnx.load(str(path))
     for entry in list(proto.metadata_props):
-        if entry.key == NGRAM_KEY:
+        if entry.key in (NGRAM_KEY, NGRAM_FORMAT_KEY):
             proto.metadata_props.remove(entry)
-    entry = proto.metadata_props.add()
-    entry.key, entry.value = NGRAM_KEY, ngram.to_text()
+    for key, value in ((NGRAM_KEY, ngram.to_text()), (NGRAM_FORMAT_KEY, str(NGRAM_FORMAT))):
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
     blob = proto.SerializeToString()
     atomic_write(path, lambda tmp: Path(tmp).write_bytes(blob))

@@ -13,7 +13,7 @@ type the next character.
 Details, decided here and documented in docs/BENCHMARKS.md:
 
 - Only inside a word (from its first letter to its last) is anything accepted. A "word" is a
-  word or number token of `editor.tokenizer`; punctuation and line breaks are always typed.
+  word or number token of `editor.core.tokenizer`; punctuation and line breaks are always typed.
 - Matching is case-insensitive: the offered word's norm (NFC, case-folded) must equal the
   target's. The editor already capitalises at sentence starts and after a capital prefix.
 - "strip": the target is among the strip's candidates (3 by default).
@@ -30,15 +30,16 @@ Details, decided here and documented in docs/BENCHMARKS.md:
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 import numpy as np
 
-from editor.tokenizer import Token, is_word_norm, normalize, split_partial, tokenize
+from editor.core.tokenizer import Token, is_word_norm, normalize, split_partial, tokenize
 
-# Typed right after an accepted word's automatic space, these replace it (editor/controller.py).
+# Typed right after an accepted word's automatic space, these replace it
+# (editor/ui/suggestions/controller.py).
 HUGGING_LEFT = frozenset(".,;:!?)")
 
 Mode = Literal["strip", "ghost"]
@@ -161,15 +162,20 @@ class DocumentRun:
     ghost: Keystrokes = field(default_factory=Keystrokes)
     hits: WordHits = field(default_factory=WordHits)
     offers: int = 0  # predictor calls (distinct prefixes asked about)
+    oov_words: int = 0  # words outside the model's vocabulary (when it was given)
+    oov_early: int = 0  # ... offered in the strip with two letters or more still to type
 
     def add(self, other: DocumentRun) -> None:
         self.strip.add(other.strip)
         self.ghost.add(other.ghost)
         self.hits.add(other.hits)
         self.offers += other.offers
+        self.oov_words += other.oov_words
+        self.oov_early += other.oov_early
 
 
-def run_document(text: str, predictor: Predictor, strip_size: int = 3) -> DocumentRun:
+def run_document(text: str, predictor: Predictor, strip_size: int = 3,
+                 known: Container[str] | None = None) -> DocumentRun:
     """Both writers (strip and ghost) and the word-start accuracy, for one document.
 
     The text before the cursor is always a prefix of `text`, so what is offered depends on the
@@ -179,6 +185,9 @@ def run_document(text: str, predictor: Predictor, strip_size: int = 3) -> Docume
     """
     memo: dict[int, Offer] = {}
     spans = word_spans(text)
+    start = getattr(predictor, "start_document", None)
+    if start is not None:  # an engine with a document cache starts it empty
+        start()
 
     def offer_at(pos: int) -> Offer:
         hit = memo.get(pos)
@@ -190,6 +199,13 @@ def run_document(text: str, predictor: Predictor, strip_size: int = 3) -> Docume
     run.hits = word_hits(spans, offer_at, strip_size)
     run.strip = simulate(text, offer_at, "strip", strip_size=strip_size, spans=spans)
     run.ghost = simulate(text, offer_at, "ghost", strip_size=strip_size, spans=spans)
+    if known is not None:
+        # Words the model cannot know: is each offered before its last two letters?
+        for s in spans:
+            if s.norm not in known:
+                run.oov_words += 1
+                run.oov_early += any(s.norm in offer_at(pos).words[:strip_size]
+                                     for pos in range(s.start, s.end - 1))
     run.offers = len(memo)
     return run
 

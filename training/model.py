@@ -15,6 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from training.config import ModelConfig
+from training.softmax import AdaptiveSoftmax, Scores, full_scores
 
 __all__ = ["ExportableLSTM", "LanguageModel", "ModelConfig", "count_parameters"]
 
@@ -42,6 +43,10 @@ class LanguageModel(nn.Module):
         self.decoder = nn.Linear(decoder_in, config.vocab_size)
         if config.tie:
             self.decoder.weight = self.embed.weight
+        # The decoder's rows stay the words' output vectors either way; the adaptive softmax
+        # only adds one vector and bias per cluster (training/softmax.py).
+        self.adaptive = (AdaptiveSoftmax(decoder_in, config.cutoffs, config.vocab_size)
+                         if config.cutoffs else None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -66,18 +71,59 @@ class LanguageModel(nn.Module):
         return torch.zeros(shape, device=device), torch.zeros(shape, device=device)
 
     def head(self, top: Tensor) -> Tensor:
-        """Top-layer hidden states [..., H] -> logits [..., V]."""
+        """Top-layer hidden states [..., H] -> logits [..., V].
+
+        With the adaptive softmax these are the log-probabilities of every entry: softmax of
+        them gives the same probabilities, which is all the model file promises.
+        """
         if self.proj is not None:
             top = self.proj(top)
+        if self.adaptive is not None:
+            return self.adaptive.log_prob(top, self.decoder.weight, self.decoder.bias)
         return self.decoder(top)
 
-    def forward(self, tokens: Tensor, state: tuple[Tensor, Tensor] | None = None
-                ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
-        """tokens [B, T] -> logits [B, T, V], (h [L, B, H], c [L, B, H])."""
+    def score(self, top: Tensor, targets: Tensor) -> Scores:
+        """Cross-entropy and top-1 hits of top-layer states [..., H] against targets [...],
+        without the full [positions x vocabulary] scores where the output layer allows."""
+        top = top.reshape(-1, top.shape[-1])
+        targets = targets.reshape(-1)
+        if self.adaptive is None:
+            return full_scores(self.head(top), targets)
+        if self.proj is not None:
+            top = self.proj(top)
+        return self.adaptive.scores(top, targets, self.decoder.weight, self.decoder.bias)
+
+    def target_log_probs(self, tokens: Tensor, state: tuple[Tensor, Tensor],
+                         targets: Tensor) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        """log P(target) [B, T] after each token (targets: any ids of the vocabulary), and
+        the state. The adaptive softmax gets them without scoring every word."""
+        x = self.drop_in(self.embed(tokens))
+        out, (h, c) = self.lstm(x, state)
+        top = self.drop_out(out)
+        if self.adaptive is None:
+            logp = torch.log_softmax(self.head(top), dim=-1)
+            return logp.gather(-1, targets[..., None])[..., 0], (h, c)
+        flat = top.reshape(-1, top.shape[-1])
+        if self.proj is not None:
+            flat = self.proj(flat)
+        logp = self.adaptive.target_log_prob(flat, targets.reshape(-1), self.decoder.weight,
+                                             self.decoder.bias)
+        return logp.view(targets.shape), (h, c)
+
+    def forward(self, tokens: Tensor, state: tuple[Tensor, Tensor] | None = None,
+                targets: Tensor | None = None
+                ) -> tuple[Tensor | Scores, tuple[Tensor, Tensor]]:
+        """tokens [B, T] -> logits [B, T, V], (h [L, B, H], c [L, B, H]).
+
+        With `targets` [B, T] (IGNORE where nothing is scored) the first result is the chunk's
+        Scores instead of its logits: what training and validation need, computed the cheap way.
+        """
         if state is None:
             state = self.zero_state(tokens.shape[0])
         x = self.drop_in(self.embed(tokens))  # [B, T, E]
         out, (h, c) = self.lstm(x, state)  # out [B, T, H] (top layer)
+        if targets is not None:
+            return self.score(self.drop_out(out), targets), (h, c)
         return self.head(self.drop_out(out)), (h, c)
 
     def lstm_weights(self, layer: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:

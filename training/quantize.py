@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
+from editor.core.modelfile import FORMAT_KEY, QUANTIZATION_KEY
 from training.checkpoint import atomic_write
 from training.errors import ExportError
 
-QUANTIZATION_KEY = "quantization"  # metadata entry describing what was quantized
 OPS = ("MatMul", "Gather")
 
 
@@ -47,7 +47,7 @@ def quantize_file(src: str | Path, dst: str | Path | None = None) -> QuantizeRep
     before = src.stat().st_size
     model = onnx.load(str(src))
     meta = {p.key: p.value for p in model.metadata_props}
-    if "caminho_format" not in meta:
+    if FORMAT_KEY not in meta:
         raise ExportError(f"{src.name} is not a Caminho model (no 'caminho_format' metadata)")
     if QUANTIZATION_KEY in meta:
         raise ExportError(f"{src.name} is already quantized ({meta[QUANTIZATION_KEY]})")
@@ -79,8 +79,8 @@ def quantize_file(src: str | Path, dst: str | Path | None = None) -> QuantizeRep
 def compare_models(float_path: Path, int8_path: Path, length: int = 64, seed: int = 0
                    ) -> tuple[float, float]:
     """(max |ΔP|, top-1 agreement) of two models of one vocabulary on a random token run."""
-    from editor.lm import LanguageModel
-    from editor.suggest import softmax
+    from editor.core.lm import LanguageModel
+    from editor.core.suggest import softmax
 
     a, b = LanguageModel.load(float_path), LanguageModel.load(int8_path)
     ids = np.random.default_rng(seed).integers(2, a.info.vocab_size, length)

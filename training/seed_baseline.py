@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from editor.tokenizer import NEWLINE, Token
+from editor.core.atomic import replace_file
+from editor.core.tokenizer import NEWLINE, Token
 
 
 @dataclass(frozen=True)
@@ -109,10 +110,11 @@ class SeedModel:
         arrays = {k: getattr(self, k) for k in ("embed", "w_ih", "w_hh", "bias", "dec_w", "dec_b")}
         meta = json.dumps({"config": asdict(self.config), "seconds": self.seconds,
                            "epochs": self.epochs, "key": self.key})
-        tmp = Path(f"{path}.tmp")
-        with open(tmp, "wb") as fh:
-            np.savez(fh, meta=np.array(meta), **arrays)
-        tmp.replace(path)
+        def write(fd: int, _tmp: Path) -> None:
+            with open(fd, "wb", closefd=False) as fh:
+                np.savez(fh, meta=np.array(meta), **arrays)
+
+        replace_file(path, write)
 
     @classmethod
     def load(cls, path: str | Path) -> SeedModel:

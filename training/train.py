@@ -25,7 +25,10 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.func import functional_call
 
-from editor.suggest import NgramModel
+from editor.core.modelfile import NgramModel
+from editor.core.neural_cache import CacheParams
+from training.budget import TRAIN_METRIC_TOKENS, Budget, make_budget
+from training.cache_tune import tune_cache
 from training.checkpoint import load_checkpoint, save_checkpoint
 from training.config import RESUMABLE, ModelConfig, TrainConfig, fit_to_corpus
 from training.data import (
@@ -34,13 +37,21 @@ from training.data import (
     Split,
     Stream,
     Vocabulary,
-    document_ids,
-    load_documents,
     split_corpus,
 )
-from training.errors import CheckpointError, CorpusError
+from training.distributed import Distributed, threads_per_process
+from training.errors import CheckpointError, CorpusError, TrainError
 from training.model import LanguageModel
 from training.progress import EpochReport
+from training.softmax import Scores, resolve_cutoffs, score_width
+from training.stream import (
+    TokenMatrix,
+    TokenStore,
+    matrix,
+    read_corpus,
+    split_store,
+    store_from_documents,
+)
 
 # The most scores (positions x vocabulary) computed at once outside the training step itself:
 # evaluation and the trigram's fit work through the text in blocks of this size, so their
@@ -56,17 +67,18 @@ Trained = Callable[[Path | None, str], None]
 
 @dataclass
 class Corpus:
-    """Tokenized documents, their vocabulary and the train/validation streams."""
+    """Tokenized documents (as token ids: training/stream.py), their vocabulary and the
+    train/validation streams."""
 
     names: list[str]  # corpus file names, for the model's metadata
-    documents: list[Document]
+    store: TokenStore
     vocab: Vocabulary  # what the network learns (rare words as <unk> with `rare_below`)
     split: Split
     full_vocab: Vocabulary | None = None  # what the exported model knows; None: `vocab`
 
     @property
     def tokens(self) -> int:
-        return sum(len(d.tokens) for d in self.documents)
+        return self.store.tokens
 
     @property
     def export_vocab(self) -> Vocabulary:
@@ -82,20 +94,27 @@ def learning_vocabulary(full: Vocabulary, rare_below: int) -> Vocabulary:
 
 def load_corpus(paths: Sequence[str | Path], config: TrainConfig,
                 vocab: Vocabulary | None = None,
-                documents: list[Document] | None = None) -> Corpus:
-    """Read (unless given), tokenize, build (or reuse, when resuming) the vocabulary and split."""
+                documents: list[Document] | TokenStore | None = None) -> Corpus:
+    """Read (unless given), tokenize, build (or reuse, when resuming) the vocabulary and split.
+
+    The corpus is read as a stream of token ids (training/stream.py): memory grows with the
+    number of distinct words, not with the length of the text.
+    """
+    names = [Path(p).name for p in paths]
     if documents is None:
-        documents = load_documents(paths, separator=config.doc_separator)
-    full = Vocabulary.build(documents, min_count=config.min_count, max_vocab=config.max_vocab)
+        store = read_corpus(paths, separator=config.doc_separator)
+    elif isinstance(documents, TokenStore):
+        store = documents
+    else:
+        store = store_from_documents(documents, names)
+    full = store.vocabulary(min_count=config.min_count, max_vocab=config.max_vocab)
     if vocab is None:
         vocab = learning_vocabulary(full, config.rare_below)
     elif full.tokens[: len(vocab)] != vocab.tokens:
         raise CheckpointError("the checkpoint's vocabulary does not fit this corpus: resume "
                               "with the same corpus files")
-    tokens = sum(len(d.tokens) for d in documents)
-    split = split_corpus(document_ids(documents, vocab), config.effective_val_fraction(tokens))
-    return Corpus([Path(p).name for p in paths], documents, vocab, split,
-                  full if len(full) > len(vocab) else None)
+    split = split_store(store, vocab, config.effective_val_fraction(store.tokens))
+    return Corpus(names, store, vocab, split, full if len(full) > len(vocab) else None)
 
 
 @dataclass
@@ -114,6 +133,7 @@ class TrainResult:
     solved_at: int | None = None  # first epoch of the final run of 100% epochs (no validation)
     validation: str = "none"  # how the validation set was held out: none, tails or documents
     ngram: NgramModel | None = None  # the trigram to store in the model file (config.ngram)
+    cache: CacheParams | None = None  # the neural cache's tuned θ and λ (training/cache_tune.py)
 
     def facts(self) -> dict[str, Any]:
         """The `training` metadata of the exported model (docs/MODEL_FORMAT.md)."""
@@ -145,15 +165,22 @@ def training_facts(*, corpus: list[str], tokens: int, epochs: int, seconds: floa
     }
 
 
-def batchify(stream: Stream, batch_size: int) -> tuple[Tensor, Tensor]:
+def head_of(stream: Stream, tokens: int) -> Stream:
+    """The first `tokens` positions of a stream."""
+    if len(stream) <= tokens:
+        return stream
+    return Stream(stream.inputs[:tokens], stream.targets[:tokens])
+
+
+def batchify(stream: Stream, batch_size: int) -> tuple[TokenMatrix, TokenMatrix]:
     """One long stream -> [B, N] inputs and targets: B contiguous pieces read side by side.
 
-    Up to B - 1 tokens at the very end are dropped so the pieces have one length.
+    Up to B - 1 tokens at the very end are dropped so the pieces have one length. The
+    matrices read a window at a time (`m[:, t0:t1]` is an int64 tensor), so a corpus on disk
+    is never loaded whole.
     """
-    n = len(stream) // batch_size
-    inputs = torch.tensor(stream.inputs[: n * batch_size], dtype=torch.long)
-    targets = torch.tensor(stream.targets[: n * batch_size], dtype=torch.long)
-    return inputs.view(batch_size, n), targets.view(batch_size, n)
+    return matrix(np.asarray(stream.inputs), batch_size), matrix(np.asarray(stream.targets),
+                                                                 batch_size)
 
 
 def streams_for(length: int, batch_size: int, bptt: int) -> int:
@@ -170,17 +197,13 @@ class Measure:
     correct: int = 0
     count: int = 0
 
-    def add(self, logits: Tensor, targets: Tensor) -> Tensor:
-        """Score one chunk; returns the mean loss (for backward) over its scored targets."""
-        flat = logits.reshape(-1, logits.shape[-1])
-        y = targets.reshape(-1)
-        loss_sum = F.cross_entropy(flat, y, ignore_index=IGNORE, reduction="sum")
-        mask = y != IGNORE
-        n = int(mask.sum())
-        self.loss += float(loss_sum.detach())
-        self.correct += int((flat.detach().argmax(-1) == y)[mask].sum())
-        self.count += n
-        return loss_sum / max(1, n)
+    def add(self, scores: Scores) -> Tensor:
+        """Count one chunk's scores (the model's output given targets); returns the mean
+        loss (for backward) over its scored targets."""
+        self.loss += float(scores.loss_sum.detach())
+        self.correct += scores.correct
+        self.count += scores.count
+        return scores.loss_sum / max(1, scores.count)
 
     @property
     def mean_loss(self) -> float:
@@ -198,20 +221,31 @@ def block_steps(rows: int, vocab_size: int, most: int) -> int:
 
 @torch.no_grad()
 def evaluate_stream(model: LanguageModel, stream: Stream, batch_size: int,
-                    chunk: int = 1024) -> Measure:
-    """Loss and top-1 accuracy over a stream, state carried, dropout off."""
+                    chunk: int = 1024, dist: Distributed | None = None) -> Measure:
+    """Loss and top-1 accuracy over a stream, state carried, dropout off.
+
+    With `dist`, each process scores its share of the parallel streams and the sums are added
+    up, so every process gets the same Measure.
+    """
     was_training = model.training
     model.eval()
-    b = streams_for(len(stream), batch_size, chunk)
+    dist = dist or Distributed()
+    device = model.embed.weight.device
+    b = dist.streams(streams_for(len(stream), batch_size, chunk))
     inputs, targets = batchify(stream, b)
+    inputs, targets = inputs[dist.rows(b)], targets[dist.rows(b)]
     # The streams' split does not depend on this: only how many steps run at once.
-    chunk = block_steps(b, model.config.vocab_size, chunk)
-    state = model.zero_state(b)
+    chunk = block_steps(inputs.shape[0], score_width(model), chunk)
+    state = model.zero_state(inputs.shape[0])
     measure = Measure()
     for t in range(0, inputs.shape[1], chunk):
-        logits, state = model(inputs[:, t : t + chunk], state)
-        measure.add(logits, targets[:, t : t + chunk])
+        scores, state = model(inputs[:, t : t + chunk].to(device), state,
+                              targets[:, t : t + chunk].to(device))
+        measure.add(scores)
     model.train(was_training)
+    if dist.active:
+        measure.loss, correct, count = dist.sum([measure.loss, measure.correct, measure.count])
+        measure.correct, measure.count = int(correct), int(count)
     return measure
 
 
@@ -225,7 +259,8 @@ class Trainer:
     def __init__(self, corpus: Corpus, model_config: ModelConfig, config: TrainConfig, *,
                  checkpoint_path: str | Path | None = None,
                  resume: dict[str, Any] | None = None,
-                 checkpoint_every: float = 5.0, checkpoint_optional: bool = False) -> None:
+                 checkpoint_every: float = 5.0, checkpoint_optional: bool = False,
+                 budget: Budget | None = None, dist: Distributed | None = None) -> None:
         self.corpus = corpus
         self.config = config
         self.checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
@@ -234,12 +269,20 @@ class Trainer:
         # written (a full disk) must not end a run that would have worked without it.
         self.checkpoint_optional = checkpoint_optional
         self.save_error = ""  # why the last save failed ("" when it did not)
-        torch.set_num_threads(config.effective_threads(model_config.hidden))
+        self.budget = budget
+        self.dist = dist or Distributed()
+        threads = config.effective_threads(model_config.hidden)
+        if self.dist.active and config.threads == 0:
+            threads = threads_per_process(threads, self.dist.local_world)
+        torch.set_num_threads(threads)
         # CPU kernels are deterministic already; this turns any that are not into warnings.
         torch.use_deterministic_algorithms(True, warn_only=True)
         torch.manual_seed(config.seed)
         self.model_config = replace(model_config, vocab_size=len(corpus.vocab))
-        self.model = LanguageModel(self.model_config)
+        if not self.model_config.cutoffs:  # a resumed run keeps the checkpoint's clusters
+            self.model_config = replace(self.model_config, cutoffs=resolve_cutoffs(
+                model_config.softmax, len(corpus.vocab)))
+        self.model = LanguageModel(self.model_config).to(self.dist.device)
         self.optimizer = torch.optim.AdamW(
             self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay
         )
@@ -251,8 +294,11 @@ class Trainer:
         self.bad_epochs = 0
         self.streak = 0
         self.stopped = ""
+        self.out_of_time = False  # the time budget ended the last epoch early
         if resume is not None:
             self._restore(resume)
+        self.base_lr = self.optimizer.param_groups[0]["lr"]  # where a budget's schedule starts
+        self.session_first_epoch = self.epoch + 1  # the epoch whose speed a budget measures
 
     # -- checkpoints -------------------------------------------------------------------------
 
@@ -279,8 +325,8 @@ class Trainer:
         }
 
     def save(self) -> None:
-        if self.checkpoint_path is None:
-            return
+        if self.checkpoint_path is None or not self.dist.is_main:
+            return  # in a distributed run the first process writes for all
         try:
             save_checkpoint(self.checkpoint_path, self.checkpoint_data())
         except OSError as exc:
@@ -324,32 +370,54 @@ class Trainer:
         cfg = self.config
         model = self.model
         model.train()
-        b = streams_for(len(self.corpus.split.train), cfg.batch_size, cfg.bptt)
+        b = self.dist.streams(streams_for(len(self.corpus.split.train), cfg.batch_size, cfg.bptt))
         inputs, targets = batchify(self.corpus.split.train, b)
-        state = model.zero_state(b)
+        inputs, targets = inputs[self.dist.rows(b)], targets[self.dist.rows(b)]  # this shard
+        state = model.zero_state(inputs.shape[0])
         measure = Measure()
         steps = inputs.shape[1]
+        started = time.monotonic()
         t = 0
         while t < steps:
             n = self._chunk_length() if cfg.variable_bptt else cfg.bptt
-            x = inputs[:, t : t + n]
+            device = self.dist.device
+            x, y = inputs[:, t : t + n].to(device), targets[:, t : t + n].to(device)
             if cfg.weight_drop > 0 or cfg.embed_drop > 0:
                 # The dropped weights stand in for the parameters for this one batch; the
                 # gradients reach the parameters through the masks.
-                logits, state = functional_call(model, self._dropped_weights(), (x, state),
+                scores, state = functional_call(model, self._dropped_weights(), (x, state, y),
                                                 tie_weights=False)
             else:
-                logits, state = model(x, state)
+                scores, state = model(x, state, y)
             state = (state[0].detach(), state[1].detach())
-            loss = measure.add(logits, targets[:, t : t + n])
+            loss = measure.add(scores)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            self.out_of_time = self._after_backward(epoch, min(1.0, (t + n) / steps), started)
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
             self.optimizer.step()
             t += n
             if on_batch is not None:
                 on_batch(epoch, min(1.0, t / steps))
+            if self.out_of_time:
+                break
         return measure
+
+    def _after_backward(self, epoch: int, fraction: float, epoch_started: float) -> bool:
+        """Average the gradients across processes, follow the time budget's learning-rate
+        schedule; True when the budget says training is over."""
+        values = [1.0, 0.0]
+        budget = self.budget
+        if budget is not None and self.dist.is_main:
+            if epoch == self.session_first_epoch:
+                budget.note_epoch_progress(fraction, epoch_started)
+            values = [budget.lr_factor(), float(budget.out_of_time())]
+        if self.dist.active:
+            values = self.dist.sync_gradients(list(self.model.parameters()), values)
+        if budget is not None and budget.scheduled:
+            for group in self.optimizer.param_groups:
+                group["lr"] = self.base_lr * values[0]
+        return values[1] > 0.5
 
     def _chunk_length(self) -> int:
         """A BPTT length around `bptt` (now and then around half of it), as in AWD-LSTM: the
@@ -374,8 +442,9 @@ class Trainer:
     def run(self, *, progress: Callable[[EpochReport], None] | None = None,
             on_batch: Callable[[int, float], None] | None = None,
             should_stop: Callable[[], bool] | None = None,
-            trained: Trained | None = None) -> TrainResult:
-        """Train until solved, early-stopped, `epochs` done or `should_stop()` says so.
+            trained: Trained | None = None) -> TrainResult | None:
+        """Train until solved, early-stopped, `epochs` done, the time budget is spent or
+        `should_stop()` says so. None in processes other than the first of a distributed run.
 
         `progress` gets an EpochReport after every epoch (a GUI hook), `on_batch(epoch, fraction)`
         is called within epochs, `trained` once training is over and saved, before the steps
@@ -386,17 +455,21 @@ class Trainer:
         session_start = time.monotonic()
         session_epochs = 0
         last_save = time.monotonic()
+        self.session_first_epoch = self.epoch + 1
+        if self.budget is not None:
+            self.budget.start(session_start)
         while self.epoch < cfg.epochs and not self.stopped:
             started = time.monotonic()
             epoch = self.epoch + 1
             fit = self.train_epoch(epoch, on_batch)
+            train_s = time.monotonic() - started
             val: Measure | None = None
             if split.val is not None:
-                val = evaluate_stream(self.model, split.val, cfg.batch_size)
+                val = evaluate_stream(self.model, split.val, cfg.batch_size, dist=self.dist)
                 self._early_stopping(val.mean_loss)
             else:
                 # The exported model is what must be right: measure it as it stands now.
-                fit = evaluate_stream(self.model, split.train, cfg.batch_size)
+                fit = evaluate_stream(self.model, split.train, cfg.batch_size, dist=self.dist)
                 self.streak = self.streak + 1 if fit.correct == fit.count else 0
                 if self.streak >= cfg.solved_epochs and fit.mean_loss <= cfg.solved_loss:
                     self.stopped = (f"solved: 100% accuracy for {self.streak} epochs, "
@@ -405,16 +478,28 @@ class Trainer:
             self.seconds += time.monotonic() - started
             session_epochs += 1
             per_epoch = (time.monotonic() - session_start) / session_epochs
+            eta = per_epoch * (cfg.epochs - epoch)
+            epochs = cfg.epochs
+            if self.budget is not None:
+                self.budget.note_epoch(train_s, time.monotonic() - started - train_s
+                                       if val is not None else None)
+                over = self.out_of_time or self.budget.out_of_time()
+                if self.dist.main_says(over) and not self.stopped:
+                    self.stopped = (f"time budget: training stopped after {self.seconds:.0f} s "
+                                    f"to finish within {self.budget.seconds:.0f} s")
+                eta = min(eta, self.budget.eta())
+                # The plan's epochs, not --epochs: a progress bar then fills up in time.
+                epochs = min(cfg.epochs, epoch + (0 if self.stopped else math.ceil(
+                    eta / max(per_epoch, 1e-9))))
             if should_stop is not None and not self.stopped and should_stop():
                 self.stopped = f"stopped on request after epoch {epoch}"
             if self.epoch >= cfg.epochs and not self.stopped:
                 self.stopped = f"reached {cfg.epochs} epochs"
             # The last report says why it is the last, so a GUI can tell at once.
             report = EpochReport(
-                epoch=epoch, epochs=cfg.epochs, loss=fit.mean_loss, accuracy=fit.accuracy,
+                epoch=epoch, epochs=epochs, loss=fit.mean_loss, accuracy=fit.accuracy,
                 val_loss=val.mean_loss if val else None, val_accuracy=val.accuracy if val else None,
-                seconds=self.seconds,
-                eta=0.0 if self.stopped else per_epoch * (cfg.epochs - epoch),
+                seconds=self.seconds, eta=0.0 if self.stopped else eta,
                 stopped=self.stopped,
                 stale=self.bad_epochs if val else None,
                 patience=cfg.patience if val else None,
@@ -429,6 +514,8 @@ class Trainer:
             self.stopped = f"reached {cfg.epochs} epochs"
         if session_epochs == 0:
             self.save()  # the loop saves after its last epoch; here it never ran
+        if not self.dist.is_main:
+            return None  # only process 0 finishes the model and exports it
         if trained is not None:
             saved = self.checkpoint_path if self.checkpoint_path and not self.save_error else None
             trained(saved, self.save_error)
@@ -441,8 +528,9 @@ class Trainer:
             self.bad_epochs = 0
             return
         self.bad_epochs += 1
-        for group in self.optimizer.param_groups:
-            group["lr"] *= self.config.lr_decay
+        if self.budget is None or not self.budget.scheduled:  # a budget has its own schedule
+            for group in self.optimizer.param_groups:
+                group["lr"] *= self.config.lr_decay
         if self.bad_epochs >= self.config.patience:
             self.stopped = (
                 f"early stopping: validation loss did not improve for {self.bad_epochs} epochs"
@@ -459,7 +547,10 @@ class Trainer:
     def result(self) -> TrainResult:
         model = self.final_model()
         split = self.corpus.split
-        fit = evaluate_stream(model, split.train, self.config.batch_size)
+        # With a validation split the training figures are only for the record: the start of
+        # the training stream tells them as well as all of it, at a fraction of the cost.
+        sample = split.train if split.val is None else head_of(split.train, TRAIN_METRIC_TOKENS)
+        fit = evaluate_stream(model, sample, self.config.batch_size)
         metrics: dict[str, float] = {
             "train_loss": round(fit.mean_loss, 6),
             "train_accuracy": round(fit.accuracy, 6),
@@ -477,32 +568,35 @@ class Trainer:
         solved_at = None
         if split.val is None and self.streak:
             solved_at = self.epoch - self.streak + 1
+        model = model.cpu()  # what follows (and the export) runs on the CPU
         vocab = self.corpus.export_vocab
         if len(vocab) > len(self.corpus.vocab):
-            model = expand_vocabulary(model, vocab, rare_shares(self.corpus.documents, vocab,
-                                                                len(self.corpus.vocab)))
+            model = expand_vocabulary(model, vocab, rare_shares(self.corpus.store.type_counts(),
+                                                                vocab, len(self.corpus.vocab)))
         ngram = None
         if self.config.ngram and split.val is not None:
             ngram, facts = fit_ngram(model, self.corpus, self.config)
             metrics.update(facts)
+        cache, facts = tune_cache(model, self.corpus, self.config)
+        metrics.update(facts)
         return TrainResult(
             model=model, model_config=model.config, train_config=self.config,
             vocab=vocab, corpus_names=self.corpus.names, tokens=self.corpus.tokens,
             epochs=self.epoch, seconds=self.seconds, stopped=self.stopped, metrics=metrics,
             history=self.history, solved_at=solved_at, validation=split.how, ngram=ngram,
+            cache=cache,
         )
 
 
-def rare_shares(documents: Sequence[Document], vocab: Vocabulary,
+def rare_shares(counts: Counter[str], vocab: Vocabulary,
                 first_rare: int) -> tuple[np.ndarray, float]:
     """How the <unk> class's probability splits between its words and words never seen.
 
     Good-Turing: all words seen c times together get (c + 1)·n(c+1) / N of the probability of
     what comes next, and words never seen n(1) / N, where n(c) is the number of word types seen
     c times. Returns each rare entry's share of the class (ids `first_rare` on) and the share
-    left to `<unk>` (new words).
+    left to `<unk>` (new words). `counts`: how often each distinct token occurs in the corpus.
     """
-    counts = Counter(n for doc in documents for n in doc.norms)
     n_of = Counter(counts.values())
 
     def mass(c: int) -> float:
@@ -526,11 +620,20 @@ def expand_vocabulary(model: LanguageModel, vocab: Vocabulary,
     big = LanguageModel(config)
     state = big.state_dict()
     floor = 1e-9  # log(0) would make a word impossible to suggest
+    if model.adaptive is not None:
+        # The adaptive softmax adds the rare entries after its clusters (training/softmax.py).
+        shares_t = torch.tensor(np.maximum(word_share, floor), dtype=torch.float32)
+        state["adaptive.rare_log_share"] = torch.log(shares_t)
+        state["adaptive.unk_log_share"] = torch.tensor(math.log(max(new_share, floor)))
     with torch.no_grad():
         for name, value in model.state_dict().items():
+            if name.startswith("adaptive.") and name.endswith("log_share"):
+                continue
             if name in ("embed.weight", "decoder.weight"):
                 state[name][:small] = value
                 state[name][small:] = value[0]
+            elif name == "decoder.bias" and model.adaptive is not None:
+                state[name][:small] = value  # rows past the clusters are never read
             elif name == "decoder.bias":
                 state[name][:small] = value
                 state[name][small:] = value[0] + torch.log(
@@ -566,7 +669,7 @@ def fit_ngram(model: LanguageModel, corpus: Corpus, config: TrainConfig,
 
     vocab = corpus.export_vocab
     doc_id = vocab.doc_id
-    ids = document_ids(corpus.documents, vocab)
+    ids = corpus.store.document_ids(vocab)
     split = split_corpus(ids, config.effective_val_fraction(corpus.tokens))
     assert split.val is not None
     trigram = estimate(len(vocab), documents_of(split.train, doc_id), doc_id=doc_id)
@@ -596,11 +699,19 @@ def validation_probabilities(model: LanguageModel, stream: Stream, trigram: Ngra
     targets = np.array(stream.targets, dtype=np.int64)
     scored = np.flatnonzero(targets != IGNORE)
     inputs = torch.tensor(stream.inputs, dtype=torch.long)
-    step = block_steps(1, model.config.vocab_size, chunk)
+    step = block_steps(1, score_width(model), chunk)
     state = model.zero_state(1)
     p_lstm = np.empty(len(scored))
     done = 0
     for t in range(0, len(inputs), step):
+        if model.adaptive is not None:  # only each target's probability, never every word's
+            rows = scored[(scored >= t) & (scored < t + step)]
+            y = torch.zeros((1, min(step, len(inputs) - t)), dtype=torch.long)
+            y[0, rows - t] = torch.from_numpy(targets[rows])
+            logp, state = model.target_log_probs(inputs[None, t : t + step], state, y)
+            p_lstm[done : done + len(rows)] = logp[0, rows - t].double().exp().numpy()
+            done += len(rows)
+            continue
         logits, state = model(inputs[None, t : t + step], state)
         rows = scored[(scored >= t) & (scored < t + step)]
         if len(rows) == 0:
@@ -649,16 +760,22 @@ def train(paths: Sequence[str | Path], model_config: ModelConfig | None = None,
           on_batch: Callable[[int, float], None] | None = None,
           should_stop: Callable[[], bool] | None = None,
           explicit: dict[str, Any] | None = None,
-          documents: list[Document] | None = None,
+          documents: list[Document] | TokenStore | None = None,
           trained: Trained | None = None,
-          checkpoint_optional: bool = False) -> TrainResult:
+          checkpoint_optional: bool = False,
+          time_budget: float | None = None, started: float | None = None,
+          dist: Distributed | None = None) -> TrainResult | None:
     """Train on corpus files (the API behind `caminho-train train`).
 
     `explicit`: the settings the user gave (resuming checks them against the checkpoint);
-    `documents`: the files already read with `load_documents` (not with `resume`);
+    `documents`: the files already read with `stream.read_corpus` (or `load_documents`; not
+    with `resume`);
     `trained`: called once training is over and the checkpoint saved, before the steps that
     follow (evaluation, the trigram); `checkpoint_optional`: a checkpoint that cannot be
-    written (a full disk) is reported to `trained` instead of ending the run.
+    written (a full disk) is reported to `trained` instead of ending the run;
+    `time_budget`: seconds from `started` (time.monotonic(), default now) to a finished model
+    (training/budget.py); `dist`: the device and, under torchrun, the other processes
+    (training/distributed.py). Returns None in the processes other than the first.
     """
     model_config = model_config or ModelConfig()
     train_config = train_config or TrainConfig()
@@ -670,25 +787,37 @@ def train(paths: Sequence[str | Path], model_config: ModelConfig | None = None,
         vocab = Vocabulary(list(data["vocab"]), list(data["surface"]), list(data.get("counts", [])))
     else:
         if documents is None:
-            documents = load_documents(paths, separator=train_config.doc_separator)
+            documents = read_corpus(paths, separator=train_config.doc_separator)
+        tokens = (documents.tokens if isinstance(documents, TokenStore)
+                  else sum(len(d.tokens) for d in documents))
         # Settings the user left alone follow the corpus' size (config.CORPUS_DEFAULTS).
-        model_config, train_config = fit_to_corpus(
-            sum(len(d.tokens) for d in documents), model_config, train_config, explicit)
+        model_config, train_config = fit_to_corpus(tokens, model_config, train_config, explicit)
     corpus = load_corpus(paths, train_config, vocab, None if resume is not None else documents)
     if len(corpus.split.train) < 2:
         raise CorpusError("corpus too small: nothing left to train on after the validation split")
+    budget = None
+    if time_budget is not None:
+        val = corpus.split.val
+        budget = make_budget(
+            time_budget, time.monotonic() if started is None else started,
+            tokens=corpus.tokens, train_tokens=len(corpus.split.train),
+            val_tokens=0 if val is None else val.scored, vocab=len(corpus.export_vocab),
+            ngram=train_config.ngram)
     if train_config.ensemble > 1:
         if resume is not None:
             raise CheckpointError(
                 "an ensemble cannot be resumed: its checkpoint holds the merged network, "
                 "written once every member is trained; make a model of it with "
                 "`caminho-train export`")
+        if budget is not None or (dist is not None and dist.active):
+            raise TrainError("an ensemble trains its networks one after the other: train it "
+                             "without --time-budget and without torchrun")
         return train_ensemble(corpus, model_config, train_config, progress=progress,
                               on_batch=on_batch, should_stop=should_stop,
                               checkpoint=checkpoint, checkpoint_optional=checkpoint_optional,
                               trained=trained)
     trainer = Trainer(corpus, model_config, train_config, checkpoint_path=checkpoint, resume=data,
-                      checkpoint_optional=checkpoint_optional)
+                      checkpoint_optional=checkpoint_optional, budget=budget, dist=dist)
     return trainer.run(progress=progress, on_batch=on_batch, should_stop=should_stop,
                        trained=trained)
 
@@ -785,6 +914,8 @@ def train_ensemble(corpus: Corpus, model_config: ModelConfig, config: TrainConfi
     if config.ngram and corpus.split.val is not None:
         result.ngram, facts = fit_ngram(model, corpus, config)
         metrics.update(facts)
+    result.cache, facts = tune_cache(model, corpus, config)
+    metrics.update(facts)
     return result
 
 

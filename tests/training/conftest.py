@@ -7,19 +7,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-POEM = ROOT / "resources" / "corpus" / "no-meio-do-caminho.txt"
-BUNDLED = ROOT / "resources" / "models" / "no-meio-do-caminho.onnx"
-
-
-@pytest.fixture(scope="session")
-def poem_path() -> Path:
-    return POEM
-
-
-@pytest.fixture(scope="session")
-def bundled_model() -> Path:
-    return BUNDLED
-
 
 @pytest.fixture
 def cli() -> Callable[..., subprocess.CompletedProcess]:

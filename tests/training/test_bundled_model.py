@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from editor.tokenizer import DOC, tokenize
-from training.evaluate import OnnxModel, evaluate_text, recite
+from editor.core.tokenizer import DOC, tokenize
+from training.evaluate import OnnxModel, compare, recite
 
 
 @pytest.fixture(scope="module")
@@ -34,10 +34,11 @@ def test_every_next_token_of_the_poem(model, poem_path):
 
 
 def test_evaluate_reports_100_percent(model, poem_path):
-    result = evaluate_text(model, poem_path.read_text(encoding="utf-8"))
-    assert result.tokens == 76 and result.words == 61 and result.unknown == 0
-    assert result.top1 == result.word_top1 == result.top3 == 1.0
-    assert result.perplexity < 1.2
+    # What `caminho-train evaluate --json` reports for the poem model on its own poem.
+    result = compare(model, [poem_path.read_text(encoding="utf-8")]).to_dict()
+    assert result["tokens"] == 76 and result["words"] == 61 and result["unknown"] == 0
+    assert result["top1"] == result["word_top1"] == result["top3"] == 1.0
+    assert result["perplexity"] < 1.2
 
 
 @pytest.mark.parametrize("prompt", ["No", ""])
@@ -61,6 +62,6 @@ def test_metadata_describes_the_run(model):
 
 
 def test_editor_loads_the_bundled_model(bundled_model):
-    lm = pytest.importorskip("editor.lm")
+    lm = pytest.importorskip("editor.core.lm")
     loaded = lm.LanguageModel.load(bundled_model)
     assert loaded.info.vocab[:2] == ["<unk>", "<doc>"]

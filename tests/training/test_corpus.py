@@ -2,7 +2,7 @@
 
 import pytest
 
-from editor.tokenizer import DOC, NEWLINE, UNK, tokenize
+from editor.core.tokenizer import DOC, NEWLINE, UNK, tokenize
 from training.data import (
     IGNORE,
     MAX_LINE_CHARS,

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from training.evaluate import OnnxModel, compare, evaluate_text, format_table
+from training.evaluate import OnnxModel, compare, format_table
 from training.ksr import Offer, RankedPredictor, run_document, simulate, word_spans
 
 # Positions:  a0 b1 _2 c3 d4 ,5 _6 e7 f8 g9 h10 \n11 i12 j13   (14 characters)
@@ -111,12 +111,6 @@ def test_engine_on_the_poem_gets_every_word(poem_model, poem_path):
     assert "caminho (learning on)" in format_table(c)
 
 
-def test_evaluate_text_keeps_its_fields(poem_model, poem_path):
-    e = evaluate_text(poem_model, poem_path.read_text(encoding="utf-8"))
-    assert e.top1 == e.word_top1 == 1.0 and e.tokens == 76 and e.words == 61
-    assert 0.5 < e.ksr_strip < 1
-
-
 def test_cli_json_fields(cli, bundled_model, poem_path):
     result = cli("evaluate", bundled_model, poem_path, "--json", "--train", poem_path,
                  "--no-seed", "--quiet")
@@ -141,7 +135,7 @@ def test_cli_json_fields(cli, bundled_model, poem_path):
 
 def test_seed_baseline_round_trip(tmp_path, poem_model, poem_path):
     pytest.importorskip("torch")
-    from editor.tokenizer import tokenize
+    from editor.core.tokenizer import tokenize
     from training.seed_baseline import SeedConfig, SeedModel, train_seed, training_lines
 
     poem = poem_path.read_text(encoding="utf-8")
@@ -158,3 +152,22 @@ def test_seed_baseline_round_trip(tmp_path, poem_model, poem_path):
     row = c.results[-1].to_dict()
     assert row["name"] == "seed" and row["perplexity"] is None  # words only
     assert row["word_perplexity"] is not None and 0 <= row["ksr_strip"] < 1
+
+
+def test_words_outside_the_vocabulary_offered_early_by_hand():
+    # "cd" [3,5) is offered at 3 (two letters to go): early. "efgh" [7,11) is offered at 7
+    # and 8 (four and three to go): early. "ij" [12,14) is offered at 12 only with its two
+    # letters to go: early too; "ab" is in the vocabulary and does not count.
+    run = run_document(TEXT, Scripted(), known={"ab"})
+    assert (run.oov_words, run.oov_early) == (3, 3)
+    # Offers that come only with one letter left are not early: "cd" is offered at 4 only.
+    late = dict(OFFERS)
+    late[3] = Offer(("x",))
+
+    class Late(Scripted):
+        def offer(self, text_before: str) -> Offer:
+            return late.get(len(text_before), Offer(()))
+
+    run = run_document(TEXT, Late(), known={"ab", "efgh", "ij"})
+    assert (run.oov_words, run.oov_early) == (1, 0)
+    assert run_document(TEXT, Scripted()).oov_words == 0  # no vocabulary given: not counted

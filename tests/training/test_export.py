@@ -6,17 +6,15 @@ import numpy as np
 import pytest
 import torch
 
-from editor.tokenizer import TOKENIZER_VERSION
+from editor.core.modelfile import INPUTS, LAST_ONLY_INPUT, OUTPUTS
+from editor.core.tokenizer import TOKENIZER_VERSION
 from training.errors import ExportError
 from training.export import (
-    INPUT_NAMES,
-    OUTPUT_NAMES,
     check_parity,
     export_random_model,
     random_model,
     session,
 )
-from training.fastpath import LAST_ONLY
 from training.model import ExportableLSTM, LanguageModel, ModelConfig
 
 pytestmark = pytest.mark.slow  # each export traces the model (seconds)
@@ -38,7 +36,7 @@ def exported(tmp_path_factory):
 def test_parity_report_and_atomic_write(exported):
     model, path = exported
     parity = check_parity(model, path)
-    assert set(parity) == set(OUTPUT_NAMES) | {"nn.LSTM"}
+    assert set(parity) == set(OUTPUTS) | {"nn.LSTM"}
     assert max(parity.values()) <= 1e-4
     assert [p.name for p in path.parent.iterdir()] == ["model.onnx"]  # no temporary left over
 
@@ -60,22 +58,22 @@ def test_parity_whole_and_stepwise(exported, length):
     np.testing.assert_allclose(want[2], fused_c.numpy(), atol=1e-4, rtol=0)
 
     feed = {"tokens": tokens.numpy(), "h0": h0.numpy(), "c0": c0.numpy()}
-    whole = sess.run(list(OUTPUT_NAMES), feed)
-    for name, got, ref in zip(OUTPUT_NAMES, whole, want, strict=True):
+    whole = sess.run(list(OUTPUTS), feed)
+    for name, got, ref in zip(OUTPUTS, whole, want, strict=True):
         assert got.shape == ref.shape, name
         np.testing.assert_allclose(got, ref, atol=1e-4, rtol=0, err_msg=name)
 
     h, c = h0.numpy(), c0.numpy()
     steps = []
     for t in range(length):
-        out = sess.run(list(OUTPUT_NAMES), {"tokens": tokens[:, t : t + 1].numpy(), "h0": h, "c0": c})
+        out = sess.run(list(OUTPUTS), {"tokens": tokens[:, t : t + 1].numpy(), "h0": h, "c0": c})
         h, c = out[1], out[2]
         steps.append(out)
     np.testing.assert_allclose(h, want[1], atol=1e-4, rtol=0)
     np.testing.assert_allclose(c, want[2], atol=1e-4, rtol=0)
     for k in (0, 3, 4, 5):  # per-step outputs, concatenated over time
         got = np.concatenate([s[k] for s in steps], axis=1)
-        np.testing.assert_allclose(got, want[k], atol=1e-4, rtol=0, err_msg=OUTPUT_NAMES[k])
+        np.testing.assert_allclose(got, want[k], atol=1e-4, rtol=0, err_msg=OUTPUTS[k])
 
 
 def test_graph_inputs_outputs(exported):
@@ -92,11 +90,11 @@ def test_graph_inputs_outputs(exported):
     outputs = {o.name: o for o in proto.graph.output}
     # Issue 18 added one optional input after the three: a bool scalar whose initializer makes
     # it default to false (a whole run), so readers that feed only the three see no change.
-    assert list(inputs) == [*INPUT_NAMES, LAST_ONLY]
-    assert inputs[LAST_ONLY].type.tensor_type.elem_type == onnx.TensorProto.BOOL
-    default = {i.name: i for i in proto.graph.initializer}[LAST_ONLY]
+    assert list(inputs) == [*INPUTS, LAST_ONLY_INPUT]
+    assert inputs[LAST_ONLY_INPUT].type.tensor_type.elem_type == onnx.TensorProto.BOOL
+    default = {i.name: i for i in proto.graph.initializer}[LAST_ONLY_INPUT]
     assert not onnx.numpy_helper.to_array(default)
-    assert list(outputs) == list(OUTPUT_NAMES)
+    assert list(outputs) == list(OUTPUTS)
     assert inputs["tokens"].type.tensor_type.elem_type == onnx.TensorProto.INT64
     b, t = dims(inputs["tokens"])
     assert isinstance(b, str) and isinstance(t, str)  # dynamic batch and time
@@ -126,7 +124,7 @@ def test_metadata(exported):
 
 
 def test_editor_accepts_the_file(exported):
-    lm = pytest.importorskip("editor.lm")
+    lm = pytest.importorskip("editor.core.lm")
     _, path = exported
     model = lm.LanguageModel.load(path)
     assert model.info.vocab_size == 40 and model.info.layers == 2 and model.info.hidden == 16

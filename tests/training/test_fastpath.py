@@ -5,11 +5,13 @@ import numpy as np
 import onnx
 import pytest
 
-from editor.context import ContextTracker
-from editor.lm import LAST_ONLY, LanguageModel
-from editor.resources import bundled_model_path
-from editor.suggest import Suggester
-from training.export import OUTPUT_NAMES, export_random_model, session
+from editor.core.context import ContextTracker
+from editor.core.lm import LanguageModel
+from editor.core.modelfile import LAST_ONLY_INPUT as LAST_ONLY
+from editor.core.modelfile import OUTPUTS
+from editor.core.resources import bundled_model_path
+from editor.core.suggest import Suggester
+from training.export import export_random_model, session
 from training.fastpath import add_last_only_input
 
 
@@ -29,13 +31,13 @@ def test_last_only_equals_the_last_row_of_a_whole_run(two_layers, length):
     feed = {"tokens": rng.integers(0, 300, (2, length)),
             "h0": (rng.standard_normal((2, 2, 12)) * 0.5).astype(np.float32),
             "c0": (rng.standard_normal((2, 2, 12)) * 0.5).astype(np.float32)}
-    whole = sess.run(list(OUTPUT_NAMES), feed)
-    last = sess.run(list(OUTPUT_NAMES), {**feed, LAST_ONLY: np.array(True)})
+    whole = sess.run(list(OUTPUTS), feed)
+    last = sess.run(list(OUTPUTS), {**feed, LAST_ONLY: np.array(True)})
     assert whole[0].shape == (2, length, 300) and last[0].shape == (2, 1, 300)
     assert np.abs(last[0] - whole[0][:, -1:]).max() <= 1e-5
-    for name, a, b in zip(OUTPUT_NAMES[1:], last[1:], whole[1:], strict=True):
+    for name, a, b in zip(OUTPUTS[1:], last[1:], whole[1:], strict=True):
         assert np.abs(a - b).max() <= 1e-5, name  # states and gates are untouched
-    default = sess.run(list(OUTPUT_NAMES), {**feed, LAST_ONLY: np.array(False)})
+    default = sess.run(list(OUTPUTS), {**feed, LAST_ONLY: np.array(False)})
     assert np.array_equal(default[0], whole[0])
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from editor.tokenizer import tokenize
+from editor.core.tokenizer import tokenize
 from training.kneser_ney import Discounts, KneserNey
 
 TEXTS = [
@@ -87,8 +87,9 @@ def test_stored_in_the_model_file_and_used_by_the_editor(tmp_path, bundled_model
     """The trigram travels in the model file's metadata; the editor's engine mixes it in."""
     import shutil
 
-    from editor.lm import LanguageModel
-    from editor.suggest import NgramModel, SuggestConfig, Suggester
+    from editor.core.lm import LanguageModel
+    from editor.core.modelfile import NgramModel
+    from editor.core.suggest import SuggestConfig, Suggester
     from training.kneser_ney import attach, estimate
 
     path = tmp_path / "poem.onnx"

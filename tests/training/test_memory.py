@@ -74,7 +74,7 @@ if stage == "after-training":
     print(json.dumps({"growth_mb": mb, "vocab": len(corpus.vocab),
                       "val_positions": len(corpus.split.val), "metrics": r.metrics}))
 elif stage == "evaluate":
-    from editor.suggest import SuggestConfig
+    from editor.core.suggest import SuggestConfig
     from training.evaluate import OnnxModel, engine_systems, measure
     from training.export import export_random_model
     from training.ksr import Offer

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from editor.lm import LanguageModel
-from editor.suggest import Suggester, softmax
+from editor.core.lm import LanguageModel
+from editor.core.suggest import Suggester, softmax
 from training.config import ModelConfig, TrainConfig
 from training.errors import ExportError
 from training.export import export_random_model

@@ -163,7 +163,9 @@ def test_cli_train_resume(cli, poem_path, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [line["epoch"] for line in lines[:-1]] == [3, 4]
+    # Between the epochs and "done", the line that says where the trained network is saved.
+    assert [line["epoch"] for line in lines[:-2]] == [3, 4]
+    assert lines[-2] == {"checkpoint": str(ck)}
     assert lines[0]["epochs"] == 4 and lines[-1]["done"] is True
     assert out.is_file() and load_checkpoint(ck)["epoch"] == 4
 

@@ -1,0 +1,472 @@
+"""Long documents: the neural cache against the unigram cache and no cache, on long pages.
+
+    .venv/bin/python benchmarks/long_documents.py [--held-out 10] [--epochs 4] [--markdown]
+                                                  [--out build/long] [--retrain]
+
+Corpus: the GIMP manual in Brazilian Portuguese (Debian package gimp-help-pt-br, 685 HTML
+pages under /usr/share/gimp/2.0/help/pt_BR). The script installs the package with apt-get
+when it is missing and stops with a clear message if it cannot. Each page becomes one plain
+text document: the markup, the navigation bars and scripts are dropped, every block element
+(paragraph, heading, list item, table cell...) is one line. Nothing of it is committed: the
+text goes under --out (build/ is ignored).
+
+Split by page: of the pages with at least 1,000 words, --held-out (shuffled with a fixed seed)
+are held out; every other page is training text. `caminho-train train` trains on those with a
+small model so that it trains in about 10-15 minutes on 2 shared cores (vocabulary 8,000,
+256/256 LSTM, --epochs epochs); the cache's relative gain is what this measures. The model
+(and its checkpoint) is kept under --out and reused unless --retrain is given; re-exporting the
+checkpoint re-runs the post-training steps (the trigram and the cache tuning) in seconds.
+
+Each held-out page is typed from its first word through the editor's engine as the editor
+drives it: the text before the cursor in the editor's bounded window (editor.core.context), the
+window's place in the document given, so the neural cache covers the whole page while the
+LSTM sees the window. Measured per engine setting (no cache, the unigram cache of the
+document's words, the neural cache, both): strip and ghost keystroke savings
+(training/ksr.py), top-1/top-3 next-word accuracy, perplexity over every token of the engine's
+mixed distribution (unknown words as <unk>), and top-3 and perplexity by position in the page
+(first 200 words, words 200-1,000, after 1,000).
+"""
+
+from __future__ import annotations
+
+import argparse
+import html.parser
+import json
+import math
+import os
+import random
+import resource
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PACKAGE = "gimp-help-pt-br"
+PAGES = Path("/usr/share/gimp/2.0/help/pt_BR")
+SPLIT_SEED = 1928
+LONG_WORDS = 1000  # a held-out page has at least this many words
+# Blocks that end a line of text; inline elements (links, emphasis, GUI names) run on.
+BLOCKS = frozenset({
+    "p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dt", "dd", "tr", "td", "th",
+    "pre", "table", "ul", "ol", "dl", "blockquote", "title", "caption", "hr", "section",
+})
+SKIP = frozenset({"script", "style", "head"})
+NAVIGATION = ("navheader", "navfooter")  # the same links on every page: not the page's text
+
+
+# -- the corpus ------------------------------------------------------------------------------------
+
+
+def find_pages(install: bool) -> list[Path]:
+    """The manual's HTML pages, installing the package if allowed; exits with a message if not."""
+    if not any(PAGES.glob("*.html")) and install and shutil.which("apt-get"):
+        print(f"{PACKAGE} not found: installing it with apt-get ...", file=sys.stderr)
+        for cmd in (["apt-get", "install", "-y", PACKAGE], ["apt-get", "update"],
+                    ["apt-get", "install", "-y", PACKAGE]):
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+            if any(PAGES.glob("*.html")):
+                break
+    pages = sorted(PAGES.glob("*.html"))
+    if not pages:
+        sys.exit(f"long_documents.py: no HTML pages under {PAGES}"
+                 + (f" and could not install {PACKAGE} (apt-get failed: no root, no network "
+                    "or no apt?)" if install else "")
+                 + f". Install the Debian package {PACKAGE}.")
+    return pages
+
+
+class _Text(html.parser.HTMLParser):
+    """Visible text of a DocBook page: one line per block, navigation and scripts left out."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self.line: list[str] = []
+        self.stack: list[tuple[str, bool]] = []  # (tag, skipping) of open elements
+        self.skipping = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("br", "hr", "img", "meta", "link", "input", "col", "area"):
+            if tag in BLOCKS:
+                self._end_line()
+            return  # void elements never close
+        classes = dict(attrs).get("class") or ""
+        skip = self.skipping or tag in SKIP or any(c in NAVIGATION for c in classes.split())
+        self.stack.append((tag, self.skipping))
+        self.skipping = skip
+        if tag in BLOCKS:
+            self._end_line()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in BLOCKS:
+            self._end_line()
+        for k in range(len(self.stack) - 1, -1, -1):
+            if self.stack[k][0] == tag:
+                self.skipping = self.stack[k][1]
+                del self.stack[k:]
+                break
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.line.append(data)
+
+    def _end_line(self) -> None:
+        line = " ".join("".join(self.line).split())
+        if line:
+            self.lines.append(line)
+        self.line = []
+
+    def text(self) -> str:
+        self._end_line()
+        return "\n".join(self.lines) + "\n" if self.lines else ""
+
+
+def page_text(markup: str) -> str:
+    parser = _Text()
+    parser.feed(markup)
+    parser.close()
+    return parser.text()
+
+
+def word_count(text: str) -> int:
+    from editor.core.tokenizer import tokenize
+
+    return sum(1 for t in tokenize(text) if t.is_word)
+
+
+@dataclass
+class Split:
+    train: list[Path]
+    held: list[Path]
+    words: dict[str, int] = field(default_factory=dict)
+
+
+def build_corpus(out: Path, held_out: int, install: bool) -> Split:
+    """Every page as text under out/pages; the long held-out pages and the training pages."""
+    pages = find_pages(install)
+    text_dir = out / "pages"
+    text_dir.mkdir(parents=True, exist_ok=True)
+    words: dict[str, int] = {}
+    paths: list[Path] = []
+    for page in pages:
+        text = page_text(page.read_text(encoding="utf-8", errors="replace"))
+        if not text.strip():
+            continue
+        path = text_dir / (page.stem + ".txt")
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+        words[path.name] = word_count(text)
+        paths.append(path)
+    long_pages = [p for p in paths if words[p.name] >= LONG_WORDS]
+    order = list(long_pages)
+    random.Random(SPLIT_SEED).shuffle(order)
+    held = sorted(order[:held_out])
+    train = [p for p in paths if p not in held]
+    return Split(train, held, words)
+
+
+# -- training -------------------------------------------------------------------------------------
+
+
+def train_model(split: Split, out: Path, epochs: int, retrain: bool) -> dict[str, Any]:
+    """`caminho-train train` on the training pages (or a re-export of its checkpoint)."""
+    model, ckpt = out / "model.onnx", out / "model.ckpt"
+    listing = out / "train-files.txt"
+    listing.write_text("\n".join(str(p) for p in split.train) + "\n", encoding="utf-8")
+    if ckpt.is_file() and not retrain:
+        cmd = [sys.executable, "-m", "training", "export", str(ckpt), "--out", str(model),
+               "--corpus", *map(str, split.train)]
+    else:
+        cmd = [sys.executable, "-m", "training", "train", *map(str, split.train),
+               "--out", str(model), "--checkpoint", str(ckpt), "--max-vocab", "8000",
+               "--embedding", "256", "--hidden", "256", "--epochs", str(epochs),
+               "--quiet", "--progress-json"]
+    shown = [c for k, c in enumerate(cmd[1:]) if not (c.startswith(str(out / "pages"))
+                                                       and cmd[k].startswith(str(out / "pages")))]
+    print("$ " + " ".join(shlex.quote(c if not c.startswith(str(out / "pages")) else "PAGES")
+                          for c in shown), file=sys.stderr, flush=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    done: dict[str, Any] = {}
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        data = json.loads(line)
+        if data.get("done"):
+            done = data
+        else:
+            print(f"  epoch {data['epoch']}: loss {data['loss']:.3f}, validation "
+                  f"{data['val_loss']}, {data['seconds']:.0f} s", file=sys.stderr, flush=True)
+    if proc.wait() != 0:
+        sys.exit(f"long_documents.py: training failed (exit status {proc.returncode})")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "command": cmd[3],
+        "wall_seconds": round(time.monotonic() - started, 1),
+        "cpu_seconds": round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime,
+                             1),
+        "epochs": done.get("epochs_run"),
+        "stopped": done.get("stopped"),
+        "metrics": done.get("metrics", {}),
+    }
+
+
+# -- typing the held-out pages ----------------------------------------------------------------------
+
+# Engine settings compared (SuggestConfig fields); "both" is the editor's default.
+ARMS: dict[str, dict[str, Any]] = {
+    "no cache": {"learn_document": False},
+    "unigram cache": {"neural_cache": False},
+    "neural cache": {"cache_weight": 0.0, "unknown_repeat": 0.0},
+    "both": {},
+}
+BUCKETS = ((0, 200, "words 1-200"), (200, 1000, "words 201-1000"), (1000, 10**9, "after 1000"))
+
+
+class WindowedEngine:
+    """The editor's engine as the editor drives it: the text before the cursor in the bounded
+    window of editor.core.context, and the window's place in the document."""
+
+    def __init__(self, model: Any, config: Any, name: str) -> None:
+        from editor.core.suggest import Suggester
+
+        self.name = name
+        self.suggester = Suggester(model, config)
+
+    def start_document(self) -> None:
+        self.suggester.reset_document()
+
+    def _window(self, text_before: str) -> tuple[str, bool, int]:
+        from editor.core.context import context_window, trim_window
+
+        start = context_window(len(text_before))
+        text, window_start = trim_window(text_before[start:], start)
+        return text, start == 0, window_start
+
+    def offer(self, text_before: str) -> Any:
+        from training.ksr import Offer
+
+        text, at_start, window_start = self._window(text_before)
+        s = self.suggester.suggest(text, at_doc_start=at_start, window_start=window_start,
+                                   extend=False)
+        words = tuple(c.norm for c in s.candidates)
+        return Offer(words, words[0] if s.ghost else None)
+
+    def token_probabilities(self, text: str) -> tuple[list[Any], np.ndarray]:
+        """The engine's probability of each token of `text`, typed from its start."""
+        from editor.core.tokenizer import tokenize
+
+        tokens = tokenize(text)
+        model = self.suggester.model
+        self.start_document()
+        probs = np.empty(len(tokens))
+        for k, t in enumerate(tokens):
+            before = text[: t.start]
+            if before[-1:].isalnum():  # "casa," : the word before is finished, not a prefix
+                before += " "
+            window, at_start, window_start = self._window(before)
+            p = self.suggester.next_token_distribution(window, at_doc_start=at_start,
+                                                       window_start=window_start)
+            probs[k] = p[model.ids.get(t.norm, model.unk_id)]
+        return tokens, probs
+
+
+@dataclass
+class ArmResult:
+    name: str
+    strip: Any = None
+    ghost: Any = None
+    words: int = 0
+    top1: int = 0
+    top3: int = 0
+    nll: float = 0.0
+    tokens: int = 0
+    bucket_words: list[int] = field(default_factory=lambda: [0] * len(BUCKETS))
+    bucket_top3: list[int] = field(default_factory=lambda: [0] * len(BUCKETS))
+    bucket_nll: list[float] = field(default_factory=lambda: [0.0] * len(BUCKETS))
+    bucket_tokens: list[int] = field(default_factory=lambda: [0] * len(BUCKETS))
+    seconds: float = 0.0
+
+    def row(self) -> dict[str, Any]:
+        def ratio(a: float, b: float) -> float | None:
+            return round(a / b, 6) if b else None
+
+        def ppl(nll: float, n: int) -> float | None:
+            return round(math.exp(nll / n), 3) if n else None
+
+        return {
+            "name": self.name,
+            "ksr_strip": round(self.strip.ksr, 6) if self.strip.characters else None,
+            "ksr_ghost": round(self.ghost.ksr, 6) if self.ghost.characters else None,
+            "ksr_characters": self.strip.characters,
+            "top1": ratio(self.top1, self.words), "top3": ratio(self.top3, self.words),
+            "perplexity": ppl(self.nll, self.tokens), "words": self.words,
+            "tokens": self.tokens,
+            "top3_by_position": [ratio(a, b) for a, b in zip(self.bucket_top3,
+                                                              self.bucket_words, strict=True)],
+            "perplexity_by_position": [ppl(a, b) for a, b in zip(self.bucket_nll,
+                                                                 self.bucket_tokens, strict=True)],
+            "words_by_position": self.bucket_words,
+            "seconds": round(self.seconds, 1),
+        }
+
+
+def bucket_of(word_index: int) -> int:
+    return next(k for k, (lo, hi, _) in enumerate(BUCKETS) if lo <= word_index < hi)
+
+
+def measure_arm(model: Any, name: str, documents: list[str], perplexity: bool = True,
+                ksr_documents: int | None = None) -> ArmResult:
+    from editor.core.suggest import SuggestConfig
+    from training.ksr import Keystrokes, simulate, word_spans
+
+    engine = WindowedEngine(model, SuggestConfig(**ARMS[name]), name)
+    result = ArmResult(name, Keystrokes(), Keystrokes())
+    started = time.monotonic()
+    for n, text in enumerate(documents):
+        engine.start_document()
+        memo: dict[int, Any] = {}
+
+        def offer_at(pos: int, memo: dict[int, Any] = memo, text: str = text) -> Any:
+            hit = memo.get(pos)
+            if hit is None:
+                hit = memo[pos] = engine.offer(text[:pos])
+            return hit
+
+        spans = word_spans(text)
+        for k, span in enumerate(spans):  # word starts first, in order (as the editor sees)
+            words = offer_at(span.start).words
+            b = bucket_of(k)
+            result.words += 1
+            result.top1 += int(words[:1] == (span.norm,))
+            hit3 = span.norm in words[:3]
+            result.top3 += int(hit3)
+            result.bucket_words[b] += 1
+            result.bucket_top3[b] += int(hit3)
+        if ksr_documents is None or n < ksr_documents:  # the simulated writers: the slow part
+            result.strip.add(simulate(text, offer_at, "strip", spans=spans))
+            result.ghost.add(simulate(text, offer_at, "ghost", spans=spans))
+        if perplexity:
+            tokens, probs = engine.token_probabilities(text)
+            logp = np.log(np.maximum(probs, 1e-300))
+            result.nll -= float(logp.sum())
+            result.tokens += len(tokens)
+            words_before = 0
+            for t, lp in zip(tokens, logp, strict=True):
+                b = bucket_of(words_before)
+                result.bucket_nll[b] -= float(lp)
+                result.bucket_tokens[b] += 1
+                words_before += int(t.is_word)
+        print(f"  {name}: {len(memo)} prefixes, {time.monotonic() - started:.0f} s",
+              file=sys.stderr, flush=True)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    def pct(x: float | None) -> str:
+        return "—" if x is None else f"{100 * x:.1f}%"
+
+    def num(x: float | None) -> str:
+        return "—" if x is None else f"{x:.1f}"
+
+    heads = ["engine", "KSR strip", "KSR ghost", "top-1", "top-3", "perplexity"]
+    heads += [f"top-3 {label}" for *_, label in BUCKETS]
+    heads += [f"ppl {label}" for *_, label in BUCKETS]
+    lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+    for r in rows:
+        cells = [r["name"], pct(r["ksr_strip"]), pct(r["ksr_ghost"]), pct(r["top1"]),
+                 pct(r["top3"]), num(r["perplexity"])]
+        cells += [pct(x) for x in r["top3_by_position"]]
+        cells += [num(x) for x in r["perplexity_by_position"]]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def evaluate(model_path: Path, documents: list[str], arms: list[str], perplexity: bool,
+             ksr_documents: int | None = None) -> list[dict[str, Any]]:
+    from editor.core.lm import LanguageModel
+
+    model = LanguageModel.load(model_path)
+    rows = []
+    for name in arms:
+        rows.append(measure_arm(model, name, documents, perplexity, ksr_documents).row())
+        print(table(rows[-1:]), file=sys.stderr, flush=True)
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "long")
+    parser.add_argument("--held-out", type=int, default=10, help="long pages held out")
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--retrain", action="store_true", help="train even if a model is there")
+    parser.add_argument("--no-install", action="store_true", help="never run apt-get")
+    parser.add_argument("--prepare-only", action="store_true", help="write the corpus and stop")
+    parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS))
+    parser.add_argument("--no-perplexity", action="store_true")
+    parser.add_argument("--ksr-documents", type=int, default=None,
+                        help="simulate the writers on the first N documents only (all: top-k "
+                             "and perplexity)")
+    parser.add_argument("--model", type=Path, default=None,
+                        help="measure this model file on --text instead (e.g. a fortunes model)")
+    parser.add_argument("--text", type=Path, default=None, help="held-out text for --model")
+    parser.add_argument("--doc-separator", default=None, help="documents in --text (e.g. %%)")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N documents")
+    parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    args = parser.parse_args()
+    if args.model is not None:  # any model and held-out text, same arms (fortunes-br check)
+        from training.data import read_text, split_documents
+
+        docs = split_documents(read_text(args.text), args.doc_separator)[: args.limit]
+        rows = evaluate(args.model, docs, args.arms, not args.no_perplexity,
+                        args.ksr_documents)
+        print(table(rows))
+        if args.json:
+            args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+        return 0
+    split = build_corpus(args.out, args.held_out, not args.no_install)
+    held_words = sum(split.words[p.name] for p in split.held)
+    train_words = sum(split.words[p.name] for p in split.train)
+    print(f"corpus: {len(split.train) + len(split.held)} pages, {train_words + held_words} "
+          f"words; training {len(split.train)} pages ({train_words} words), held out "
+          f"{len(split.held)} long pages ({held_words} words)", file=sys.stderr)
+    if args.prepare_only:
+        return 0
+    model = args.out / "model.onnx"
+    info = train_model(split, args.out, args.epochs, args.retrain)
+    if info["command"].endswith("train"):
+        (args.out / "training.json").write_text(json.dumps(info, indent=1), encoding="utf-8")
+    else:
+        info = json.loads((args.out / "training.json").read_text(encoding="utf-8"))
+    docs = [p.read_text(encoding="utf-8") for p in split.held][: args.limit]
+    rows = evaluate(model, docs, args.arms, not args.no_perplexity, args.ksr_documents)
+    from editor.core.lm import LanguageModel
+    from editor.core.suggest import Suggester
+
+    sug = Suggester(LanguageModel.load(model))
+    summary = {"training": info, "held_out_pages": [p.name for p in split.held],
+               "held_out_words": held_words, "cache": vars(sug.cache_params),
+               "ngram_weight": sug.ngram_weight, "results": rows}
+    (args.json or args.out / "results.json").write_text(json.dumps(summary, indent=1),
+                                                       encoding="utf-8")
+    print(f"model: {model.name}, vocabulary {len(sug.model.info.vocab)}, "
+          f"{sug.model.info.hidden} hidden; trained {info.get('epochs')} epochs in "
+          f"{info.get('wall_seconds')} s wall; cache θ = {sug.cache_params.theta}, "
+          f"λ = {sug.cache_params.weight}")
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,364 @@
+"""The language model as the editor sees it: one ONNX file run with onnxruntime.
+
+`LanguageModel.load()` reads and checks the self-describing file (docs/MODEL_FORMAT.md); every
+way a file can be wrong becomes a `ModelError` whose message a user can act on.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from editor.core.modelfile import (
+    ENTRY_NAMES,
+    FORMAT_KEY,
+    FORMAT_VERSION,
+    INPUTS,
+    LANGUAGE_KEY,
+    LAST_ONLY_INPUT,
+    OUTPUTS,
+    REQUIRED_KEYS,
+)
+from editor.core.tokenizer import DOC, TOKENIZER_VERSION, UNK
+
+_TRUE = np.array(True)  # fed as LAST_ONLY_INPUT
+MAX_STATE = 1 << 24  # layers × hidden, vocab: a 64 MB state, far beyond any real model
+
+
+class ModelError(Exception):
+    """A model file that cannot be used; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the file says about itself."""
+
+    path: Path
+    format_version: int
+    vocab: list[str]
+    surface: list[str]  # most frequent written form of each vocab entry
+    tokenizer: dict[str, Any]
+    layers: int
+    hidden: int
+    embedding: int
+    training: dict[str, Any] = field(default_factory=dict)
+    language: str | None = None  # the optional `language` key: the corpus language, e.g. "pt"
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.vocab)
+
+
+@dataclass
+class RunOutput:
+    """One run over T tokens for a single sequence (batch axis removed)."""
+
+    logits: np.ndarray  # [T, V]; [1, V] (the last position) when run with last_only
+    h: np.ndarray  # [L, 1, H] state after the last token
+    c: np.ndarray  # [L, 1, H]
+    h_seq: np.ndarray  # [T, L, H]
+    c_seq: np.ndarray  # [T, L, H]
+    gates: np.ndarray  # [T, L, 4, H] input, forget, candidate, output
+
+
+@dataclass
+class LanguageModel:
+    """An onnxruntime session plus the model's own description of itself."""
+
+    session: Any  # onnxruntime.InferenceSession
+    info: ModelInfo
+    ids: dict[str, int]  # vocab entry -> token id
+    # The file scores the last position alone when asked (checked on load against a whole run).
+    scores_last_only: bool = False
+
+    @classmethod
+    def load(cls, path: str | Path) -> LanguageModel:
+        path = Path(path)
+        if not path.exists():
+            raise ModelError(f"Model file not found: {path}")
+        if not path.is_file():
+            raise ModelError(f"Not a file: {path}")
+        if path.stat().st_size == 0:
+            raise ModelError(f"The model file is empty (0 bytes): {path.name}")
+        session = _open_session(path)
+        info = _read_info(path, session)
+        _check_graph(session, info)
+        model = cls(session=session, info=info, ids={t: i for i, t in enumerate(info.vocab)})
+        _check_output_size(model)
+        model.scores_last_only = _last_only_agrees(model)
+        return model
+
+    @property
+    def unk_id(self) -> int:
+        return self.ids[UNK]
+
+    @property
+    def doc_id(self) -> int:
+        return self.ids[DOC]
+
+    def encode(self, norms: list[str]) -> list[int]:
+        unk = self.unk_id
+        return [self.ids.get(n, unk) for n in norms]
+
+    def zero_state(self) -> tuple[np.ndarray, np.ndarray]:
+        shape = (self.info.layers, 1, self.info.hidden)
+        return np.zeros(shape, np.float32), np.zeros(shape, np.float32)
+
+    def run(self, ids: list[int] | np.ndarray, h: np.ndarray, c: np.ndarray, *,
+            last_only: bool = False) -> RunOutput:
+        """Advance the LSTM over `ids` from state (h, c). With `last_only`, only the last
+        position's logits are wanted: a file that can skips scoring the others (re-reading a
+        window of 350 tokens took the large model half the time)."""
+        tokens = np.asarray(ids, dtype=np.int64).reshape(1, -1)
+        feed = {"tokens": tokens, "h0": h, "c0": c}
+        if last_only and self.scores_last_only:
+            feed[LAST_ONLY_INPUT] = _TRUE
+        logits, h1, c1, h_seq, c_seq, gates = self.session.run(list(OUTPUTS), feed)
+        return RunOutput(logits[0], h1, c1, h_seq[0], c_seq[0], gates[0])
+
+
+def session_options() -> Any:
+    """One intra-op thread and no spinning: on 2 cores the default pool steals the GUI's CPU."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    opts.log_severity_level = 3
+    return opts
+
+
+def _open_session(path: Path) -> Any:
+    import onnxruntime as ort
+
+    try:
+        return ort.InferenceSession(
+            str(path), sess_options=session_options(), providers=["CPUExecutionProvider"]
+        )
+    except Exception as exc:  # onnxruntime raises several private exception types
+        raise _session_error(path, str(exc).strip() or type(exc).__name__) from exc
+
+
+def _session_error(path: Path, said: str) -> ModelError:
+    """onnxruntime's refusal in plain words. Its external-data checks (a model whose weights
+    live in other files) are what keep a model from reading files outside its folder:
+    pyproject.toml requires a version where they were verified (tests/editor/core/test_model_errors.py)."""
+    name = path.name
+    if "External data" in said:
+        where = re.search(r'External data path: "([^"]*)"(?: resolved path: "([^"]*)")?', said)
+        location = where.group(1) if where else ""
+        resolved = where.group(2) if where and where.group(2) else ""
+        if "Absolute path" in said:
+            return ModelError(
+                f"{name} refers to data by an absolute path, outside its folder, which is "
+                "refused: a Caminho model keeps its weights in the one file.")
+        if "escapes" in said:
+            shown = f"{location}, that is {resolved}" if resolved else location
+            return ModelError(
+                f"{name} refers to data outside its folder ({shown}), which is refused: "
+                "a Caminho model keeps its weights in the one file.")
+        missing = re.search(r'does not exist: "([^"]*)"', said)
+        if missing:
+            return ModelError(
+                f"{name} keeps its weights in another file, {Path(missing.group(1)).name}, "
+                "which is not in its folder.")
+        return ModelError(
+            f"{name} keeps its weights in other files, which could not be read.\n"
+            f"onnxruntime said: {said.splitlines()[0][:300]}")
+    return ModelError(
+        f"{name} is not a usable ONNX model (damaged, truncated or another format).\n"
+        f"onnxruntime said: {said.splitlines()[0][:300]}"
+    )
+
+
+def _json(meta: dict[str, str], key: str, path: Path) -> Any:
+    try:
+        return json.loads(meta[key])
+    except (json.JSONDecodeError, TypeError) as exc:
+        raise ModelError(f"{path.name}: metadata '{key}' is not valid JSON ({exc}).") from exc
+    except RecursionError as exc:
+        what = ENTRY_NAMES.get(key, f"metadata '{key}'")
+        if key == "vocab":
+            what = "the vocabulary is not a list of words: it"
+        raise ModelError(
+            f"{path.name}: {what} nests lists or objects too deeply to be read "
+            f"(metadata '{key}'); Caminho never writes that.") from exc
+
+
+def _whole_numbers(sizes: Any, path: Path) -> tuple[int, int, int, int]:
+    """layers, hidden, embedding (0 when absent) and vocab from `sizes`, each a whole number
+    of at least 1: JSON also allows fractions, Infinity and NaN, and Python would round,
+    overflow or fail on them in its own words."""
+    if not isinstance(sizes, dict):
+        raise ModelError(f"{path.name}: the model file's sizes are not a JSON object "
+                         "giving vocab, hidden and layers.")
+    missing = [k for k in ("vocab", "hidden", "layers") if k not in sizes]
+    if missing:
+        raise ModelError(f"{path.name}: the model file's sizes lack {', '.join(missing)}.")
+    values = []
+    for key in ("layers", "hidden", "embedding", "vocab"):
+        value = sizes.get(key, 0)
+        whole = (isinstance(value, int) and not isinstance(value, bool)) or (
+            isinstance(value, float) and math.isfinite(value) and value.is_integer())
+        if not whole:
+            raise ModelError(f"{path.name}: the model file's sizes are not whole numbers "
+                             f"({key}: {json.dumps(value)[:40]}).")
+        if value < (0 if key == "embedding" else 1):
+            raise ModelError(f"{path.name}: the model file's sizes must be positive "
+                             f"({key}: {json.dumps(value)}).")
+        values.append(int(value))
+    layers, hidden, embedding, n_vocab = values
+    if layers * hidden > MAX_STATE or n_vocab > MAX_STATE or embedding > MAX_STATE:
+        raise ModelError(f"{path.name}: the model file's sizes are far larger than any model "
+                         f"Caminho can run (layers {layers}, hidden {hidden}, vocab {n_vocab}).")
+    return layers, hidden, embedding, n_vocab
+
+
+def _read_info(path: Path, session: Any) -> ModelInfo:
+    meta = dict(session.get_modelmeta().custom_metadata_map)
+    if FORMAT_KEY not in meta:
+        raise ModelError(
+            f"{path.name} is an ONNX model but not a Caminho model "
+            "(its metadata has no 'caminho_format'). Train one with caminho-train."
+        )
+    missing = [k for k in REQUIRED_KEYS if k not in meta]
+    if missing:
+        raise ModelError(f"{path.name}: metadata lacks {', '.join(missing)}.")
+    try:
+        version = int(str(meta[FORMAT_KEY]).split(".")[0])
+    except ValueError as exc:
+        raise ModelError(f"{path.name}: format version {meta[FORMAT_KEY]!r} is not a number.") from exc
+    if version > FORMAT_VERSION:
+        raise ModelError(
+            f"{path.name} uses model format {version}, made by a newer Caminho; "
+            f"this editor reads format {FORMAT_VERSION}. Update Caminho or re-export the model."
+        )
+    if version < 1:
+        raise ModelError(f"{path.name}: unknown model format {version}.")
+    vocab = _json(meta, "vocab", path)
+    if not isinstance(vocab, list) or not all(isinstance(t, str) for t in vocab) or not vocab:
+        raise ModelError(f"{path.name}: the vocabulary is not a list of words "
+                         "('vocab' must be a non-empty list of strings).")
+    for special in (UNK, DOC):
+        if special not in vocab:
+            raise ModelError(f"{path.name}: the vocabulary lacks the special token {special!r}.")
+    tokenizer = _json(meta, "tokenizer", path)
+    if not isinstance(tokenizer, dict):
+        raise ModelError(f"{path.name}: 'tokenizer' must be a JSON object.")
+    tok_version = tokenizer.get("version")
+    if tok_version != TOKENIZER_VERSION:
+        raise ModelError(
+            f"{path.name} was trained with tokenizer version {tok_version}; "
+            f"this editor has version {TOKENIZER_VERSION}."
+        )
+    layers, hidden, embedding, n_vocab = _whole_numbers(_json(meta, "sizes", path), path)
+    if n_vocab != len(vocab):
+        raise ModelError(
+            f"{path.name}: the vocabulary has {len(vocab)} entries but sizes.vocab says {n_vocab}."
+        )
+    surface = _json(meta, "surface", path) if "surface" in meta else vocab
+    if not isinstance(surface, list) or len(surface) != len(vocab):
+        surface = vocab
+    training = _json(meta, "training", path) if "training" in meta else {}
+    return ModelInfo(
+        path=path,
+        format_version=version,
+        vocab=vocab,
+        surface=[str(s) for s in surface],
+        tokenizer=tokenizer,
+        layers=layers,
+        hidden=hidden,
+        embedding=embedding,
+        training=training if isinstance(training, dict) else {},
+        language=_language(meta.get(LANGUAGE_KEY)),
+    )
+
+
+def _language(value: str | None) -> str | None:
+    """The `language` key as a lower-case code ("pt", "en"); anything else counts as absent,
+    since the key is optional and only picks a word list."""
+    code = (value or "").strip().lower()
+    return code if code.isascii() and code.isalpha() and 2 <= len(code) <= 3 else None
+
+
+def _check_graph(session: Any, info: ModelInfo) -> None:
+    inputs = {i.name: i for i in session.get_inputs()}
+    outputs = {o.name for o in session.get_outputs()}
+    name = info.path.name
+    if set(inputs) != set(INPUTS):
+        raise ModelError(
+            f"{name}: the graph's inputs are {sorted(inputs)}, expected {list(INPUTS)}."
+        )
+    missing = [o for o in OUTPUTS if o not in outputs]
+    if missing:
+        raise ModelError(f"{name}: the graph lacks the outputs {missing}.")
+    if inputs["tokens"].type != "tensor(int64)":
+        raise ModelError(f"{name}: input 'tokens' is {inputs['tokens'].type}, expected int64.")
+    # Before the test run allocates a state of the declared size: the graph's own fixed sizes
+    # must agree (a file claiming a huge hidden size must not make the editor allocate it).
+    for key in ("h0", "c0"):
+        shape = list(inputs[key].shape)
+        declared = [info.layers, None, info.hidden]
+        if len(shape) != 3 or any(isinstance(d, int) and w is not None and d != w
+                                  for d, w in zip(shape, declared, strict=True)):
+            raise ModelError(
+                f"{name}: the graph's state is {shape}, but the model file's sizes say "
+                f"{info.layers} layer(s) of {info.hidden}.")
+
+
+def _last_only_agrees(model: LanguageModel) -> bool:
+    """Whether the file has the `logits_last_only` input and, fed true, gives the last row of
+    a whole run (and every other output unchanged); anything else runs whole."""
+    try:
+        optional = {i.name: i.type for i in model.session.get_overridable_initializers()}
+    except Exception:  # onnxruntime raises private exception types
+        return False
+    if optional.get(LAST_ONLY_INPUT) != "tensor(bool)":
+        return False
+    ids = [model.doc_id, model.unk_id, model.doc_id]
+    try:
+        whole = model.run(ids, *model.zero_state())
+        model.scores_last_only = True
+        last = model.run(ids, *model.zero_state(), last_only=True)
+    except Exception:
+        return False
+    finally:
+        model.scores_last_only = False
+    return (last.logits.shape == (1, whole.logits.shape[1])
+            and bool(np.allclose(last.logits[0], whole.logits[-1], rtol=0, atol=1e-5))
+            and all(np.allclose(a, b, rtol=0, atol=1e-5) for a, b in (
+                (last.h, whole.h), (last.c, whole.c), (last.h_seq, whole.h_seq),
+                (last.gates, whole.gates))))
+
+
+def _check_output_size(model: LanguageModel) -> None:
+    """One tiny run proves the file's vocabulary and the graph agree (and that it runs at all)."""
+    name = model.info.path.name
+    try:
+        out = model.run([model.doc_id], *model.zero_state())
+    except Exception as exc:
+        raise ModelError(
+            f"{name}: the model failed on a test run; its sizes may not match its metadata.\n"
+            f"onnxruntime said: {str(exc).strip().splitlines()[0][:300] if str(exc).strip() else exc}"
+        ) from exc
+    if out.logits.shape[-1] != model.info.vocab_size:
+        raise ModelError(
+            f"{name}: the model scores {out.logits.shape[-1]} tokens but its vocabulary has "
+            f"{model.info.vocab_size}."
+        )
+    expected = (model.info.layers, 1, model.info.hidden)
+    if out.h.shape != expected or out.gates.shape[-2:] != (4, model.info.hidden):
+        raise ModelError(f"{name}: state shape {out.h.shape} does not match sizes {expected}.")

@@ -1,0 +1,1 @@
+"""The insight panel: the dock, its charts, its background analysis and the text tint."""

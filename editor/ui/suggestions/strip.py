@@ -1,0 +1,158 @@
+"""The suggestion strip: three candidate words above the text, the best in the middle (Gboard)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QPaintEvent, QPalette
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QMenu,
+    QPushButton,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionButton,
+    QStylePainter,
+    QWidget,
+)
+
+# Slot order on screen for candidates ranked best-first: 2nd, 1st, 3rd.
+SLOT_OF_RANK = (1, 0, 2)
+HINT_GAP = 6  # pixels between a word and its key hint, and at the button's edges
+
+
+def key_for_rank(rank: int) -> str:
+    """The shortcut that inserts the candidate of this rank (0 = best)."""
+    return f"Alt+{rank + 1}"
+
+
+def strip_shortcuts() -> list[tuple[str, str]]:
+    """(key, what it does) for the strip, numbered keys in order (for Help and the docs)."""
+    places = ("left", "middle", "right")
+    return [(key_for_rank(rank), f"insert the strip's {places[SLOT_OF_RANK[rank]]} word"
+             + (" (the best)" if rank == 0 else ""))
+            for rank in range(len(SLOT_OF_RANK))]
+
+
+class _WordButton(QPushButton):
+    """A strip word followed by its key hint ("Alt+1"), small and grey, centred together."""
+
+    def __init__(self, hint: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.hint = hint
+        self._hint_rect: QRect | None = None
+
+    def hint_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setBold(False)
+        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.75))
+        return font
+
+    def hint_rect(self) -> QRect | None:
+        """Where the key hint was last painted (None: not painted: no word, or no room)."""
+        return QRect(self._hint_rect) if self._hint_rect is not None else None
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt API)
+        # The style draws the button (hover, press); the label is drawn here, so the word and
+        # its key can sit side by side whatever the button's width.
+        painter = QStylePainter(self)
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        painter.drawControl(QStyle.ControlElement.CE_PushButtonBevel, option)
+        self._hint_rect = None
+        word = self.text()
+        if not word:
+            return
+        room = self.width() - 2 * HINT_GAP
+        word_metrics = QFontMetrics(self.font())
+        hint_metrics = QFontMetrics(self.hint_font())
+        hint_width = hint_metrics.horizontalAdvance(self.hint)
+        word_width = word_metrics.horizontalAdvance(word)
+        with_hint = word_width + HINT_GAP + hint_width <= room
+        if not with_hint:  # too narrow: the word alone (the tooltip still names the key)
+            word = word_metrics.elidedText(word, Qt.TextElideMode.ElideRight, room)
+            word_width = word_metrics.horizontalAdvance(word)
+        total = word_width + (HINT_GAP + hint_width if with_hint else 0)
+        x = (self.width() - total) // 2
+        baseline = (self.height() + word_metrics.ascent() - word_metrics.descent()) // 2
+        painter.setFont(self.font())
+        painter.setPen(self.palette().color(QPalette.ColorRole.ButtonText))
+        painter.drawText(x, baseline, word)
+        if with_hint:
+            x += word_width + HINT_GAP
+            painter.setFont(self.hint_font())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(x, baseline, self.hint)
+            self._hint_rect = QRect(x, baseline - hint_metrics.ascent(), hint_width,
+                                    hint_metrics.height())
+
+
+class SuggestionStrip(QWidget):
+    """Draws the candidates and forwards clicks; knows nothing about models."""
+
+    chosen = Signal(int)  # rank of the clicked candidate (0 = best)
+    block_requested = Signal(str)  # a word the user never wants offered again
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("suggestionStrip")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.setSpacing(4)
+        self.buttons: list[_WordButton] = []
+        for slot in range(3):
+            rank = SLOT_OF_RANK[slot]
+            b = _WordButton(key_for_rank(rank), self)
+            b.setFlat(True)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # clicking must not steal the text's focus
+            b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            b.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            b.clicked.connect(lambda _=False, r=rank: self._click(r))
+            b.customContextMenuRequested.connect(lambda pos, r=rank, btn=b: self._menu(r, btn, pos))
+            layout.addWidget(b)
+            self.buttons.append(b)
+        self._words: list[str] = []
+        self._set = False
+        self.set_words([])
+
+    def words(self) -> list[str]:
+        """Candidates best first, as shown."""
+        return list(self._words)
+
+    def slot_words(self) -> list[str]:
+        """The three buttons' texts, left to right."""
+        return [b.text() for b in self.buttons]
+
+    def key_hints(self) -> list[str]:
+        """The three buttons' key hints, left to right."""
+        return [b.hint for b in self.buttons]
+
+    def set_words(self, words: list[str]) -> None:
+        if self._set and list(words[:3]) == self._words:
+            return  # most letters typed inside a word keep the strip: touch no button
+        self._words = list(words[:3])
+        for slot, b in enumerate(self.buttons):
+            rank = SLOT_OF_RANK[slot]
+            word = self._words[rank] if rank < len(self._words) else ""
+            if b.font().bold() != (rank == 0):
+                font = b.font()
+                font.setBold(rank == 0)
+                b.setFont(font)
+            if word == b.text() and self._set:
+                continue  # a button whose word stays is not repainted
+            b.setText(word)
+            b.setEnabled(bool(word))
+            b.setToolTip(self.tr("{0} inserts “{1}”; right-click to block it").format(b.hint, word)
+                         if word else "")
+        self._set = True
+
+    def _click(self, rank: int) -> None:
+        if rank < len(self._words):
+            self.chosen.emit(rank)
+
+    def _menu(self, rank: int, button: QPushButton, pos) -> None:
+        if rank >= len(self._words):
+            return
+        word = self._words[rank]
+        menu = QMenu(self)
+        menu.addAction(self.tr("Never suggest “{0}”").format(word), lambda: self.block_requested.emit(word))
+        menu.popup(button.mapToGlobal(pos))

@@ -1,0 +1,234 @@
+"""The translated interface (issue 20): choosing the language, a complete pt_BR catalogue, and
+the real window in Portuguese."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import shutil
+import string
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QDialogButtonBox, QMenu
+
+from editor.core.paths import CONFIG_DIR_ENV
+from editor.ui import i18n
+from editor.ui.help import all_shortcuts
+from editor.ui.model_hint import describe
+from editor.ui.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[3]
+TS = ROOT / "translations" / "caminho_pt_BR.ts"
+LOCALE_VARS = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def qt_tool(name: str) -> str:
+    """pyside6-lupdate / pyside6-lrelease from this interpreter's environment."""
+    beside = Path(sys.executable).parent / f"pyside6-{name}"
+    found = str(beside) if beside.is_file() else shutil.which(f"pyside6-{name}")
+    if found is None:
+        pytest.fail(f"pyside6-{name} not found: it comes with PySide6-Essentials")
+    return found
+
+
+@pytest.fixture(scope="session")
+def compiled_catalogue() -> Path:
+    """resources/translations/caminho_pt_BR.qm as `make translations` builds it, rebuilt when
+    missing or older than the .ts (pytest run without make)."""
+    qm = i18n.catalogue_path("pt_BR")
+    if not qm.is_file() or qm.stat().st_mtime < TS.stat().st_mtime:
+        qm.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([qt_tool("lrelease"), "-silent", str(TS), "-qm", str(qm)], check=True)
+    return qm
+
+
+# --- choosing the language (no Qt) ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("setting", "env", "system", "expected"), [
+    ("", {"LANG": "pt_BR.UTF-8"}, (), "pt_BR"),
+    ("", {"LANG": "C"}, ("pt-BR",), "en"),
+    ("", {"LANG": "C.UTF-8", "LANGUAGE": "pt_BR"}, (), "en"),  # gettext: C ignores LANGUAGE
+    ("", {"LANG": "en_US.UTF-8", "LANGUAGE": "pt_BR:en"}, (), "pt_BR"),
+    ("", {"LANG": "pt_BR.UTF-8", "LC_ALL": "C"}, (), "en"),  # LC_ALL wins over LANG
+    ("", {"LANG": "en_GB.UTF-8", "LC_MESSAGES": "pt_BR.UTF-8"}, (), "pt_BR"),
+    ("", {"LANG": "pt_PT.UTF-8"}, (), "pt_BR"),  # nearest catalogue, not English
+    ("", {"LANG": "de_DE.UTF-8", "LANGUAGE": "de:fr"}, (), "en"),  # nothing we have
+    ("", {"LANGUAGE": "pt_BR"}, (), "pt_BR"),
+    ("", {}, ("pt-BR", "en-US"), "pt_BR"),  # Windows, macOS: the system's list
+    ("", {}, ("fr-FR",), "en"),
+    ("en", {"LANG": "pt_BR.UTF-8"}, (), "en"),  # the setting beats the system
+    ("pt_BR", {"LANG": "C"}, (), "pt_BR"),
+    ("klingon", {"LANG": "pt_BR.UTF-8"}, (), "pt_BR"),  # a hand-edited value is ignored
+])
+def test_choose_language(setting: str, env: dict[str, str], system: tuple[str, ...],
+                         expected: str) -> None:
+    assert i18n.choose_language(setting, env, system) == expected
+
+
+def test_language_setting_defaults_to_the_system() -> None:
+    assert Settings().get("language") == ""
+
+
+# --- the catalogue is complete ---------------------------------------------------------------------
+
+def messages(ts: Path) -> dict[tuple[str, str], ET.Element]:
+    root = ET.parse(ts).getroot()
+    return {(ctx.findtext("name"), msg.findtext("source")): msg.find("translation")
+            for ctx in root.iter("context") for msg in ctx.iter("message")}
+
+
+@pytest.fixture(scope="module")
+def refreshed_ts(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], ET.Element]:
+    """The committed .ts updated from today's code by lupdate, in a copy: strings added to the
+    code arrive "unfinished", strings gone from it "vanished"."""
+    copy = tmp_path_factory.mktemp("ts") / TS.name
+    shutil.copy(TS, copy)
+    # Every .py under editor/, at any depth: files move into sub-packages (issue 14).
+    sources = sorted(str(p) for p in (ROOT / "editor").rglob("*.py"))
+    subprocess.run([qt_tool("lupdate"), "-silent", "-locations", "none", *sources, "-ts", str(copy)],
+                   check=True, cwd=ROOT)
+    return messages(copy)
+
+
+def test_every_string_in_the_code_has_a_finished_translation(refreshed_ts) -> None:
+    # Guards: a tr() string added without a translation shows English in a Portuguese window.
+    untranslated = [src for (ctx, src), tr in refreshed_ts.items()
+                    if tr.get("type") == "unfinished" or not (tr.text or "").strip()]
+    assert not untranslated, f"run `make translations-update`, then translate: {untranslated}"
+
+
+def test_no_translation_for_strings_the_code_no_longer_has(refreshed_ts) -> None:
+    stale = [src for (ctx, src), tr in refreshed_ts.items()
+             if tr.get("type") in ("vanished", "obsolete")]
+    assert not stale, f"run `make translations-update` to drop: {stale}"
+
+
+def fields(text: str) -> list[str]:
+    """The str.format fields and QProgressBar's %v/%m/%p, which the code fills in."""
+    names = sorted(f"{{{name}:{spec}}}" for _, name, spec, _ in string.Formatter().parse(text)
+                   if name is not None)
+    return names + sorted(re.findall(r"%[vmp]", text))
+
+
+def test_translations_keep_placeholders_mnemonics_and_edges() -> None:
+    # Guards: a lost {0} raises IndexError in .format(); a lost "&" loses the Alt key; a lost
+    # leading space or newline glues texts that the code joins.
+    problems = []
+    for (ctx, src), tr in messages(TS).items():
+        text = tr.text or ""
+        if fields(text) != fields(src):
+            problems.append(f"{ctx}: {src!r} fields {fields(src)} -> {fields(text)}")
+        if ("&" in src.replace("&&", "")) != (text.replace("&&", "").count("&") == 1):
+            problems.append(f"{ctx}: {src!r} mnemonic -> {text!r}")
+        for edge in (lambda s: s[:1].isspace(), lambda s: s[-1:].isspace()):
+            if edge(src) != edge(text):
+                problems.append(f"{ctx}: {src!r} whitespace at the ends -> {text!r}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "editor/ui/recovery.py calls window.tr() from plain functions: lupdate files those strings "
+    "under the contexts 'window' and 'self.window', Qt looks them up under 'MainWindow', so they "
+    "stay English (issue 20; to be fixed with the issue 14 split, then drop this mark)"))
+def test_every_context_is_a_class_that_qt_looks_up() -> None:
+    # self.tr() looks a string up under the class's name; a context that names no class is a
+    # string lupdate found but Qt never asks for.
+    classes = {node.name for path in (ROOT / "editor").rglob("*.py")
+               for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+               if isinstance(node, ast.ClassDef)}
+    contexts = {ctx for ctx, _ in messages(TS)}
+    assert contexts <= classes, f"contexts Qt never looks up: {sorted(contexts - classes)}"
+
+
+# --- the real window in Portuguese ---------------------------------------------------------------------
+
+@pytest.fixture
+def portuguese(monkeypatch: pytest.MonkeyPatch, compiled_catalogue: Path) -> Iterator[str]:
+    """LANG=pt_BR.UTF-8 and the language installed the way `caminho` does at start."""
+    for name in LOCALE_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "pt_BR.UTF-8")
+    language = i18n.install_for(Settings().get("language"))
+    yield language
+    i18n.install_translators(i18n.ENGLISH)  # later tests expect English
+
+
+def mnemonic(text: str) -> str | None:
+    match = re.search(r"&([^&])", text.replace("&&", ""))
+    return match.group(1).lower() if match else None
+
+
+def test_window_in_portuguese(portuguese: str, app_window, tmp_path: Path) -> None:
+    assert portuguese == "pt_BR"
+    w = app_window(no_model=True)
+    menus = [a for a in w.menuBar().actions() if a.menu() is not None]
+    assert [a.text() for a in menus] == ["&Arquivo", "&Editar", "E&xibir", "&Modelo", "Aj&uda"]
+    file_menu = menus[0].menu()
+    assert [a.text() for a in file_menu.actions() if a.text()][:4] == [
+        "&Novo", "&Abrir…", "Abrir &recentes", "&Salvar"]
+
+    # Guards: two items with the same Alt letter in one menu make that letter cycle instead
+    # of choosing; an English leftover (a string not wrapped in tr()) shows up here too.
+    english = {src for _, src in messages(TS)}
+    letters = [mnemonic(a.text()) for a in menus]
+    assert len(set(letters)) == len(letters), letters
+    for top in menus:
+        items = [a for a in top.menu().actions() if a.text()]
+        item_letters = [mnemonic(a.text()) for a in items]
+        assert None not in item_letters, [a.text() for a in items]
+        assert len(set(item_letters)) == len(item_letters), [a.text() for a in items]
+        leftovers = [a.text() for a in items
+                     if a.text() in english and not isinstance(a.menu(), QMenu)]
+        assert not leftovers, f"English in {top.text()}: {leftovers}"
+
+    # A translated error message, through the real open path.
+    assert not w.open_file(tmp_path)  # a folder cannot be opened as text
+    title, _ = w.last_error
+    assert title == f"Não foi possível abrir {tmp_path.name}", title
+    assert w.message_box is not None and w.message_box.windowTitle() == title
+
+    # Qt's own standard buttons speak Portuguese too (qtbase_pt_BR.qm).
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+    assert buttons.buttons()[0].text() == "Cancelar"
+    assert QCoreApplication.translate("MainWindow", "&File") == "&Arquivo"
+
+
+def test_texts_built_outside_widgets_in_portuguese(portuguese: str, app_window, model) -> None:
+    # Guards: strings built by plain functions (the status bar's model hint, the shortcut list)
+    # are looked up under the context lupdate filed them in, not left English.
+    short, hint = describe(model.info, bundled=True)
+    assert short == "Modelo do poema: 20 palavras", short
+    assert "Modelo → Treinar com documentos…" in hint
+    rows = all_shortcuts(app_window(no_model=True))
+    assert ("Barra de localizar", "Fechar a barra de localizar", "Esc") in rows
+    assert any(command.startswith("Inserir a melhor sugestão") for _, command, _ in rows)
+
+
+def test_window_in_english_under_the_c_locale(monkeypatch, app_window) -> None:
+    for name in LOCALE_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C")
+    assert i18n.install_for("") == "en"
+    w = app_window(no_model=True)
+    assert w.menuBar().actions()[0].text() == "&File"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("lang", "expected"), [("pt_BR.UTF-8", "pt_BR"), ("C", "en")])
+def test_caminho_starts_in_the_system_language(tmp_path: Path, compiled_catalogue: Path,
+                                               lang: str, expected: str) -> None:
+    # Guards the start-up hook in editor/app.py: the language is installed before the window.
+    env = {k: v for k, v in os.environ.items() if k not in LOCALE_VARS}
+    env.update(LANG=lang, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT),
+               **{CONFIG_DIR_ENV: str(tmp_path)})
+    result = subprocess.run([sys.executable, "-m", "editor", "--no-model", "--quit-after-start"],
+                            capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert f"interface language {expected}" in result.stderr, result.stderr

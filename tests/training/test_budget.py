@@ -1,0 +1,109 @@
+"""`--time-budget`: durations, the plan, and a run that stops on time with its best weights."""
+
+import pytest
+
+from training.budget import Budget, make_budget, natural_epochs, parse_duration
+from training.config import ModelConfig, TrainConfig
+from training.train import Trainer, load_corpus
+
+SMALL = ModelConfig(embedding=8, hidden=16)
+
+
+@pytest.mark.parametrize(("text", "seconds"), [
+    ("10m", 600), ("90s", 90), ("1h30m", 5400), ("1.5h", 5400), ("600", 600), ("2 min", 120),
+])
+def test_durations(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "0", "ten minutes", "10x", "-5m", "m"])
+def test_bad_durations_say_how_to_write_one(text):
+    with pytest.raises(ValueError, match="duration|more than zero"):
+        parse_duration(text)
+
+
+def test_bad_duration_on_the_command_line(cli, tmp_path, poem_path):
+    # A plain error before any training starts (exit 2, no traceback).
+    result = cli("train", poem_path, "--out", tmp_path / "m.onnx", "--time-budget", "soon")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--time-budget: cannot read 'soon' as a duration" in result.stderr
+
+
+def test_plan_fits_the_budget_and_the_corpus():
+    # 100 s budget from t=0, 10 s kept for export; training starts at t=5.
+    b = Budget(100.0, started=0.0, reserve=10.0, epochs=20, val_share=0.1)
+    b.start(5.0)
+    assert b.lr_factor(6.0) == 1.0 and not b.out_of_time(6.0)  # speed not known yet
+    b.note_epoch_progress(0.5, epoch_started=5.0, now=10.0)  # half an epoch in 5 s
+    assert b.epoch_seconds == pytest.approx(10.0)
+    # 20 epochs of ~10.3 s would not fit: the plan ends before the deadline, minus one
+    # validation run (a third of an epoch's time per token, on 10% of the tokens).
+    assert b.planned is not None and 5.0 + b.planned <= b.deadline
+    assert b.planned == pytest.approx(90.0 - 5.0 - 1.1 * 10.0 * 0.1 / 3)
+    assert b.lr_factor(5.0 + b.planned / 2) == pytest.approx(0.5)  # linear decay
+    assert b.out_of_time(5.0 + b.planned + 0.01)
+    # A small corpus: its natural number of epochs ends well before the budget.
+    small = Budget(1000.0, started=0.0, reserve=10.0, epochs=3, val_share=0.1)
+    small.start(0.0)
+    small.note_epoch_progress(1.0, epoch_started=0.0, now=2.0)
+    assert small.planned == pytest.approx(3 * (2.0 + 2.0 * 0.1 / 3) * 1.1)
+
+
+def test_unscheduled_budget_only_cuts_off():
+    b = make_budget(30.0, 0.0, tokens=75, train_tokens=75, val_tokens=0, vocab=24, ngram=False)
+    b.start(1.0)
+    b.note_epoch_progress(1.0, epoch_started=1.0, now=1.01)
+    assert not b.scheduled and b.lr_factor(20.0) == 1.0
+    assert b.out_of_time(b.deadline)
+
+
+def test_natural_epochs_fall_with_corpus_size():
+    assert natural_epochs(5400) == 65
+    assert natural_epochs(400_000) < natural_epochs(50_000) < natural_epochs(5400)
+    assert natural_epochs(10**9) == 10
+
+
+def test_budgeted_run_stops_on_time_and_keeps_its_best_weights(tmp_path):
+    """A corpus that would train for minutes stops when the budget's plan is done, the
+    learning rate having decayed to (almost) nothing, and exports the best epoch."""
+    import time
+
+    words = [f"w{k}" for k in range(60)]
+    lines = [" ".join(words[(i * 7 + j * 3) % 60] for j in range(12)) + "." for i in range(400)]
+    path = tmp_path / "c.txt"
+    path.write_text("\n%\n".join("\n".join(lines[i : i + 10]) for i in range(0, 400, 10)))
+    config = TrainConfig(doc_separator="%", epochs=400, patience=400)
+    corpus = load_corpus([path], config)
+    started = time.monotonic()
+    budget = make_budget(6.0, started, tokens=corpus.tokens,
+                         train_tokens=len(corpus.split.train),
+                         val_tokens=corpus.split.val.scored, vocab=len(corpus.vocab),
+                         ngram=False)
+    budget.reserve = 0.5
+    budget.epochs = 0  # use the whole budget
+    trainer = Trainer(corpus, SMALL, config, budget=budget)
+    # The clock starts now: building the first Trainer of a process imports for seconds.
+    budget.started = started = time.monotonic()
+    result = trainer.run()
+    assert result.stopped.startswith("time budget")
+    assert time.monotonic() - started < 6.0 + 1.0
+    assert 1 < result.epochs < 400
+    assert trainer.optimizer.param_groups[0]["lr"] < 0.1 * config.lr
+    # The exported weights are the best epoch's (an epoch counts as better by 1e-4 or more).
+    best = min(h["val_loss"] for h in result.history)
+    assert result.metrics["val_loss"] == pytest.approx(best, abs=1e-4)
+    assert result.metrics["val_loss"] < result.history[0]["val_loss"]
+
+
+def test_reserve_stretches_on_a_slow_or_busy_machine():
+    # Export and the trigram take longer where training does: half the nominal speed
+    # (5 000 tokens a second) keeps twice the reserve back; a fast machine keeps it as is.
+    slow = Budget(600.0, started=0.0, reserve=30.0, train_tokens=10_000)
+    fast = Budget(600.0, started=0.0, reserve=30.0, train_tokens=10_000)
+    slow.start(0.0)
+    fast.start(0.0)
+    slow.note_epoch(2.0, None)
+    fast.note_epoch(0.5, None)
+    assert slow.slowness() == pytest.approx(2.0) and fast.slowness() == 1.0
+    assert slow.deadline == pytest.approx(600.0 - 60.0)
+    assert fast.deadline == pytest.approx(600.0 - 30.0)
