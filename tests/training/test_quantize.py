@@ -65,3 +65,18 @@ def test_export_int8_from_the_command_line(cli, poem_path, tmp_path):
     model = LanguageModel.load(out)
     meta = dict(model.session.get_modelmeta().custom_metadata_map)
     assert QUANTIZATION_KEY in meta and "training" in meta
+
+
+def test_int8_poem_model_suggests_what_the_float_one_does(bundled_model, tmp_path):
+    # A trained model (unlike the random one above) has clear favourites: quantizing its
+    # weights must not change the editor's first suggestion or the model's top token.
+    out = tmp_path / "poem-int8.onnx"
+    report = quantize_file(bundled_model, out)
+    a, b = LanguageModel.load(bundled_model), LanguageModel.load(out)
+    assert report.top1_agreement >= 0.9
+    contexts = ["No meio do ", "No meio do caminho tinha uma ", "tinha uma pedra no meio do ",
+                "Nunca me esquecerei desse ", "na vida de minhas retinas tão "]
+    for text in contexts:
+        fa, fb = Suggester(a).suggest(text), Suggester(b).suggest(text)
+        assert fa.words and fa.words[0] == fb.words[0], text
+        assert fa.top_tokens[0][0] == fb.top_tokens[0][0], text
