@@ -152,6 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--language", metavar="CODE", type=_language_code,
                    help="the corpus language to record (default: detected, with --corpus)")
     p.add_argument("--force", action="store_true", help="replace an existing model at --out")
+    p.add_argument("--int8", action="store_true",
+                   help="8-bit weights for the output layer, input projection and embedding "
+                        "(onnxruntime dynamic quantization): a smaller file and a faster step "
+                        "for large models, at a small cost in quality (docs/BENCHMARKS.md)")
 
     p = sub.add_parser(
         "evaluate", help="keystroke savings, next-word accuracy and perplexity on a text",
@@ -437,6 +441,13 @@ def cmd_export(args: argparse.Namespace) -> int:
                   "was trained on to add the rare words and the trigram, as `train` does",
                   file=sys.stderr)
     print(_export_line(report), file=sys.stderr)
+    if args.int8:
+        from training.quantize import quantize_file
+
+        q = quantize_file(args.out)
+        print(f"quantized {q.path} to int8: {q.bytes_before / 1024:.0f} KiB -> "
+              f"{q.bytes_after / 1024:.0f} KiB; the same top token as the float model at "
+              f"{q.top1_agreement:.0%} of a probe's positions", file=sys.stderr)
     return 0
 
 

@@ -20,6 +20,7 @@ from editor.core.tokenizer import DOC, NEWLINE, UNK
 from training.cells import exportable
 from training.checkpoint import atomic_write, load_checkpoint
 from training.errors import CheckpointError, ExportError
+from training.fastpath import add_last_only_input
 from training.model import LanguageModel, ModelConfig
 
 OPSET = 18
@@ -106,7 +107,7 @@ def export_model(model: LanguageModel, path: str | Path, *, vocab: Sequence[str]
     """Write `model` as a Caminho ONNX file (atomically) and, with `check`, prove parity."""
     started = time.monotonic()
     path = Path(path)
-    proto = to_onnx(model)
+    proto = add_last_only_input(to_onnx(model))  # the editor scores the last position only
     meta = metadata(vocab, surface if surface is not None else vocab, model.config, training or {},
                     language)
     del proto.metadata_props[:]

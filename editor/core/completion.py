@@ -28,6 +28,7 @@ from editor.core.lexicon import (
     fold,
     typo_match,
 )
+from editor.core.topk import best_indices
 
 
 @dataclass(frozen=True)
@@ -145,13 +146,11 @@ def next_words(*, p: np.ndarray, is_word: np.ndarray, vocab: Sequence[str],
 
 
 def _best_first(scores: np.ndarray, n: int) -> list[int]:
-    """Indices of the `n` highest positive scores, best first (ties: lower index first)."""
-    if n <= 0 or not len(scores):
-        return []
-    if n < len(scores):
-        idx = np.argpartition(-scores, n - 1)[:n]
-    else:
-        idx = np.arange(len(scores))
+    """Indices of the `n` highest positive scores, best first (ties: lower index first), and
+    every score tied with the n-th: callers sort by (probability, word), and a word tied at the
+    cut may come before the ones a cut by index keeps (argpartition alone picks among ties at
+    random; issue 18)."""
+    idx = best_indices(scores, n)
     idx = idx[np.lexsort((idx, -scores[idx]))]
     return [int(i) for i in idx if scores[i] > 0]
 

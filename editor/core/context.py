@@ -92,6 +92,7 @@ class ContextTracker:
         self.gates = _Grow((layers, len(model.info.gate_names), hidden))
         self.logits: np.ndarray | None = None  # next-token scores after ids[-1]
         self.stats = StepStats()
+        self.version = 0  # changes whenever the current rows or ids do (readers cache on it)
 
     def state_at(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """State after the first `n` fed tokens, shaped [L, 1, H] for the model."""
@@ -113,12 +114,13 @@ class ContextTracker:
         while keep < limit and ids[keep] == self._stored[keep]:
             keep += 1
         bufs = (self.h_seq, self.c_seq, self.gates)
+        self.version += 1
         if keep == len(ids):
             # Back over text already read (the cursor moved left, or text after it was cut):
             # every state is stored; only the last token's logits need one step.
             for buf in bufs:
                 buf.resume(keep)
-            out = self.model.run(ids[-1:], *self.state_at(keep - 1))
+            out = self.model.run(ids[-1:], *self.state_at(keep - 1), last_only=True)
             self.ids = list(ids)
             self.logits = out.logits[-1]
             self.stats = StepStats(reused=keep - 1, computed=1)
@@ -126,7 +128,7 @@ class ContextTracker:
         # Logits are kept only for the last position, so re-run at least one token.
         keep = min(keep, len(ids) - 1)
         fresh = ids[keep:]
-        out = self.model.run(fresh, *self.state_at(keep))
+        out = self.model.run(fresh, *self.state_at(keep), last_only=True)  # logits[-1] only
         self.ids = list(ids)
         self._stored = list(ids)
         for buf, rows in zip(bufs, (out.h_seq, out.c_seq, out.gates), strict=True):
@@ -139,6 +141,7 @@ class ContextTracker:
         return self.logits
 
     def reset(self) -> None:
+        self.version += 1
         self.ids = []
         self._stored = []
         for buf in (self.h_seq, self.c_seq, self.gates):

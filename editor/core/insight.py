@@ -274,7 +274,7 @@ def occlusion(model: LanguageModel, ids: Sequence[int], h0: np.ndarray, c0: np.n
     ids = np.asarray(ids, np.int64)
     positions = list(range(len(ids))) if positions is None else list(positions)
     replace = model.unk_id if replace is None else replace
-    base = model.run(ids, h0, c0)
+    base = model.run(ids, h0, c0, last_only=True)
     p_base = float(softmax(base.logits[-1])[target])
     probs = np.zeros(len(positions))
     order = np.argsort(positions, kind="stable")
@@ -292,7 +292,7 @@ def occlusion(model: LanguageModel, ids: Sequence[int], h0: np.ndarray, c0: np.n
         batch[np.arange(b), np.asarray(group) - first] = replace
         h = np.ascontiguousarray(np.repeat(hs, b, axis=1), np.float32)
         c = np.ascontiguousarray(np.repeat(cs, b, axis=1), np.float32)
-        logits = model.logits_batch(batch, h, c)[:, -1, :]
+        logits = model.logits_batch(batch, h, c, last_only=True)[:, -1, :]
         z = logits.astype(np.float64) - logits.max(axis=1, keepdims=True)
         p = np.exp(z)
         probs[chunk] = p[:, target] / p.sum(axis=1)

@@ -25,10 +25,12 @@ from editor.core.modelfile import (
     FORMAT_KEY,
     FORMAT_VERSION,
     LANGUAGE_KEY,
+    LAST_ONLY_INPUT,
     REQUIRED_KEYS,
 )
 from editor.core.tokenizer import DOC, TOKENIZER_VERSION, UNK
 
+_TRUE = np.array(True)  # fed as LAST_ONLY_INPUT
 MAX_STATE = 1 << 24  # layers × hidden, vocab: a 64 MB state, far beyond any real model
 
 
@@ -85,7 +87,7 @@ class RunOutput:
     `gate_names`.
     """
 
-    logits: np.ndarray  # [T, V]
+    logits: np.ndarray  # [T, V]; [1, V] (the last position) when run with last_only
     h: np.ndarray  # [L, 1, H] state after the last token
     c: np.ndarray  # [L, 1, H] (LSTM) or [L, 1, 0]
     h_seq: np.ndarray  # [T, L, H]
@@ -100,6 +102,8 @@ class LanguageModel:
     session: Any  # onnxruntime.InferenceSession
     info: ModelInfo
     ids: dict[str, int]  # vocab entry -> token id
+    # The file scores the last position alone when asked (checked on load against a whole run).
+    scores_last_only: bool = False
 
     @classmethod
     def load(cls, path: str | Path) -> LanguageModel:
@@ -115,6 +119,7 @@ class LanguageModel:
         _check_graph(session, info)
         model = cls(session=session, info=info, ids={t: i for i, t in enumerate(info.vocab)})
         _check_output_size(model)
+        model.scores_last_only = _last_only_agrees(model)
         return model
 
     @property
@@ -146,12 +151,18 @@ class LanguageModel:
             feed["c0"] = c
         return feed
 
-    def run(self, ids: list[int] | np.ndarray, h: np.ndarray, c: np.ndarray) -> RunOutput:
-        """Advance the model over `ids` from state (h, c)."""
+    def run(self, ids: list[int] | np.ndarray, h: np.ndarray, c: np.ndarray, *,
+            last_only: bool = False) -> RunOutput:
+        """Advance the model over `ids` from state (h, c). With `last_only`, only the last
+        position's logits are wanted: a file that can skips scoring the others (re-reading a
+        window of 350 tokens took the large model half the time)."""
         tokens = np.asarray(ids, dtype=np.int64).reshape(1, -1)
         cell = self.info.cell
         names = CELL_OUTPUTS[cell]
-        got = dict(zip(names, self.session.run(list(names), self.feed(tokens, h, c)), strict=True))
+        feed = self.feed(tokens, h, c)
+        if last_only and self.scores_last_only:
+            feed[LAST_ONLY_INPUT] = _TRUE
+        got = dict(zip(names, self.session.run(list(names), feed), strict=True))
         t = tokens.shape[1]
         layers, hidden = self.info.layers, self.info.hidden
         if "c" not in got:
@@ -162,9 +173,14 @@ class LanguageModel:
         return RunOutput(got["logits"][0], got["h"], got["c"], got["h_seq"][0],
                          got["c_seq"][0], got["gates"][0])
 
-    def logits_batch(self, tokens: np.ndarray, h: np.ndarray, c: np.ndarray) -> np.ndarray:
-        """Logits [B, T, V] for a batch of sequences `tokens` [B, T] from states [L, B, ·]."""
-        return self.session.run(["logits"], self.feed(tokens, h, c))[0]
+    def logits_batch(self, tokens: np.ndarray, h: np.ndarray, c: np.ndarray, *,
+                     last_only: bool = False) -> np.ndarray:
+        """Logits [B, T, V] for a batch of sequences `tokens` [B, T] from states [L, B, ·];
+        [B, 1, V] with `last_only` when the file can score the last position alone."""
+        feed = self.feed(tokens, h, c)
+        if last_only and self.scores_last_only:
+            feed[LAST_ONLY_INPUT] = _TRUE
+        return self.session.run(["logits"], feed)[0]
 
 
 def session_options() -> Any:
@@ -365,6 +381,31 @@ def _check_graph(session: Any, info: ModelInfo) -> None:
             raise ModelError(
                 f"{name}: the graph's state is {shape}, but the model file's sizes say "
                 f"{info.layers} layer(s) of {info.hidden}.")
+
+
+def _last_only_agrees(model: LanguageModel) -> bool:
+    """Whether the file has the `logits_last_only` input and, fed true, gives the last row of
+    a whole run (and every other output unchanged); anything else runs whole."""
+    try:
+        optional = {i.name: i.type for i in model.session.get_overridable_initializers()}
+    except Exception:  # onnxruntime raises private exception types
+        return False
+    if optional.get(LAST_ONLY_INPUT) != "tensor(bool)":
+        return False
+    ids = [model.doc_id, model.unk_id, model.doc_id]
+    try:
+        whole = model.run(ids, *model.zero_state())
+        model.scores_last_only = True
+        last = model.run(ids, *model.zero_state(), last_only=True)
+    except Exception:
+        return False
+    finally:
+        model.scores_last_only = False
+    return (last.logits.shape == (1, whole.logits.shape[1])
+            and bool(np.allclose(last.logits[0], whole.logits[-1], rtol=0, atol=1e-5))
+            and all(np.allclose(a, b, rtol=0, atol=1e-5) for a, b in (
+                (last.h, whole.h), (last.c, whole.c), (last.h_seq, whole.h_seq),
+                (last.gates, whole.gates))))
 
 
 def _check_output_size(model: LanguageModel) -> None:

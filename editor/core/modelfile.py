@@ -64,6 +64,13 @@ NGRAM_FORMAT = 1  # the newest n-gram archive layout this code writes and reads
 LANGUAGE_KEY = "language"  # optional: the corpus language ("pt"), which picks the word list
 NEURAL_CACHE_KEY = "neural_cache"  # optional: the neural cache's tuned θ, λ and size
 
+# Issue 18 (fast path, int8). An optional graph input: a bool whose default (an initializer of
+# the same name) is false; fed true, `logits` scores the last position only. Files without it
+# run whole (training/fastpath.py adds it; editor/core/lm.py checks it on load).
+LAST_ONLY_INPUT = "logits_last_only"
+# Optional, descriptive: what `caminho-train export --int8` quantized (training/quantize.py).
+QUANTIZATION_KEY = "quantization"
+
 # Every metadata key: (required, JSON-encoded, what it is in a user's words). Values are strings.
 METADATA: dict[str, tuple[bool, bool, str]] = {
     FORMAT_KEY: (True, False, "the format version"),
@@ -77,6 +84,7 @@ METADATA: dict[str, tuple[bool, bool, str]] = {
     NGRAM_FORMAT_KEY: (False, False, "the n-gram table's format version"),
     LANGUAGE_KEY: (False, False, "the corpus language"),
     NEURAL_CACHE_KEY: (False, True, "the neural cache's settings"),
+    QUANTIZATION_KEY: (False, True, "the quantization note"),  # issue 18
 }
 REQUIRED_KEYS = tuple(key for key, (required, _, _) in METADATA.items() if required)
 ENTRY_NAMES = {key: what for key, (_, _, what) in METADATA.items()}

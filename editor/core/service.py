@@ -318,9 +318,17 @@ class SuggestionService:
             # Keep serving later requests; show nothing for this one.
             traceback.print_exc()
             sug = Suggestions()
+        will_extend = sug._continuation is not None
+        try:
+            if will_extend and self._suggester.extension_remembered(sug):
+                # No model step to wait for: one result with the whole ghost, so the window
+                # draws the strip and the ghost once, not twice (issue 18).
+                self._suggester.extend_ghost(sug)
+                will_extend = False
+        except Exception:
+            traceback.print_exc()
         done = time.perf_counter()
         posted = req.posted or start
-        will_extend = sug._continuation is not None
         self._on_result(Result(req.revision, sug, (done - start) * 1e3, (done - posted) * 1e3,
                                final=not will_extend))
         if not will_extend:

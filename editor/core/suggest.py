@@ -55,6 +55,7 @@ from editor.core.tokenizer import (
     split_partial,
     tokenize,
 )
+from editor.core.topk import top_sorted
 
 SENTENCE_END = frozenset({".", "!", "?", "...", "…"})
 
@@ -142,6 +143,7 @@ class _Continuation:
     lam: float
     cache_ids: np.ndarray  # vocabulary ids of the document's known words
     cache_p: np.ndarray  # their λ-weighted cache probabilities
+    state_key: tuple[int, int] = (-1, -1)  # the tracker's (version, length) h and c came from
     cursor: int | None = None  # document position of the cursor, for the neural cache
 
 
@@ -178,6 +180,13 @@ class Suggester:
         self.extra_words: Counter[str] = Counter()  # e.g. the user dictionary (replace, never mutate)
         self._surface = model.info.surface
         self._context_surfaces: list[str] = []
+        # The panel's arrays for a tracker version: typing inside a word feeds no token, so
+        # every keystroke would copy the same rows again, and the panel could not tell they
+        # are the same (it redraws only what changed, by identity).
+        self._panel_rows: tuple[tuple[int, int], tuple[np.ndarray, ...]] | None = None
+        self._softmax_of: tuple[np.ndarray, np.ndarray] | None = None  # (logits, softmax)
+        self._extension_memo: tuple[tuple[Any, ...], list[str]] | None = None
+        self._panel_next: tuple[np.ndarray, list[tuple[str, float]], float] | None = None
         # A file's n-gram that cannot be used leaves the LSTM alone; the window says why.
         self.ngram, self.ngram_problem = NgramModel.read_from(model)
         self.cache_params = _cache_params(model, self.config)
@@ -205,10 +214,12 @@ class Suggester:
         w = self.config.ngram_weight
         return self.ngram.weight if w is None else w
 
-    def model_distribution(self, ids: Sequence[int], logits: np.ndarray) -> np.ndarray:
+    def model_distribution(self, ids: Sequence[int], logits: np.ndarray,
+                           p_lstm: np.ndarray | None = None) -> np.ndarray:
         """P(next token) after `ids`, given the LSTM's `logits` there: what the ranking uses
-        before the document cache (the LSTM, mixed with the n-gram when the file has one)."""
-        p = softmax(logits)
+        before the document cache (the LSTM, mixed with the n-gram when the file has one).
+        `p_lstm`: softmax(logits) when the caller has it already."""
+        p = softmax(logits) if p_lstm is None else p_lstm
         beta = self.ngram_weight
         if self.ngram is None or beta >= 1.0:
             return p
@@ -234,7 +245,9 @@ class Suggester:
             surfaces = ([DOC] if at_doc_start else []) + [t.text for t in tokens]
         logits = self.tracker.update(ids)
         self._remember(text_before, tokens, at_doc_start, window_start)
-        p_lstm = softmax(logits)
+        if self._softmax_of is None or self._softmax_of[0] is not logits:
+            self._softmax_of = (logits, softmax(logits))  # the same logits: typing in a word
+        p_lstm = self._softmax_of[1]
         key, counted = self._words_memo
         if (key[0] is not tokens or key[1] is not self.extra_words  # typing inside a word:
                 or key[2] != self.config.learn_document):  # the same window, counted once
@@ -247,7 +260,7 @@ class Suggester:
         if text_after[:1].isalnum():
             return out  # the cursor is inside a word: nothing sensible to add
         case = _CaseRule(tokens, prefix)
-        p_model = self.model_distribution(ids, logits)
+        p_model = self.model_distribution(ids, logits, p_lstm)
         out.candidates, out.confidence = self._rank(p_model, prefix, doc_counts, doc_surface, case)
         out.candidates = self._mark_recalled(out.candidates)
         familiar = self.knows_context(tokens)
@@ -505,6 +518,7 @@ class Suggester:
             h=h, c=c, next_id=next_id,
             shouting=_CaseRule(tokens, prefix).shouting, lam=lam,
             cache_ids=cache_ids, cache_p=cache_p, cursor=self._cursor,
+            state_key=(self.tracker.version, len(self.tracker.ids)),
         )
         return [first], cont
 
@@ -518,6 +532,10 @@ class Suggester:
         if cont is None or not sug.ghost:
             return False
         sug._continuation = None
+        key, start = self._extension_key(cont), len(sug.ghost)
+        if self._extension_memo is not None and self._extension_memo[0] == key:
+            sug.ghost.extend(self._extension_memo[1])
+            return bool(self._extension_memo[1])
         surfaces, h, c, next_id = cont.surfaces, cont.h, cont.c, cont.next_id
         vocab = self.model.info.vocab
         words, added = 1, False
@@ -549,20 +567,55 @@ class Suggester:
             surfaces.append(word)
             next_id = i
             cont.ids = cont.ids[-1:] + [i]
+        self._extension_memo = (key, sug.ghost[start:])
         return added
+
+    def extension_remembered(self, sug: Suggestions) -> bool:
+        """Whether `extend_ghost(sug)` would take no model step (its run-on is remembered)."""
+        cont = sug._continuation
+        return (cont is not None and self._extension_memo is not None
+                and self._extension_memo[0] == self._extension_key(cont))
+
+    def _extension_key(self, cont: _Continuation) -> tuple[Any, ...]:
+        """Everything the ghost's run-on depends on. Letters typed inside a word keep the
+        context and, mostly, the best word: the same run-on, 3 to 5 model steps a keystroke
+        before it was remembered. The state is named by the tracker's version and length;
+        capitals and spaces look no further back than the best word. The neural cache's
+        share is named as its lookup names it: the entries ending before the cursor, which stay
+        the same while the cursor moves inside a word."""
+        cfg = self.config
+        cache = None
+        if cont.cursor is not None:
+            seen = int(np.count_nonzero(self.cache.valid & (self.cache.end <= cont.cursor)))
+            cache = (self.cache.version, seen, self.neural_weight)
+        return (cont.state_key, cont.next_id, cont.surfaces[-1],
+                tuple(cont.ids), cont.shouting, cont.lam, cont.cache_ids.tobytes(),
+                cont.cache_p.tobytes(), frozenset(self.blocked), cfg.ghost_threshold,
+                cfg.ghost_max_words, self.ngram_weight, cache)
 
     # -- panel ---------------------------------------------------------------------------------
     def _fill_panel(self, out: Suggestions, p_lstm: np.ndarray, surfaces: list[str]) -> None:
         n = min(self.config.panel_tokens, len(self.tracker.ids))
         out.context_tokens = surfaces[-n:] if n else []
-        out.h_seq = self.tracker.h_seq.view()[-n:].copy()
-        out.c_seq = self.tracker.c_seq.view()[-n:].copy()
-        out.gates = self.tracker.gates.view()[-n:].copy()
-        top = np.argsort(-p_lstm)[:10]
-        vocab = self.model.info.vocab
-        out.top_tokens = [(vocab[i], float(p_lstm[i])) for i in top]
-        nz = p_lstm[p_lstm > 0]
-        out.entropy = float(-(nz * np.log2(nz)).sum())
+        tr = self.tracker
+        if self._panel_rows is None or self._panel_rows[0] != (tr.version, n):
+            rows = tuple(_frozen(buf.view()[-n:]) for buf in (tr.h_seq, tr.c_seq, tr.gates))
+            self._panel_rows = ((tr.version, n), rows)
+        out.h_seq, out.c_seq, out.gates = self._panel_rows[1]
+        if self._panel_next is None or self._panel_next[0] is not p_lstm:
+            top = top_sorted(p_lstm, 10)
+            vocab = self.model.info.vocab
+            nz = p_lstm[p_lstm > 0]
+            self._panel_next = (p_lstm, [(vocab[i], float(p_lstm[i])) for i in top],
+                                float(-(nz * np.log2(nz)).sum()))
+        _, out.top_tokens, out.entropy = self._panel_next
+
+
+def _frozen(rows: np.ndarray) -> np.ndarray:
+    """A read-only copy: one set of panel rows is shared by every result until a token is fed."""
+    copy = rows.copy()
+    copy.flags.writeable = False
+    return copy
 
 
 def _cache_params(model: LanguageModel, config: SuggestConfig) -> CacheParams:

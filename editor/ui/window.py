@@ -38,7 +38,7 @@ from editor.core.service import ModelStatus
 from editor.ui.documents import DISK_CHECK_DELAY_MS, DiskStamp, DocumentLifecycle
 from editor.ui.find import FindBar, find_text
 from editor.ui.settings import Settings
-from editor.ui.statusbar import ElidingStatusBar
+from editor.ui.statusbar import ElidingStatusBar, SteadyLabel
 from editor.ui.suggestions.controller import SuggestionController
 from editor.ui.suggestions.strip import SuggestionStrip
 from editor.ui.textedit import CaminhoTextEdit
@@ -260,9 +260,12 @@ class MainWindow(DocumentLifecycle, QMainWindow):
         # Long messages end at a word boundary, whole in the tooltip (issue 12, item 8).
         self.setStatusBar(ElidingStatusBar(self))
         status = self.statusBar()
-        self.latency_label = QLabel(self)
+        # These two change on every key: fixed sizes keep the bar from laying itself out again.
+        self.latency_label = SteadyLabel(
+            self.tr("suggested in {0:.1f} ms").format(999.9), self)
         self.latency_label.setToolTip(self.tr("How long the last suggestion took"))
-        self.position_label = QLabel(self)
+        self.position_label = SteadyLabel(
+            self.tr("Ln {0}, Col {1}").format(9999, 999), self)
         self.encoding_label = QLabel(self)
         self.encoding_label.setToolTip(self.tr("Encoding and line endings used when saving"))
         self.model_label = QLabel(self.tr("No model"), self)

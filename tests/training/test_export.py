@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from editor.core.modelfile import INPUTS, OUTPUTS
+from editor.core.modelfile import INPUTS, LAST_ONLY_INPUT, OUTPUTS
 from editor.core.tokenizer import TOKENIZER_VERSION
 from training.errors import ExportError
 from training.export import (
@@ -88,7 +88,12 @@ def test_graph_inputs_outputs(exported):
 
     inputs = {i.name: i for i in proto.graph.input}
     outputs = {o.name: o for o in proto.graph.output}
-    assert list(inputs) == list(INPUTS)
+    # Issue 18 added one optional input after the three: a bool scalar whose initializer makes
+    # it default to false (a whole run), so readers that feed only the three see no change.
+    assert list(inputs) == [*INPUTS, LAST_ONLY_INPUT]
+    assert inputs[LAST_ONLY_INPUT].type.tensor_type.elem_type == onnx.TensorProto.BOOL
+    default = {i.name: i for i in proto.graph.initializer}[LAST_ONLY_INPUT]
+    assert not onnx.numpy_helper.to_array(default)
     assert list(outputs) == list(OUTPUTS)
     assert inputs["tokens"].type.tensor_type.elem_type == onnx.TensorProto.INT64
     b, t = dims(inputs["tokens"])

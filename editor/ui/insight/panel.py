@@ -75,6 +75,19 @@ VIEW_TITLES = {"state": "State", "next": "Next word", "unit": "Unit", "memory": 
                "gates": "Gates", "pin": "Pin", "compare": "Compare"}
 
 
+def _changed_views(old: Suggestions, new: Suggestions) -> set[str]:
+    """The views whose picture differs between two results. Letters typed inside a word feed
+    no token: the engine hands back the very same state arrays (read-only), and redrawing a
+    512-unit heatmap for them was most of the GUI thread's time per key (issue 18)."""
+    same_state = (old.h_seq is new.h_seq and old.c_seq is new.c_seq and old.gates is new.gates
+                  and old.context_tokens == new.context_tokens)
+    if not same_state:
+        return set(VIEWS)
+    same_next = (old.top_tokens == new.top_tokens and old.entropy == new.entropy
+                 and [c.norm for c in old.candidates] == [c.norm for c in new.candidates])
+    return set() if same_next else {"next"}
+
+
 # -- the dock ----------------------------------------------------------------------------------------
 class InsightPanel(QDockWidget):
     """Dock widget with the insight views; see the module docstring for how to wire it."""
@@ -276,12 +289,14 @@ class InsightPanel(QDockWidget):
 
     # -- inputs ------------------------------------------------------------------------------------
     def show_suggestions(self, sug: Suggestions) -> None:
-        """Store fresh suggestions; the redraw happens at most once per frame."""
-        self.sug = sug
-        self._dirty.update(VIEWS)
+        """Store fresh suggestions; the redraw happens at most once per frame, and only for
+        views whose data changed."""
+        old, self.sug = self.sug, sug
+        changed = set(VIEWS) if old is None else _changed_views(old, sug)
+        self._dirty.update(changed)
         if sug.h_seq is not None and sug.h_seq.ndim == 3:
             self._set_layers(sug.h_seq.shape[1])
-        if not self._frame.isActive():
+        if changed and not self._frame.isActive():
             self._frame.start()
         self._request_analysis()
 

@@ -111,6 +111,7 @@ class SuggestionStrip(QWidget):
             layout.addWidget(b)
             self.buttons.append(b)
         self._words: list[str] = []
+        self._set = False
         self.set_words([])
 
     def words(self) -> list[str]:
@@ -126,17 +127,23 @@ class SuggestionStrip(QWidget):
         return [b.hint for b in self.buttons]
 
     def set_words(self, words: list[str]) -> None:
+        if self._set and list(words[:3]) == self._words:
+            return  # most letters typed inside a word keep the strip: touch no button
         self._words = list(words[:3])
         for slot, b in enumerate(self.buttons):
             rank = SLOT_OF_RANK[slot]
             word = self._words[rank] if rank < len(self._words) else ""
+            if b.font().bold() != (rank == 0):
+                font = b.font()
+                font.setBold(rank == 0)
+                b.setFont(font)
+            if word == b.text() and self._set:
+                continue  # a button whose word stays is not repainted
             b.setText(word)
             b.setEnabled(bool(word))
             b.setToolTip(self.tr("{0} inserts “{1}”; right-click to block it").format(b.hint, word)
                          if word else "")
-            font = b.font()
-            font.setBold(rank == 0)
-            b.setFont(font)
+        self._set = True
 
     def _click(self, rank: int) -> None:
         if rank < len(self._words):

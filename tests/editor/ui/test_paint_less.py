@@ -1,0 +1,90 @@
+"""The real window repaints only what changed while you type (issue 18).
+
+Letters typed inside a word feed the model no token: the insight panel's state heatmap would
+show the same picture, and redrawing it (a 512-unit image on a large model) was most of the
+GUI thread's time per key.
+"""
+
+from __future__ import annotations
+
+from editor.ui.insight.panel import FRAME_MS
+from editor.ui.window import MainWindow
+
+
+def wait_fresh(qtbot, w: MainWindow) -> None:
+    qtbot.waitUntil(lambda: w.suggestions.is_fresh() and not w.suggestions._post_timer.isActive(),
+                    timeout=5000)
+
+
+def test_letters_inside_a_word_do_not_redraw_the_panel(qtbot, app_window):
+    w = app_window(wait_for_model=True)
+    panel = w.panel
+    assert panel is not None and panel.isVisible() and panel.current_view() == "state"
+    qtbot.keyClicks(w.editor, "No meio do ca")
+    wait_fresh(qtbot, w)
+    qtbot.wait(3 * FRAME_MS)
+    columns = panel.column_labels()
+    before = panel.redraws
+    for letter in "minh":
+        qtbot.keyClicks(w.editor, letter)
+        wait_fresh(qtbot, w)
+        qtbot.wait(2 * FRAME_MS)
+    assert panel.redraws == before  # the same state: nothing drawn again
+    assert panel.column_labels() == columns
+    # A finished word is a new token: the heatmap gains its column at once.
+    qtbot.keyClicks(w.editor, "o ")
+    wait_fresh(qtbot, w)
+    qtbot.waitUntil(lambda: panel.redraws > before, timeout=2000)
+    assert panel.column_labels() == columns + ["caminho"]
+
+
+def test_the_next_word_view_still_follows_each_letter(qtbot, app_window):
+    # Only the state views are skipped: the Next word view marks the strip's words, which
+    # change with the letters typed.
+    w = app_window(wait_for_model=True)
+    panel = w.panel
+    panel.set_view("next")
+    qtbot.keyClicks(w.editor, "No meio do caminho tinha uma pedra ")
+    wait_fresh(qtbot, w)
+    qtbot.wait(3 * FRAME_MS)
+    before = panel.redraws
+    qtbot.keyClicks(w.editor, "t")
+    wait_fresh(qtbot, w)
+    qtbot.waitUntil(lambda: panel.redraws > before, timeout=2000)
+    assert panel.sug is w.suggestions.current
+
+
+def test_typing_does_not_lay_the_status_bar_out_again(qtbot, app_window):
+    # The position and the suggestion time change on every key; labels that changed size
+    # made the status bar measure, place and repaint all its widgets, twice a key.
+    from PySide6.QtCore import QEvent, QObject
+
+    w = app_window(wait_for_model=True)
+    qtbot.keyClicks(w.editor, "No meio ")
+    wait_fresh(qtbot, w)
+
+    class Count(QObject):
+        layouts = 0
+
+        def eventFilter(self, watched, event):  # noqa: N802 (Qt API)
+            if event.type() == QEvent.Type.LayoutRequest:
+                Count.layouts += 1
+            return False
+
+    counter = Count()
+    w.statusBar().installEventFilter(counter)
+    for letter in "do caminho tinha":
+        qtbot.keyClicks(w.editor, letter)
+        wait_fresh(qtbot, w)
+    w.statusBar().removeEventFilter(counter)
+    assert Count.layouts == 0
+    assert w.position_label.text() == "Ln 1, Col 25" and w.latency_label.text().endswith(" ms")
+
+
+def test_a_wider_position_than_foreseen_is_shown_whole(app_window):
+    w = app_window()
+    label = w.position_label
+    text = "Ln 1234567, Col 1234567"
+    label.setText(text)
+    margins = label.contentsMargins()
+    assert label.width() >= label.fontMetrics().horizontalAdvance(text) + margins.left() + margins.right()

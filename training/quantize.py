@@ -1,0 +1,91 @@
+"""int8 models: onnxruntime's dynamic quantization of a Caminho model file (`export --int8`).
+
+The matrix products outside the recurrence (the input projection and the output layer, which
+reads a [hidden × vocabulary] matrix on every step and dominates a large model's step) and the
+embedding table get 8-bit weights with one scale per matrix; activations are quantized on the
+fly at each run ("dynamic" quantization, no calibration text needed). The recurrent matrix
+inside the `Scan` stays float: onnxruntime's quantizer does not enter that subgraph. The file
+stays a Caminho model: same inputs, outputs and metadata, plus a `quantization` entry; any
+editor that reads the float file reads this one. Size, speed and quality against the float
+file: docs/BENCHMARKS.md (benchmarks/int8.py).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from editor.core.modelfile import FORMAT_KEY, QUANTIZATION_KEY
+from training.checkpoint import atomic_write
+from training.errors import ExportError
+
+OPS = ("MatMul", "Gather")
+
+
+@dataclass
+class QuantizeReport:
+    path: Path
+    bytes_before: int
+    bytes_after: int
+    max_prob_diff: float  # largest |P_int8 - P_float| of any token on a short probe text
+    top1_agreement: float  # share of probe positions where both rank the same token first
+
+
+def quantize_file(src: str | Path, dst: str | Path | None = None) -> QuantizeReport:
+    """Write the int8 version of the Caminho model `src` to `dst` (default: replace `src`),
+    atomically, and compare the two on a probe sequence."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    src = Path(src)
+    dst = Path(dst) if dst is not None else src
+    before = src.stat().st_size
+    model = onnx.load(str(src))
+    meta = {p.key: p.value for p in model.metadata_props}
+    if FORMAT_KEY not in meta:
+        raise ExportError(f"{src.name} is not a Caminho model (no 'caminho_format' metadata)")
+    if QUANTIZATION_KEY in meta:
+        raise ExportError(f"{src.name} is already quantized ({meta[QUANTIZATION_KEY]})")
+    with tempfile.TemporaryDirectory(dir=dst.parent) as tmp:
+        raw = Path(tmp) / "int8.onnx"
+        logger = logging.getLogger()  # the quantizer warns through the root logger
+        level = logger.level
+        logger.setLevel(logging.ERROR)
+        try:
+            quantize_dynamic(str(src), str(raw), op_types_to_quantize=list(OPS),
+                             weight_type=QuantType.QInt8, per_channel=False)
+        finally:
+            logger.setLevel(level)
+        quantized = onnx.load(str(raw))
+        del quantized.metadata_props[:]
+        for key, value in {**meta, QUANTIZATION_KEY: json.dumps({
+                "method": "onnxruntime dynamic quantization", "weights": "int8",
+                "per_channel": False, "ops": list(OPS)})}.items():
+            entry = quantized.metadata_props.add()
+            entry.key, entry.value = key, value
+        blob = quantized.SerializeToString()
+        probe = Path(tmp) / "probe.onnx"
+        probe.write_bytes(blob)
+        max_diff, agreement = compare_models(src, probe)
+    atomic_write(dst, lambda tmp_path: Path(tmp_path).write_bytes(blob))
+    return QuantizeReport(dst, before, len(blob), max_diff, agreement)
+
+
+def compare_models(float_path: Path, int8_path: Path, length: int = 64, seed: int = 0
+                   ) -> tuple[float, float]:
+    """(max |ΔP|, top-1 agreement) of two models of one vocabulary on a random token run."""
+    from editor.core.lm import LanguageModel
+    from editor.core.suggest import softmax
+
+    a, b = LanguageModel.load(float_path), LanguageModel.load(int8_path)
+    ids = np.random.default_rng(seed).integers(2, a.info.vocab_size, length)
+    out_a, out_b = a.run(ids, *a.zero_state()), b.run(ids, *b.zero_state())
+    p_a = np.stack([softmax(row) for row in out_a.logits])
+    p_b = np.stack([softmax(row) for row in out_b.logits])
+    agree = float(np.mean(p_a.argmax(axis=1) == p_b.argmax(axis=1)))
+    return float(np.abs(p_a - p_b).max()), agree
