@@ -165,7 +165,8 @@ class Heatmap(QWidget):
             return ""
         unit, col = cell
         tok = insight.display_token(self.labels[col]) if col < len(self.labels) else "?"
-        return f"unit {unit}, token '{tok}', value {self.matrix[unit, col]:.3f}"
+        return self.tr("unit {0}, token '{1}', value {2:.3f}").format(
+            unit, tok, self.matrix[unit, col])
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt API)
         text = self.tooltip_at(event.position())
@@ -190,7 +191,7 @@ class Heatmap(QWidget):
         g = self._grid()
         rows, cols = self.matrix.shape
         if self._img is None:
-            p.drawText(g, Qt.AlignmentFlag.AlignCenter, "type to see the LSTM's state")
+            p.drawText(g, Qt.AlignmentFlag.AlignCenter, self.tr("type to see the LSTM's state"))
             return
         p.drawImage(g, self._img)  # nearest-neighbour scaling: each cell stays one flat colour
         row_h, col_w = g.height() / rows, g.width() / cols
@@ -236,7 +237,7 @@ class WordBars(QWidget):
         g = QRectF(_MARGIN_L, 34, max(self.width() - _MARGIN_L - 10, 1),
                    max(self.height() - 34 - _LABELS_H, 1))
         if not n:
-            p.drawText(g, Qt.AlignmentFlag.AlignCenter, "no prediction yet")
+            p.drawText(g, Qt.AlignmentFlag.AlignCenter, self.tr("no prediction yet"))
             return
         finite = self.values[np.isfinite(self.values)]
         top = max(float(np.max(np.abs(finite))) if finite.size else 0.0, 1e-3)
@@ -323,7 +324,7 @@ class Trace(QWidget):
         g = QRectF(_MARGIN_L, 34, max(self.width() - _MARGIN_L - 10, 1), max(self.height() - 34 - _LABELS_H, 1))
         n = len(self.labels)
         if not n or not self.lines:
-            p.drawText(g, Qt.AlignmentFlag.AlignCenter, "click a row of the State heatmap")
+            p.drawText(g, Qt.AlignmentFlag.AlignCenter, self.tr("click a row of the State heatmap"))
             return
         col_w = g.width() / n
 
@@ -394,10 +395,10 @@ class GatesView(QWidget):
         fg = self.palette().windowText().color()
         p.setPen(fg)
         if not self._strips:
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "no gates yet")
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.tr("no gates yet"))
             return
         w = self.width()
-        p.drawText(QPointF(4, 12), "gates at the last token (units in heatmap order)")
+        p.drawText(QPointF(4, 12), self.tr("gates at the last token (units in heatmap order)"))
         strip_h = 14
         for k, (name, img) in enumerate(zip(self.SHOWN, self._strips, strict=True)):
             y = 18 + k * (strip_h + 3)
@@ -424,11 +425,11 @@ class GatesView(QWidget):
                 p.setPen(QPen(QColor(20, 20, 20), 1.5))
                 p.drawEllipse(pt, 4.0, 4.0)
             p.setPen(fg)
-            p.drawText(QPointF(box.left(), box.bottom() + 12), f"{name}: → shut")
+            p.drawText(QPointF(box.left(), box.bottom() + 12), self.tr("{0}: → shut").format(name))
             p.save()
             p.translate(box.left() - 3, box.bottom())
             p.rotate(-90)
-            p.drawText(QPointF(0, 0), "open →")
+            p.drawText(QPointF(0, 0), self.tr("open →"))
             p.restore()
         # The counts that tell the story: memory keepers and units that ignore their input.
         n = self.low.shape[1]
@@ -436,7 +437,9 @@ class GatesView(QWidget):
         deaf = int((self.low[GATE_NAMES.index("input")] >= 0.9).sum())
         mute = int((self.low[GATE_NAMES.index("output")] >= 0.9).sum())
         y = top + 18 + size + 32
-        for line in (f"{keep} of {n} units keep their cell (forget gate open ≥ 90% of steps)",
-                     f"{deaf} rarely write (input gate shut ≥ 90%), {mute} rarely show (output shut ≥ 90%)"):
+        for line in (self.tr("{0} of {1} units keep their cell (forget gate open ≥ 90% of "
+                             "steps)").format(keep, n),
+                     self.tr("{0} rarely write (input gate shut ≥ 90%), {1} rarely show (output "
+                             "shut ≥ 90%)").format(deaf, mute)):
             p.drawText(QPointF(6, y), line)
             y += 14

@@ -25,7 +25,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QElapsedTimer, QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QCoreApplication,
+    QElapsedTimer,
+    QSize,
+    Qt,
+    QThreadPool,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -65,8 +74,26 @@ from editor.ui.insight.tint import clear_tint, tint_document
 FRAME_MS = 16  # at most one redraw per frame
 ANALYSIS_DEBOUNCE_MS = 150  # model re-runs wait for a pause in typing
 VIEWS = ("state", "next", "unit", "memory", "gates", "pin")
-VIEW_TITLES = {"state": "State", "next": "Next word", "unit": "Unit", "memory": "Memory",
-               "gates": "Gates", "pin": "Pin"}
+# Marked for lupdate here, translated where the tabs are made (a module table has no class).
+VIEW_TITLES = {"state": QT_TRANSLATE_NOOP("InsightPanel", "State"),
+               "next": QT_TRANSLATE_NOOP("InsightPanel", "Next word"),
+               "unit": QT_TRANSLATE_NOOP("InsightPanel", "Unit"),
+               "memory": QT_TRANSLATE_NOOP("InsightPanel", "Memory"),
+               "gates": QT_TRANSLATE_NOOP("InsightPanel", "Gates"),
+               "pin": QT_TRANSLATE_NOOP("InsightPanel", "Pin")}
+# The state kinds and row orders are named in editor/core/insight.py (Qt-free); their labels
+# are marked here so the combo boxes can show them translated.
+_CORE_LABELS = (QT_TRANSLATE_NOOP("InsightPanel", "hidden h"),
+                QT_TRANSLATE_NOOP("InsightPanel", "cell tanh(c)"),
+                QT_TRANSLATE_NOOP("InsightPanel", "cell c"),
+                QT_TRANSLATE_NOOP("InsightPanel", "input gate i"),
+                QT_TRANSLATE_NOOP("InsightPanel", "forget gate f"),
+                QT_TRANSLATE_NOOP("InsightPanel", "candidate g"),
+                QT_TRANSLATE_NOOP("InsightPanel", "output gate o"),
+                QT_TRANSLATE_NOOP("InsightPanel", "by index"),
+                QT_TRANSLATE_NOOP("InsightPanel", "by activity"),
+                QT_TRANSLATE_NOOP("InsightPanel", "by similarity"),
+                QT_TRANSLATE_NOOP("InsightPanel", "by 1st principal component"))
 
 
 # -- the dock ----------------------------------------------------------------------------------------
@@ -77,7 +104,8 @@ class InsightPanel(QDockWidget):
     analysis_done = Signal()  # occlusion / document states arrived (tests wait on it)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Insight", parent)
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Insight"))
         self.setObjectName("InsightPanel")
         self.sug: Suggestions | None = None
         self.model: LanguageModel | None = None
@@ -159,18 +187,18 @@ class InsightPanel(QDockWidget):
         row = QHBoxLayout()
         self.kind_combo = QComboBox()
         for key, label in KINDS.items():
-            self.kind_combo.addItem(label, key)
+            self.kind_combo.addItem(self.tr(label), key)
         self.kind_combo.currentIndexChanged.connect(lambda _i: self.set_kind(self.kind_combo.currentData()))
         self.sort_combo = QComboBox()
         for key, label in ROW_SORTS.items():
-            self.sort_combo.addItem(label, key)
+            self.sort_combo.addItem(self.tr(label), key)
         self.sort_combo.currentIndexChanged.connect(lambda _i: self.set_sort(self.sort_combo.currentData()))
         # Narrow enough for a panel a third of the window wide; the lists still show whole.
         for combo in (self.kind_combo, self.sort_combo):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(8)
         row.addWidget(self.kind_combo)
-        row.addWidget(QLabel("rows"))
+        row.addWidget(QLabel(self.tr("rows")))
         row.addWidget(self.sort_combo)
         row.addStretch(1)
         sl.addLayout(row)
@@ -180,7 +208,7 @@ class InsightPanel(QDockWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.heatmap)
         sl.addWidget(scroll)
-        self.tabs.addTab(state, VIEW_TITLES["state"])
+        self.tabs.addTab(state, self.tr(VIEW_TITLES["state"]))
         # Next word, and where the neural cache's words come from (click: go there)
         nxt = QWidget()
         nl = QVBoxLayout(nxt)
@@ -192,16 +220,16 @@ class InsightPanel(QDockWidget):
         self.recall_label.linkActivated.connect(self._jump_to_recall)
         nl.addWidget(self.probs, 1)
         nl.addWidget(self.recall_label)
-        self.tabs.addTab(nxt, VIEW_TITLES["next"])
+        self.tabs.addTab(nxt, self.tr(VIEW_TITLES["next"]))
         # Unit trace
         self.trace = Trace()
-        self.tabs.addTab(self.trace, VIEW_TITLES["unit"])
+        self.tabs.addTab(self.trace, self.tr(VIEW_TITLES["unit"]))
         # Memory
         self.word_bars = WordBars()
-        self.tabs.addTab(self.word_bars, VIEW_TITLES["memory"])
+        self.tabs.addTab(self.word_bars, self.tr(VIEW_TITLES["memory"]))
         # Gates
         self.gates_view = GatesView()
-        self.tabs.addTab(self.gates_view, VIEW_TITLES["gates"])
+        self.tabs.addTab(self.gates_view, self.tr(VIEW_TITLES["gates"]))
         # Pin
         pin = QWidget()
         pl = QVBoxLayout(pin)
@@ -221,7 +249,7 @@ class InsightPanel(QDockWidget):
         pin_scroll.setWidgetResizable(True)
         pin_scroll.setWidget(self.pin_map)
         pl.addWidget(pin_scroll)
-        self.tabs.addTab(pin, VIEW_TITLES["pin"])
+        self.tabs.addTab(pin, self.tr(VIEW_TITLES["pin"]))
         self.tabs.currentChanged.connect(self._on_tab)
         lay.addWidget(self.tabs, 1)
         self.status = QLabel(self.tr("no model"))
@@ -259,8 +287,8 @@ class InsightPanel(QDockWidget):
         if model is not None:
             info = model.info
             self._set_layers(info.layers)
-            self.status.setText(f"{info.name} · {info.layers} layer(s) × {info.hidden} units · "
-                                f"{info.vocab_size} tokens")
+            self.status.setText(self.tr("{0} · {1} layer(s) × {2} units · {3} tokens").format(
+                info.name, info.layers, info.hidden, info.vocab_size))
         else:
             self.status.setText(self.tr("no model"))
             self.sug = None
@@ -423,7 +451,8 @@ class InsightPanel(QDockWidget):
         m = insight.state_matrix(h_seq, c_seq, gates, self.kind, layer)
         scale = insight.kind_scale(self.kind, m)
         self._order = insight.row_order(m, self.sort)
-        title = f"{KINDS[self.kind]} · layer {layer} · {m.shape[0]} units × {m.shape[1]} tokens"
+        title = self.tr("{0} · layer {1} · {2} units × {3} tokens").format(
+            self.tr(KINDS[self.kind]), layer, m.shape[0], m.shape[1])
         self.heatmap.set_data(m, tokens, scale, self._order, title, self.unit)
         self.shown["state"] = m
 
@@ -434,7 +463,8 @@ class InsightPanel(QDockWidget):
             self.recall_label.hide()
             return
         marked = {c.norm for c in s.candidates}
-        title = f"LSTM's next token · entropy {s.entropy:.2f} bits · ★ in the strip"
+        title = self.tr("LSTM's next token · entropy {0:.2f} bits · ★ in the strip").format(
+            s.entropy)
         self.probs.set_data(s.top_tokens, marked, title)
         self.shown["next"] = list(s.top_tokens)
         self._show_recalls(s)
@@ -446,15 +476,17 @@ class InsightPanel(QDockWidget):
         self.shown["recall"] = recalls
         lines = []
         for word, pos in recalls:
-            where = "earlier"
+            where = self.tr("earlier")
             if doc is not None and 0 <= pos < doc.characterCount():
                 block = doc.findBlock(pos)
                 at = pos - block.position()
                 text = block.text()
                 before = text[max(0, at - 32) : at].lstrip()
-                where = (f"line {block.blockNumber() + 1}: “{'…' if at > 32 else ''}"
-                         f"{html.escape(before)}<b>{html.escape(text[at : at + len(word)])}</b>”")
-            lines.append(f"<b>{html.escape(word)}</b> recalls <a href='{pos}'>{where}</a>")
+                where = self.tr("line {0}: “{1}”").format(
+                    block.blockNumber() + 1, ("…" if at > 32 else "") + html.escape(before)
+                    + f"<b>{html.escape(text[at : at + len(word)])}</b>")
+            lines.append(self.tr("<b>{0}</b> recalls <a href='{1}'>{2}</a>").format(
+                html.escape(word), pos, where))
         self.recall_label.setText("<br>".join(lines))
         self.recall_label.setVisible(bool(lines))
 
@@ -475,7 +507,7 @@ class InsightPanel(QDockWidget):
     def _draw_unit(self) -> None:
         win = self._window()
         if win is None or self.unit is None:
-            self.trace.set_data([], {}, "no unit selected")
+            self.trace.set_data([], {}, self.tr("no unit selected"))
             self.shown["unit"] = None
             return
         tokens, h_seq, c_seq, gates = win
@@ -484,30 +516,33 @@ class InsightPanel(QDockWidget):
         for name in ("input", "forget", "output"):
             lines[name] = gates[:, layer, GATE_NAMES.index(name), u]
         c = c_seq[:, layer, u]
-        self.trace.set_data(tokens, lines, f"unit {u} · layer {layer} · last {len(tokens)} tokens · "
-                                           f"c from {float(c.min()):.2f} to {float(c.max()):.2f}")
+        self.trace.set_data(tokens, lines, self.tr(
+            "unit {0} · layer {1} · last {2} tokens · c from {3:.2f} to {4:.2f}").format(
+            u, layer, len(tokens), float(c.min()), float(c.max())))
         self.shown["unit"] = lines
 
     def _draw_memory(self) -> None:
         m = self.memory
         if m is None:
-            text = "needs the model" if self.model is None else "computing…"
+            text = self.tr("needs the model") if self.model is None else self.tr("computing…")
             self.word_bars.set_data([], np.zeros(0), text)
             return
         stale = self.sug is not None and m.tokens != list(self.sug.context_tokens)
-        title = (f"How much each word matters to predicting '{insight.display_token(m.target)}' "
-                 f"(P = {m.base_prob:.1%}): drop in P when it is replaced by <unk>"
-                 + (" · updating…" if stale else ""))
+        title = (self.tr("How much each word matters to predicting '{0}' (P = {1:.1%}): drop "
+                         "in P when it is replaced by <unk>").format(
+                             insight.display_token(m.target), m.base_prob)
+                 + (self.tr(" · updating…") if stale else ""))
         self.word_bars.set_data(m.tokens, m.importance, title)
         self.shown["memory"] = m.importance
 
     def _gate_source(self) -> tuple[np.ndarray, str] | None:
         if self.doc is not None and len(self.doc.gates):
-            return self.doc.gates, f"saturation over the document ({len(self.doc.gates)} steps)"
+            return self.doc.gates, self.tr("saturation over the document ({0} steps)").format(
+                len(self.doc.gates))
         win = self._window()
         if win is None:
             return None
-        return win[3], f"saturation over the last {len(win[3])} tokens"
+        return win[3], self.tr("saturation over the last {0} tokens").format(len(win[3]))
 
     def _draw_gates(self) -> None:
         win = self._window()
@@ -544,11 +579,14 @@ class InsightPanel(QDockWidget):
         # Any sort but "index" puts the units that moved most since the pin on top.
         order = np.arange(m.shape[0]) if self.sort == "index" else np.argsort(-np.abs(diff[layer]), kind="stable")
         label = insight.display_token(self.pinned.label)
-        self.pin_map.set_data(m, [f"pinned '{label}'", "live", "Δ"], Scale(-top, top), order,
-                              f"{self.pin_kind}: pinned, live and their difference", self.unit)
+        self.pin_map.set_data(m, [self.tr("pinned '{0}'").format(label), self.tr("live"), "Δ"],
+                              Scale(-top, top), order,
+                              self.tr("{0}: pinned, live and their difference").format(
+                                  self.pin_kind), self.unit)
         self.pin_summary.setText(
-            f"‖Δh‖ = {delta.norm_h:.3f} (cos {delta.cos_h:.3f}) · ‖Δc‖ = {delta.norm_c:.3f} "
-            f"(cos {delta.cos_c:.3f}) against the state after '{label}'")
+            self.tr("‖Δh‖ = {0:.3f} (cos {1:.3f}) · ‖Δc‖ = {2:.3f} (cos {3:.3f}) against the "
+                    "state after '{4}'").format(delta.norm_h, delta.cos_h, delta.norm_c,
+                                                delta.cos_c, label))
         self.shown["pin"] = delta
 
     # -- background work ----------------------------------------------------------------------------
