@@ -11,21 +11,35 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from editor.core import insight
 from editor.core.insight import Scale
 from editor.core.modelfile import GATE_NAMES
+from editor.ui.theme import uses_dark_colours
 
 _MARGIN_L, _MARGIN_R, _MARGIN_T, _LABELS_H = 34, 46, 18, 64
+TOP_LISTED = 5  # entries a chart's text alternative (accessibleDescription) names
 
 
 def small_font(widget: QWidget, delta: int = -1) -> QFont:
     f = QFont(widget.font())
     f.setPointSizeF(max(6.0, f.pointSizeF() + delta))
     return f
+
+
+def colour_map(widget: QWidget) -> np.ndarray:
+    """The diverging colour map for the widget's palette: white-centred on a light one,
+    dark-centred on a dark one (see insight.diverging_lut)."""
+    return insight.DARK_LUT if uses_dark_colours(widget.palette()) else insight.diverging_lut()
+
+
+def ink(widget: QWidget, colour: QColor) -> QColor:
+    """A chart's line or bar colour made lighter on a dark palette, where the light theme's
+    dark blues and reds would sink into the background."""
+    return colour.lighter(170) if uses_dark_colours(widget.palette()) else colour
 
 
 def image_from(bgra: np.ndarray) -> QImage:
@@ -92,14 +106,16 @@ def _draw_column_labels(p: QPainter, labels: Sequence[str], x0: float, col_w: fl
 
 
 @functools.lru_cache(maxsize=8)
-def _legend_image(lo: float, hi: float) -> QImage:
+def _legend_image(lo: float, hi: float, dark: bool) -> QImage:
     ramp = np.linspace(hi, lo, 64)[:, None]
-    return image_from(insight.colorize(ramp, Scale(lo, hi)))
+    lut = insight.DARK_LUT if dark else insight.diverging_lut()
+    return image_from(insight.colorize(ramp, Scale(lo, hi), lut))
 
 
-def _draw_legend(p: QPainter, rect: QRectF, scale: Scale) -> None:
+def _draw_legend(p: QPainter, rect: QRectF, scale: Scale, dark: bool = False) -> None:
     """A vertical colour bar with its three numbers: the one scale all cells share."""
-    p.drawImage(QRectF(rect.x(), rect.y(), 10, rect.height()), _legend_image(scale.lo, scale.hi))
+    p.drawImage(QRectF(rect.x(), rect.y(), 10, rect.height()),
+                _legend_image(scale.lo, scale.hi, dark))
     fm = p.fontMetrics()
     for value, y in ((scale.hi, rect.top() + fm.ascent()), (scale.mid, rect.center().y() + fm.ascent() / 2),
                      (scale.lo, rect.bottom())):
@@ -135,9 +151,34 @@ class Heatmap(QWidget):
         self.title = title
         self.selected = selected
         rows, cols = matrix.shape
-        self._img = image_from(insight.colorize(matrix[order], scale)) if rows and cols else None
+        self._img = (image_from(insight.colorize(matrix[order], scale, colour_map(self)))
+                     if rows and cols else None)
         self.setMinimumHeight(_MARGIN_T + _LABELS_H + max(rows, 60))
+        self.setAccessibleDescription(self.describe())
         self.update()
+
+    def describe(self, top: int = TOP_LISTED) -> str:
+        """The text alternative a screen reader gets: the units strongest at the last column."""
+        rows, cols = self.matrix.shape
+        if not rows or not cols:
+            return self.tr("type to see the LSTM's state")
+        last = self.matrix[:, -1]
+        strongest = np.argsort(-np.abs(np.nan_to_num(last)), kind="stable")[:top]
+        tok = insight.display_token(self.labels[-1]) if self.labels else "?"
+        units = ", ".join(self.tr("unit {0} {1:+.2f}").format(int(u), float(last[u]))
+                          for u in strongest)
+        text = self.tr("{0}. Strongest at '{1}': {2}.").format(self.title, tok, units)
+        if self.selected is not None and self.selected < rows:
+            text += " " + self.tr("Selected: unit {0} {1:+.2f}.").format(
+                self.selected, float(last[self.selected]))
+        return text
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt API)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self.matrix.size:
+            # The colour map follows the theme: rebuild the cells in the new one.
+            self.set_data(self.matrix, self.labels, self.scale, self.order, self.title,
+                          self.selected)
 
     def _grid(self) -> QRectF:
         return QRectF(_MARGIN_L, _MARGIN_T, max(self.width() - _MARGIN_L - _MARGIN_R, 1),
@@ -204,12 +245,13 @@ class Heatmap(QWidget):
                        right_top, str(int(self.order[r])))
         if self.selected is not None and self.selected < rows:
             y = self.row_y(self.selected)
-            p.setPen(QPen(QColor(20, 20, 20), 1.5))
+            p.setPen(QPen(text_pen.color(), 1.5))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(QRectF(g.left() - 1, y - max(row_h, 2) / 2, g.width() + 2, max(row_h, 2)))
             p.setPen(text_pen)
         self._labels.draw(p, self.labels, g.left(), col_w, g.bottom(), _LABELS_H - 4)
-        _draw_legend(p, QRectF(g.right() + 6, g.top(), 10, min(g.height(), 160)), self.scale)
+        _draw_legend(p, QRectF(g.right() + 6, g.top(), 10, min(g.height(), 160)), self.scale,
+                     uses_dark_colours(self.palette()))
 
 
 class WordBars(QWidget):
@@ -225,7 +267,17 @@ class WordBars(QWidget):
 
     def set_data(self, labels: Sequence[str], values: np.ndarray, title: str) -> None:
         self.labels, self.values, self.title = list(labels), np.asarray(values, float), title
+        self.setAccessibleDescription(self.describe())
         self.update()
+
+    def describe(self, top: int = TOP_LISTED) -> str:
+        """The words that matter most, with their drop in probability."""
+        if not len(self.values):
+            return self.title or self.tr("no prediction yet")
+        order = np.argsort(-np.nan_to_num(self.values, nan=-np.inf), kind="stable")[:top]
+        words = ", ".join(f"{insight.display_token(self.labels[k])} {self.values[k]:+.3f}"
+                          for k in order if k < len(self.labels))
+        return self.tr("{0}. Most important: {1}.").format(self.title, words)
 
     def paintEvent(self, _event: object) -> None:  # noqa: N802 (Qt API)
         p = QPainter(self)
@@ -249,7 +301,7 @@ class WordBars(QWidget):
             if not np.isfinite(v):
                 continue
             hgt = float(v) / top * span
-            p.setBrush(QColor(178, 24, 43) if v >= 0 else QColor(33, 102, 172))
+            p.setBrush(ink(self, QColor(178, 24, 43) if v >= 0 else QColor(33, 102, 172)))
             p.drawRect(QRectF(g.left() + k * col_w + 1, zero - max(hgt, 0.0), max(col_w - 2, 1), abs(hgt)))
         p.setPen(fg)
         p.drawLine(QPointF(g.left(), zero), QPointF(g.right(), zero))
@@ -269,7 +321,18 @@ class ProbBars(QWidget):
 
     def set_data(self, items: Sequence[tuple[str, float]], marked: set[str], title: str) -> None:
         self.items, self.marked, self.title = list(items), set(marked), title
+        self.setAccessibleDescription(self.describe())
         self.update()
+
+    def describe(self) -> str:
+        """Every bar as words: the token, its probability, and whether the strip shows it."""
+        if not self.items:
+            return self.tr("no prediction yet")
+        bars = ", ".join(
+            (self.tr("{0} {1:.1%} (in the strip)") if tok in self.marked else
+             self.tr("{0} {1:.1%}")).format(insight.display_token(tok), prob)
+            for tok, prob in self.items)
+        return f"{self.title}: {bars}."
 
     def paintEvent(self, _event: object) -> None:  # noqa: N802 (Qt API)
         p = QPainter(self)
@@ -290,7 +353,7 @@ class ProbBars(QWidget):
             p.drawText(QRectF(4, y, label_w - 8, row_h), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                        ("★ " if mark else "") + insight.display_token(tok))
             p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(QColor(178, 24, 43) if mark else QColor(120, 120, 120))
+            p.setBrush(ink(self, QColor(178, 24, 43)) if mark else QColor(128, 128, 128))
             p.drawRect(QRectF(label_w, y + 3, max(prob * bar_w, 1), row_h - 6))
             p.setPen(fg)
             p.drawText(QPointF(label_w + prob * bar_w + 4, y + row_h / 2 + fm.ascent() / 2 - 1), f"{prob:.1%}")
@@ -312,7 +375,17 @@ class Trace(QWidget):
 
     def set_data(self, labels: Sequence[str], lines: dict[str, np.ndarray], title: str) -> None:
         self.labels, self.lines, self.title = list(labels), lines, title
+        self.setAccessibleDescription(self.describe())
         self.update()
+
+    def describe(self) -> str:
+        """The unit's values at the last token, one per line drawn."""
+        if not self.labels or not self.lines:
+            return self.title or self.tr("click a row of the State heatmap")
+        values = ", ".join(f"{name} {float(v[-1]):+.2f}" for name, v in self.lines.items()
+                           if len(v))
+        return self.tr("{0}. At '{1}': {2}.").format(
+            self.title, insight.display_token(self.labels[-1]), values)
 
     def paintEvent(self, _event: object) -> None:  # noqa: N802 (Qt API)
         p = QPainter(self)
@@ -346,7 +419,9 @@ class Trace(QWidget):
             ys = (mid - np.clip(values, -1.0, 1.0) * half).tolist()
             line = QPolygonF([QPointF(x, y) for x, y in zip(xs, ys, strict=True)])
             width = 2.0 if name in ("h", "tanh_c") else 1.0
-            p.setPen(QPen(self.COLOURS.get(name, fg), width))
+            # h is drawn in the text colour, so it stays visible on a dark palette too.
+            colour = fg if name == "h" else ink(self, self.COLOURS.get(name, fg))
+            p.setPen(QPen(colour, width))
             p.drawPolyline(line)
             p.drawText(QPointF(x_legend, 28), name)
             x_legend += p.fontMetrics().horizontalAdvance(name) + 10
@@ -381,12 +456,15 @@ class GatesView(QWidget):
             for name in self.SHOWN:
                 gi = GATE_NAMES.index(name)
                 row = current[gi][order][None, :]
-                self._strips.append(image_from(insight.colorize(row, Scale(0.0, 1.0))))
+                self._strips.append(image_from(insight.colorize(row, Scale(0.0, 1.0),
+                                                                colour_map(self))))
                 # Many units share a spot: a density picture stays one image however many there are.
                 grid = insight.saturation_density(low[gi], high[gi], self.BINS)
                 top = max(float(grid.max()), 1.0)
                 shade = np.where(grid > 0, 0.35 + 0.65 * np.sqrt(grid / top), 0.0)  # one unit still shows
-                self._density.append(image_from(insight.colorize(shade, Scale(-1.0, 1.0))))
+                self._density.append(image_from(insight.colorize(shade, Scale(-1.0, 1.0),
+                                                                 colour_map(self))))
+        self.setAccessibleDescription(self.describe())
         self.update()
 
     def paintEvent(self, _event: object) -> None:  # noqa: N802 (Qt API)
@@ -422,7 +500,7 @@ class GatesView(QWidget):
             if self.selected is not None and self.selected < self.low.shape[1]:
                 pt = QPointF(box.left() + float(self.low[gi, self.selected]) * box.width(),
                              box.bottom() - float(self.high[gi, self.selected]) * box.height())
-                p.setPen(QPen(QColor(20, 20, 20), 1.5))
+                p.setPen(QPen(fg, 1.5))
                 p.drawEllipse(pt, 4.0, 4.0)
             p.setPen(fg)
             p.drawText(QPointF(box.left(), box.bottom() + 12), self.tr("{0}: → shut").format(name))
@@ -431,15 +509,35 @@ class GatesView(QWidget):
             p.rotate(-90)
             p.drawText(QPointF(0, 0), self.tr("open →"))
             p.restore()
-        # The counts that tell the story: memory keepers and units that ignore their input.
+        y = top + 18 + size + 32
+        for line in self.summary():
+            p.drawText(QPointF(6, y), line)
+            y += 14
+
+    def summary(self) -> list[str]:
+        """The counts that tell the story: memory keepers and units that ignore their input."""
+        if not self.low.shape[1]:
+            return []
         n = self.low.shape[1]
         keep = int((self.high[GATE_NAMES.index("forget")] >= 0.9).sum())
         deaf = int((self.low[GATE_NAMES.index("input")] >= 0.9).sum())
         mute = int((self.low[GATE_NAMES.index("output")] >= 0.9).sum())
-        y = top + 18 + size + 32
-        for line in (self.tr("{0} of {1} units keep their cell (forget gate open ≥ 90% of "
-                             "steps)").format(keep, n),
-                     self.tr("{0} rarely write (input gate shut ≥ 90%), {1} rarely show (output "
-                             "shut ≥ 90%)").format(deaf, mute)):
-            p.drawText(QPointF(6, y), line)
-            y += 14
+        return [self.tr("{0} of {1} units keep their cell (forget gate open ≥ 90% of "
+                        "steps)").format(keep, n),
+                self.tr("{0} rarely write (input gate shut ≥ 90%), {1} rarely show (output "
+                        "shut ≥ 90%)").format(deaf, mute)]
+
+    def describe(self) -> str:
+        """The gate means at the last token and the saturation counts, as sentences."""
+        if not self.current.shape[1]:
+            return self.tr("no gates yet")
+        means = ", ".join(f"{name} {float(self.current[GATE_NAMES.index(name)].mean()):.2f}"
+                          for name in self.SHOWN)
+        return " ".join([self.tr("Mean gates at the last token: {0}.").format(means),
+                         self.title + ".", *(line + "." for line in self.summary())])
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt API)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self.current.shape[1]:
+            self.set_data(self.current, self.low, self.high, self.order, self.title,
+                          self.selected)

@@ -29,6 +29,7 @@ from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
     QCoreApplication,
     QElapsedTimer,
+    QEvent,
     QSize,
     Qt,
     QThreadPool,
@@ -156,6 +157,7 @@ class InsightPanel(QDockWidget):
         self.layer_label = QLabel(self.tr("Layer"))
         self.layer_spin = QSpinBox()
         self.layer_spin.setRange(0, 0)
+        self.layer_spin.setAccessibleName(self.tr("Layer"))
         self.layer_spin.valueChanged.connect(self.set_layer)
         self.pin_button = QPushButton(self.tr("Pin"))
         self.pin_button.setToolTip(self.tr("Pin the current state; the Pin tab compares the live state with it"))
@@ -166,6 +168,7 @@ class InsightPanel(QDockWidget):
         self.tint_check.toggled.connect(self.set_tint_enabled)
         export = QToolButton()
         export.setText(self.tr("Export"))
+        export.setAccessibleName(self.tr("Export"))
         export.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(export)
         menu.addAction(self.tr("Panel as PNG…"), self._ask_png)
@@ -194,6 +197,8 @@ class InsightPanel(QDockWidget):
             self.sort_combo.addItem(self.tr(label), key)
         self.sort_combo.currentIndexChanged.connect(lambda _i: self.set_sort(self.sort_combo.currentData()))
         # Narrow enough for a panel a third of the window wide; the lists still show whole.
+        self.kind_combo.setAccessibleName(self.tr("State shown"))
+        self.sort_combo.setAccessibleName(self.tr("Row order"))
         for combo in (self.kind_combo, self.sort_combo):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(8)
@@ -237,6 +242,7 @@ class InsightPanel(QDockWidget):
         self.pin_combo = QComboBox()
         self.pin_combo.addItem(self.tr("Δh (hidden)"), "h")
         self.pin_combo.addItem(self.tr("Δc (cell)"), "c")
+        self.pin_combo.setAccessibleName(self.tr("Pinned state shown"))
         self.pin_combo.currentIndexChanged.connect(lambda _i: self._set_pin_kind(self.pin_combo.currentData()))
         self.pin_summary = QLabel(self.tr("Press Pin to keep the current state, then type on."))
         self.pin_summary.setWordWrap(True)
@@ -250,6 +256,17 @@ class InsightPanel(QDockWidget):
         pin_scroll.setWidget(self.pin_map)
         pl.addWidget(pin_scroll)
         self.tabs.addTab(pin, self.tr(VIEW_TITLES["pin"]))
+        self.tabs.setAccessibleName(self.tr("Insight views"))
+        for index, view in enumerate(VIEWS):
+            # Each view is named by its tab; its chart's accessibleDescription reads it out.
+            self.tabs.widget(index).setAccessibleName(self.tr(VIEW_TITLES[view]))
+        for chart, name in ((self.heatmap, self.tr("State heatmap")),
+                            (self.probs, self.tr("Next-word probabilities")),
+                            (self.trace, self.tr("Unit trace")),
+                            (self.word_bars, self.tr("Word importance")),
+                            (self.gates_view, self.tr("Gates")),
+                            (self.pin_map, self.tr("Pinned and live state"))):
+            chart.setAccessibleName(name)
         self.tabs.currentChanged.connect(self._on_tab)
         lay.addWidget(self.tabs, 1)
         self.status = QLabel(self.tr("no model"))
@@ -257,6 +274,11 @@ class InsightPanel(QDockWidget):
         self.status.setWordWrap(True)  # a long model name must not make the panel wider
         lay.addWidget(self.status)
         self.setWidget(root)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt API)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._changed(retint=True)  # the tint's colour map follows the theme
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
         return QSize(420, 640)
