@@ -574,7 +574,7 @@ class MainWindow(DocumentLifecycle, QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, panel)
         self._size_panel()
         toggle = panel.toggleViewAction()
-        toggle.setText(self.tr("&Insight Panel"))
+        toggle.setText(self.tr("In&sight Panel"))
         toggle.setShortcut(QKeySequence(Qt.Key.Key_F8))
         self.view_menu.addSeparator()
         self.view_menu.addAction(toggle)
