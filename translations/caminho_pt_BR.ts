@@ -504,6 +504,18 @@
         <translation>Inserir {0} (a palavra {1} na faixa de sugestões)</translation>
     </message>
     <message>
+        <source>In the strip (after F6): move between the words</source>
+        <translation>Na faixa (depois de F6): passar de uma palavra a outra</translation>
+    </message>
+    <message>
+        <source>In the strip: insert the word and go back to the text</source>
+        <translation>Na faixa: inserir a palavra e voltar ao texto</translation>
+    </message>
+    <message>
+        <source>In the strip: go back to the text</source>
+        <translation>Na faixa: voltar ao texto</translation>
+    </message>
+    <message>
         <source>Find bar</source>
         <translation>Barra de localizar</translation>
     </message>

@@ -209,6 +209,15 @@ def suggestion_shortcuts(controller: SuggestionController | None) -> list[tuple[
         rows.append((where, QCoreApplication.translate(
             "HelpMenu", "Insert {0} (the {1} word of the strip)").format(
             _tr(name), _tr(POSITIONS[slot])), f"Alt+{rank + 1}"))
+    # The strip from the keyboard alone: F6 (View → Next Pane) puts the focus on its best word.
+    rows += [
+        (where, QCoreApplication.translate(
+            "HelpMenu", "In the strip (after F6): move between the words"), "←, →"),
+        (where, QCoreApplication.translate(
+            "HelpMenu", "In the strip: insert the word and go back to the text"), "Space, Enter"),
+        (where, QCoreApplication.translate(
+            "HelpMenu", "In the strip: go back to the text"), "Esc"),
+    ]
     return rows
 
 

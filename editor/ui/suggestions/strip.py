@@ -169,6 +169,9 @@ class SuggestionStrip(QWidget):
         if key == Qt.Key.Key_Escape:
             self.left.emit()
             return
+        if focused is not None and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.buttons[focused].click()  # a push button outside a dialog ignores Enter
+            return
         if focused is not None and key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
             step = -1 if key == Qt.Key.Key_Left else 1
             for k in range(1, len(self.buttons)):

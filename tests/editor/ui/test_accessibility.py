@@ -232,6 +232,15 @@ def test_a_word_chosen_from_the_keyboard_is_inserted_and_typing_goes_on(qtbot, w
     assert win.editor.text().startswith(f"No meio do {word}")
     # Guards: after choosing, the focus stayed on the strip and the next keys were lost.
     assert win.editor.hasFocus()
+    # Enter too (a push button outside a dialog ignores it by itself).
+    type_and_wait(qtbot, win, " ")
+    before = win.editor.text()
+    qtbot.keyClick(win.editor, Qt.Key.Key_F6)
+    focused = QApplication.focusWidget()
+    assert focused in win.strip.buttons
+    word = focused.text()
+    qtbot.keyClick(focused, Qt.Key.Key_Return)
+    assert win.editor.text().startswith(before + word) and win.editor.hasFocus()
 
 
 def test_f6_skips_an_empty_strip_and_a_hidden_panel(qtbot, app_window):
