@@ -17,3 +17,10 @@ for view in state memory; do
   .venv/bin/python -m editor --type "$text" --size 1280x640 --panel-view "$view" \
     --screenshot "docs/images/panel-$view.png" --json
 done
+# Light and dark themes (View → Theme), and the Portuguese interface (needs `make translations`).
+for theme in light dark; do
+  LANG=C.UTF-8 .venv/bin/python -m editor --type 'No meio do caminho tinha uma ' --size 1280x640 \
+    --theme "$theme" --panel-view state --screenshot "docs/images/theme-$theme.png" --json
+done
+LANG=pt_BR.UTF-8 .venv/bin/python -m editor --type 'No meio do caminho tinha uma ' --size 1280x640 \
+  --panel-view next --screenshot docs/images/interface-pt_BR.png --json

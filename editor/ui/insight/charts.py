@@ -465,6 +465,7 @@ class GatesView(QWidget):
                 self._density.append(image_from(insight.colorize(shade, Scale(-1.0, 1.0),
                                                                  colour_map(self))))
         self.setAccessibleDescription(self.describe())
+        self.setToolTip(self.describe())
         self.update()
 
     def paintEvent(self, _event: object) -> None:  # noqa: N802 (Qt API)
@@ -476,14 +477,19 @@ class GatesView(QWidget):
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.tr("no gates yet"))
             return
         w = self.width()
-        p.drawText(QPointF(4, 12), self.tr("gates at the last token (units in heatmap order)"))
+        fm = p.fontMetrics()
+        elide = Qt.TextElideMode.ElideRight
+        # Texts are cut to the panel's width (a translation may be longer); the whole of each
+        # is in the accessible description and the tooltip.
+        p.drawText(QPointF(4, 12), fm.elidedText(
+            self.tr("gates at the last token (units in heatmap order)"), elide, w - 8))
         strip_h = 14
         for k, (name, img) in enumerate(zip(self.SHOWN, self._strips, strict=True)):
             y = 18 + k * (strip_h + 3)
             p.drawText(QRectF(0, y, _MARGIN_L - 4, strip_h), Qt.AlignmentFlag.AlignRight, name[0])
             p.drawImage(QRectF(_MARGIN_L, y, w - _MARGIN_L - 8, strip_h), img)
         top = 18 + 3 * (strip_h + 3) + 8
-        p.drawText(QPointF(4, top + 10), self.title)
+        p.drawText(QPointF(4, top + 10), fm.elidedText(self.title, elide, w - 8))
         # Per gate: x = share of steps shut (< 0.1), y = share wide open (> 0.9), one spot per unit.
         gap = 18
         size = min((w - 2 * gap) / 3 - gap / 2, self.height() - top - 90)
@@ -503,16 +509,19 @@ class GatesView(QWidget):
                 p.setPen(QPen(fg, 1.5))
                 p.drawEllipse(pt, 4.0, 4.0)
             p.setPen(fg)
-            p.drawText(QPointF(box.left(), box.bottom() + 12), self.tr("{0}: → shut").format(name))
+            p.drawText(QPointF(box.left(), box.bottom() + 12), fm.elidedText(
+                self.tr("{0}: → shut").format(name), elide, int(size + gap / 2)))
             p.save()
             p.translate(box.left() - 3, box.bottom())
             p.rotate(-90)
-            p.drawText(QPointF(0, 0), self.tr("open →"))
+            p.drawText(QPointF(0, 0), fm.elidedText(self.tr("open →"), elide, int(size)))
             p.restore()
         y = top + 18 + size + 32
         for line in self.summary():
-            p.drawText(QPointF(6, y), line)
-            y += 14
+            room = QRectF(6, y - fm.ascent(), w - 12, max(self.height() - y, fm.height()))
+            used = p.boundingRect(room, Qt.TextFlag.TextWordWrap, line)
+            p.drawText(room, Qt.TextFlag.TextWordWrap, line)
+            y += used.height() + 2
 
     def summary(self) -> list[str]:
         """The counts that tell the story: memory keepers and units that ignore their input."""
