@@ -141,3 +141,19 @@ def test_dark_colour_map_is_diverging_and_monotonic():
     values = insight.colorize(np.array([-1.0, 1.0]), Scale(-1, 1), insight.DARK_LUT)
     assert values[0][0] > values[0][2]  # BGRA: the cold end is blue
     assert values[1][2] > values[1][0]  # the warm end is red
+
+
+def test_preferences_theme_choice_follows_and_drives_the_menu(qtbot, app_window):
+    from editor.ui.user_features import UserFeatures  # noqa: PLC0415
+
+    w = app_window(no_model=True)
+    features = w.findChild(UserFeatures)
+    features.preferences_action.trigger()
+    combo = features.preferences_dialog.theme_combo
+    combo.setCurrentIndex(combo.findData("dark"))
+    assert Settings().get("theme") == "dark" and w.theme_actions["dark"].isChecked()
+    qtbot.waitUntil(lambda: w.editor.palette().color(Role.Base).lightness() < 60, timeout=2000)
+    # And back: the menu changes the dialog's choice while it is open.
+    w.theme_actions["light"].trigger()
+    assert combo.currentData() == "light"
+    features.preferences_dialog.close()
