@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--word-list", choices=("auto", "pt", "en", "off"), default=None,
                         metavar="LANG", help="complete words from this word list for this "
                         "document: pt, en, off or auto (the model's language; the default)")
+    parser.add_argument("--theme", choices=("system", "light", "dark"), default=None,
+                        help="look for this run only (View → Theme keeps a choice)")
     # Quits as soon as the window is up: a smoke test that the whole start path works.
     parser.add_argument("--quit-after-start", action="store_true", help=argparse.SUPPRESS)
     probe = parser.add_argument_group("headless probe (docs, smoke tests, packaging checks)")
@@ -157,6 +159,8 @@ def build_window(args: argparse.Namespace, settings: Settings | None = None) -> 
     help_menu.install(window)  # last, so Help is the last menu
     if args.file is not None:
         window.open_or_create(args.file)
+    if getattr(args, "theme", None):
+        window.apply_theme(args.theme)  # this run only: the setting is left as it is
     if getattr(args, "word_list", None):
         chooser.set_document_choice(args.word_list)  # after the file: opening one resets it
     model = startup_model(args, settings)

@@ -28,3 +28,10 @@ for cell in rnn gru; do
   .venv/bin/python -m editor --model "$models/no-meio-do-caminho-$cell.onnx" --type "$text" \
     --size 1280x640 --panel-view gates --screenshot "docs/images/class-$cell-gates.png" --json
 done
+# Light and dark themes (View → Theme), and the Portuguese interface (needs `make translations`).
+for theme in light dark; do
+  LANG=C.UTF-8 .venv/bin/python -m editor --type 'No meio do caminho tinha uma ' --size 1280x640 \
+    --theme "$theme" --panel-view state --screenshot "docs/images/theme-$theme.png" --json
+done
+LANG=pt_BR.UTF-8 .venv/bin/python -m editor --type 'No meio do caminho tinha uma ' --size 1280x640 \
+  --panel-view next --screenshot docs/images/interface-pt_BR.png --json

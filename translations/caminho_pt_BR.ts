@@ -2,6 +2,115 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="pt_BR" sourcelanguage="en">
 <context>
+    <name>AutoSaver</name>
+    <message>
+        <source>Auto-save for crash recovery failed: {0}.</source>
+        <translation>O salvamento automático para recuperação falhou: {0}.</translation>
+    </message>
+    <message>
+        <source>Could not recover</source>
+        <translation>Não foi possível recuperar</translation>
+    </message>
+    <message>
+        <source>The recovery file is gone ({0}).</source>
+        <translation>O arquivo de recuperação sumiu ({0}).</translation>
+    </message>
+    <message>
+        <source>{0} characters</source>
+        <translation>{0} caracteres</translation>
+    </message>
+    <message>
+        <source>{0} KB of text</source>
+        <translation>{0} KB de texto</translation>
+    </message>
+    <message>
+        <source>Recover unsaved text?</source>
+        <translation>Recuperar o texto não salvo?</translation>
+    </message>
+    <message>
+        <source>Caminho closed unexpectedly while {0} had unsaved changes (last auto-saved {1}, {2}).</source>
+        <translation>O Caminho fechou inesperadamente enquanto {0} tinha alterações não salvas (último salvamento automático {1}, {2}).</translation>
+    </message>
+    <message>
+        <source>Save As…</source>
+        <translation>Salvar como…</translation>
+    </message>
+    <message>
+        <source>Discard</source>
+        <translation>Descartar</translation>
+    </message>
+    <message>
+        <source>Not Now</source>
+        <translation>Agora não</translation>
+    </message>
+    <message>
+        <source>That text ({0} MB) is more than Caminho opens in a window ({1} MB). Save As writes it to a file of your choice, in UTF-8; Discard deletes it; Not Now asks again next time.</source>
+        <translation>Esse texto ({0} MB) é maior do que o Caminho abre numa janela ({1} MB). Salvar como grava-o num arquivo à sua escolha, em UTF-8; Descartar o apaga; Agora não pergunta de novo na próxima vez.</translation>
+    </message>
+    <message>
+        <source>Saving the recovered text…</source>
+        <translation>Salvando o texto recuperado…</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancelar</translation>
+    </message>
+    <message>
+        <source>Cancelled; the recovered text is kept for next time.</source>
+        <translation>Cancelado; o texto recuperado fica guardado para a próxima vez.</translation>
+    </message>
+    <message>
+        <source>Could not save</source>
+        <translation>Não foi possível salvar</translation>
+    </message>
+    <message>
+        <source>Could not save the recovered text to {0}: {1}.</source>
+        <translation>Não foi possível salvar o texto recuperado em {0}: {1}.</translation>
+    </message>
+    <message>
+        <source>Saved the recovered text to {0}</source>
+        <translation>Texto recuperado salvo em {0}</translation>
+    </message>
+    <message>
+        <source>{0}: {1}{2}</source>
+        <translation>{0}: {1}{2}</translation>
+    </message>
+    <message>
+        <source>an untitled document</source>
+        <translation>um documento sem título</translation>
+    </message>
+    <message>
+        <source>Recover shows that text, unsaved; Discard deletes it; Not Now asks again next time.</source>
+        <translation>Recuperar mostra esse texto, sem salvar; Descartar o apaga; Agora não pergunta de novo na próxima vez.</translation>
+    </message>
+    <message>
+        <source>Its file: {0}.</source>
+        <translation>Arquivo dele: {0}.</translation>
+    </message>
+    <message>
+        <source>The file on disk has changed since; saving recovered text replaces it.</source>
+        <translation>O arquivo no disco mudou desde então; salvar o texto recuperado o substitui.</translation>
+    </message>
+    <message>
+        <source>Recover</source>
+        <translation>Recuperar</translation>
+    </message>
+    <message>
+        <source>Crash recovery: {0}.</source>
+        <translation>Recuperação após falha: {0}.</translation>
+    </message>
+    <message>
+        <source>Damaged recovery files</source>
+        <translation>Arquivos de recuperação danificados</translation>
+    </message>
+    <message>
+        <source>Some recovery files could not be read and were set aside:
+</source>
+        <translation>Alguns arquivos de recuperação não puderam ser lidos e foram postos de lado:
+</translation>
+    </message>
+</context>
+<context>
     <name>CompareView</name>
     <message>
         <source>Could not compare with {0}</source>
@@ -230,8 +339,16 @@
         <translation>Localizar anterior (Shift+Enter)</translation>
     </message>
     <message>
+        <source>Find previous</source>
+        <translation>Localizar anterior</translation>
+    </message>
+    <message>
         <source>Find next (Enter)</source>
         <translation>Localizar próxima (Enter)</translation>
+    </message>
+    <message>
+        <source>Find next</source>
+        <translation>Localizar próxima</translation>
     </message>
     <message>
         <source>Match case</source>
@@ -251,7 +368,116 @@
     </message>
 </context>
 <context>
+    <name>GatesView</name>
+    <message>
+        <source>no gates yet</source>
+        <translation>ainda sem portas</translation>
+    </message>
+    <message>
+        <source>gates at the last token (units in heatmap order)</source>
+        <translation>portas no último token (unidades na ordem do mapa de calor)</translation>
+    </message>
+    <message>
+        <source>{0}: → shut</source>
+        <translation>{0}: → fechada</translation>
+    </message>
+    <message>
+        <source>open →</source>
+        <translation>aberta →</translation>
+    </message>
+    <message>
+        <source>{0} of {1} units keep their cell (forget gate open ≥ 90% of steps)</source>
+        <translation>{0} de {1} unidades mantêm a célula (porta de esquecimento aberta em ≥ 90% dos passos)</translation>
+    </message>
+    <message>
+        <source>{0} rarely write (input gate shut ≥ 90%), {1} rarely show (output shut ≥ 90%)</source>
+        <translation>{0} raramente escrevem (porta de entrada fechada ≥ 90%), {1} raramente mostram (saída fechada ≥ 90%)</translation>
+    </message>
+    <message>
+        <source>{0} of {1} units keep their value (update gate z &gt; 0.9 at ≥ 90% of steps)</source>
+        <translation>{0} de {1} unidades mantêm o valor (porta de atualização z &gt; 0,9 em ≥ 90% dos passos)</translation>
+    </message>
+    <message>
+        <source>{0} of {1} are rewritten at almost every word (z &lt; 0.1 at ≥ 90%)</source>
+        <translation>{0} de {1} são reescritas a quase cada palavra (z &lt; 0,1 em ≥ 90%)</translation>
+    </message>
+    <message>
+        <source>Mean gates at the last token: {0}.</source>
+        <translation>Média das portas no último token: {0}.</translation>
+    </message>
+</context>
+<context>
+    <name>GhostText</name>
+    <message>
+        <source>Ghost text: “{0}”</source>
+        <translation>Texto fantasma: “{0}”</translation>
+    </message>
+</context>
+<context>
+    <name>Heatmap</name>
+    <message>
+        <source>type to see the LSTM&apos;s state</source>
+        <translation>digite para ver o estado da LSTM</translation>
+    </message>
+    <message>
+        <source>unit {0} {1:+.2f}</source>
+        <translation>unidade {0} {1:+.2f}</translation>
+    </message>
+    <message>
+        <source>{0}. Strongest at &apos;{1}&apos;: {2}.</source>
+        <translation>{0}. Mais fortes em &apos;{1}&apos;: {2}.</translation>
+    </message>
+    <message>
+        <source>Selected: unit {0} {1:+.2f}.</source>
+        <translation>Selecionada: unidade {0} {1:+.2f}.</translation>
+    </message>
+    <message>
+        <source>unit {0}, token &apos;{1}&apos;, value {2:.3f}</source>
+        <translation>unidade {0}, token &apos;{1}&apos;, valor {2:.3f}</translation>
+    </message>
+</context>
+<context>
     <name>HelpMenu</name>
+    <message>
+        <source>Carlos Drummond de Andrade (1928, first published in the Revista de Antropofagia; collected in Alguma Poesia, 1930)</source>
+        <translation>Carlos Drummond de Andrade (1928, publicado primeiro na Revista de Antropofagia; reunido em Alguma Poesia, 1930)</translation>
+    </message>
+    <message>
+        <source>the rights remain with the author&apos;s estate; Caminho&apos;s MIT licence does not cover it</source>
+        <translation>os direitos continuam com os herdeiros do autor; a licença MIT do Caminho não o abrange</translation>
+    </message>
+    <message>
+        <source>the demo text, and the bundled model, which is trained on it alone</source>
+        <translation>o texto de demonstração e o modelo incluído, treinado só com ele</translation>
+    </message>
+    <message>
+        <source>GNU LGPL version 3</source>
+        <translation>GNU LGPL versão 3</translation>
+    </message>
+    <message>
+        <source>the window and everything in it</source>
+        <translation>a janela e tudo o que há nela</translation>
+    </message>
+    <message>
+        <source>runs the model</source>
+        <translation>executa o modelo</translation>
+    </message>
+    <message>
+        <source>the NumPy developers</source>
+        <translation>os desenvolvedores do NumPy</translation>
+    </message>
+    <message>
+        <source>the numbers around the model</source>
+        <translation>os números em volta do modelo</translation>
+    </message>
+    <message>
+        <source>the Python Software Foundation</source>
+        <translation>a Python Software Foundation</translation>
+    </message>
+    <message>
+        <source>the language Caminho is written in</source>
+        <translation>a linguagem em que o Caminho é escrito</translation>
+    </message>
     <message>
         <source>No model is loaded: the editor works, without suggestions.</source>
         <translation>Nenhum modelo carregado: o editor funciona, sem sugestões.</translation>
@@ -337,6 +563,18 @@
         <translation>Inserir {0} (a palavra {1} na faixa de sugestões)</translation>
     </message>
     <message>
+        <source>In the strip (after F6): move between the words</source>
+        <translation>Na faixa (depois de F6): passar de uma palavra a outra</translation>
+    </message>
+    <message>
+        <source>In the strip: insert the word and go back to the text</source>
+        <translation>Na faixa: inserir a palavra e voltar ao texto</translation>
+    </message>
+    <message>
+        <source>In the strip: go back to the text</source>
+        <translation>Na faixa: voltar ao texto</translation>
+    </message>
+    <message>
         <source>Find bar</source>
         <translation>Barra de localizar</translation>
     </message>
@@ -404,6 +642,90 @@
         <translation>Fixar</translation>
     </message>
     <message>
+        <source>State</source>
+        <translation>Estado</translation>
+    </message>
+    <message>
+        <source>Next word</source>
+        <translation>Próxima palavra</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>Unidade</translation>
+    </message>
+    <message>
+        <source>Memory</source>
+        <translation>Memória</translation>
+    </message>
+    <message>
+        <source>Gates</source>
+        <translation>Portas</translation>
+    </message>
+    <message>
+        <source>Compare</source>
+        <translation>Comparar</translation>
+    </message>
+    <message>
+        <source>hidden h</source>
+        <translation>oculto h</translation>
+    </message>
+    <message>
+        <source>cell tanh(c)</source>
+        <translation>célula tanh(c)</translation>
+    </message>
+    <message>
+        <source>cell c</source>
+        <translation>célula c</translation>
+    </message>
+    <message>
+        <source>input gate i</source>
+        <translation>porta de entrada i</translation>
+    </message>
+    <message>
+        <source>forget gate f</source>
+        <translation>porta de esquecimento f</translation>
+    </message>
+    <message>
+        <source>candidate g</source>
+        <translation>candidato g</translation>
+    </message>
+    <message>
+        <source>output gate o</source>
+        <translation>porta de saída o</translation>
+    </message>
+    <message>
+        <source>reset gate r</source>
+        <translation>porta de reinício r</translation>
+    </message>
+    <message>
+        <source>update gate z</source>
+        <translation>porta de atualização z</translation>
+    </message>
+    <message>
+        <source>candidate n</source>
+        <translation>candidato n</translation>
+    </message>
+    <message>
+        <source>by index</source>
+        <translation>por índice</translation>
+    </message>
+    <message>
+        <source>by activity</source>
+        <translation>por atividade</translation>
+    </message>
+    <message>
+        <source>by similarity</source>
+        <translation>por semelhança</translation>
+    </message>
+    <message>
+        <source>by 1st principal component</source>
+        <translation>pelo 1º componente principal</translation>
+    </message>
+    <message>
+        <source>Insight</source>
+        <translation>Análise</translation>
+    </message>
+    <message>
         <source>Pin the current state; the Pin tab compares the live state with it</source>
         <translation>Fixa o estado atual; a aba Pin compara o estado ao vivo com ele</translation>
     </message>
@@ -428,6 +750,18 @@
         <translation>Estados do documento (CSV/NPZ)…</translation>
     </message>
     <message>
+        <source>State shown</source>
+        <translation>Estado mostrado</translation>
+    </message>
+    <message>
+        <source>Row order</source>
+        <translation>Ordem das linhas</translation>
+    </message>
+    <message>
+        <source>rows</source>
+        <translation>linhas</translation>
+    </message>
+    <message>
         <source>Δh (hidden)</source>
         <translation>Δh (oculto)</translation>
     </message>
@@ -436,16 +770,172 @@
         <translation>Δc (célula)</translation>
     </message>
     <message>
+        <source>Pinned state shown</source>
+        <translation>Estado fixado mostrado</translation>
+    </message>
+    <message>
         <source>Press Pin to keep the current state, then type on.</source>
         <translation>Clique em Fixar para guardar o estado atual e continue digitando.</translation>
+    </message>
+    <message>
+        <source>Insight views</source>
+        <translation>Vistas da análise</translation>
+    </message>
+    <message>
+        <source>State heatmap</source>
+        <translation>Mapa de calor do estado</translation>
+    </message>
+    <message>
+        <source>Next-word probabilities</source>
+        <translation>Probabilidades da próxima palavra</translation>
+    </message>
+    <message>
+        <source>Unit trace</source>
+        <translation>Traço da unidade</translation>
+    </message>
+    <message>
+        <source>Word importance</source>
+        <translation>Importância das palavras</translation>
+    </message>
+    <message>
+        <source>Pinned and live state</source>
+        <translation>Estado fixado e atual</translation>
     </message>
     <message>
         <source>no model</source>
         <translation>sem modelo</translation>
     </message>
     <message>
+        <source>{0} · {1} · {2} layer(s) × {3} units · {4} tokens</source>
+        <translation>{0} · {1} · {2} camada(s) × {3} unidades · {4} tokens</translation>
+    </message>
+    <message>
+        <source>A plain RNN has no gates: h&apos; = tanh(W x + U h + b) rewrites its whole state at every word, so nothing in it can decide to keep a value. Its memory is whatever survives that rewriting; compare it with an LSTM in the Compare view.</source>
+        <translation>Uma RNN simples não tem portas: h&apos; = tanh(W x + U h + b) reescreve todo o seu estado a cada palavra, então nada nela pode decidir guardar um valor. Sua memória é o que sobrevive a essa reescrita; compare-a com uma LSTM na vista Comparar.</translation>
+    </message>
+    <message>
+        <source>no gates yet</source>
+        <translation>ainda sem portas</translation>
+    </message>
+    <message>
+        <source>Δc (a {0} has none)</source>
+        <translation>Δc (uma {0} não tem)</translation>
+    </message>
+    <message>
+        <source>finding the unit that matters most for this prediction…</source>
+        <translation>procurando a unidade que mais pesa nesta previsão…</translation>
+    </message>
+    <message>
+        <source>click a row of the State heatmap</source>
+        <translation>clique numa linha do mapa de calor de Estado</translation>
+    </message>
+    <message>
+        <source>unit {0} · layer {1} · last {2} tokens</source>
+        <translation>unidade {0} · camada {1} · últimos {2} tokens</translation>
+    </message>
+    <message>
+        <source>c from {0:.2f} to {1:.2f}</source>
+        <translation>c de {0:.2f} a {1:.2f}</translation>
+    </message>
+    <message>
+        <source>Unit {0}, as you chose (click another row of the State heatmap to change).</source>
+        <translation>Unidade {0}, como você escolheu (clique noutra linha do mapa de calor de Estado para trocar).</translation>
+    </message>
+    <message>
+        <source>A plain RNN has no gates or cell state: only h is drawn.</source>
+        <translation>Uma RNN simples não tem portas nem estado de célula: só h é desenhado.</translation>
+    </message>
+    <message>
+        <source>A {0} has no cell state: h is its memory, drawn with its reset and update gates.</source>
+        <translation>Uma {0} não tem estado de célula: h é a sua memória, desenhado com as portas de reinício e de atualização.</translation>
+    </message>
+    <message>
+        <source>‖Δc‖ = {0:.3f} (cos {1:.3f})</source>
+        <translation>‖Δc‖ = {0:.3f} (cos {1:.3f})</translation>
+    </message>
+    <message>
+        <source>(no cell state c in this model)</source>
+        <translation>(este modelo não tem estado de célula c)</translation>
+    </message>
+    <message>
+        <source>‖Δh‖ = {0:.3f} (cos {1:.3f})</source>
+        <translation>‖Δh‖ = {0:.3f} (cos {1:.3f})</translation>
+    </message>
+    <message>
+        <source>against the state after &apos;{0}&apos;</source>
+        <translation>em relação ao estado depois de &apos;{0}&apos;</translation>
+    </message>
+    <message>
+        <source>Comparing with {0}: {1}</source>
+        <translation>Comparando com {0}: {1}</translation>
+    </message>
+    <message>
+        <source>(updating…)</source>
+        <translation>(atualizando…)</translation>
+    </message>
+    <message>
         <source>Unpin</source>
         <translation>Soltar</translation>
+    </message>
+    <message>
+        <source>{0} · layer {1} · {2} units × {3} tokens</source>
+        <translation>{0} · camada {1} · {2} unidades × {3} tokens</translation>
+    </message>
+    <message>
+        <source>LSTM&apos;s next token · entropy {0:.2f} bits · ★ in the strip</source>
+        <translation>próximo token da LSTM · entropia {0:.2f} bits · ★ na faixa</translation>
+    </message>
+    <message>
+        <source>earlier</source>
+        <translation>antes</translation>
+    </message>
+    <message>
+        <source>line {0}: “{1}”</source>
+        <translation>linha {0}: “{1}”</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{0}&lt;/b&gt; recalls &lt;a href=&apos;{1}&apos;&gt;{2}&lt;/a&gt;</source>
+        <translation>&lt;b&gt;{0}&lt;/b&gt; lembra &lt;a href=&apos;{1}&apos;&gt;{2}&lt;/a&gt;</translation>
+    </message>
+    <message>
+        <source>no unit selected</source>
+        <translation>nenhuma unidade selecionada</translation>
+    </message>
+    <message>
+        <source>needs the model</source>
+        <translation>precisa do modelo</translation>
+    </message>
+    <message>
+        <source>computing…</source>
+        <translation>calculando…</translation>
+    </message>
+    <message>
+        <source>How much each word matters to predicting &apos;{0}&apos; (P = {1:.1%}): drop in P when it is replaced by &lt;unk&gt;</source>
+        <translation>Quanto cada palavra pesa na previsão de &apos;{0}&apos; (P = {1:.1%}): queda de P quando ela é trocada por &lt;unk&gt;</translation>
+    </message>
+    <message>
+        <source> · updating…</source>
+        <translation> · atualizando…</translation>
+    </message>
+    <message>
+        <source>saturation over the document ({0} steps)</source>
+        <translation>saturação no documento ({0} passos)</translation>
+    </message>
+    <message>
+        <source>saturation over the last {0} tokens</source>
+        <translation>saturação nos últimos {0} tokens</translation>
+    </message>
+    <message>
+        <source>pinned &apos;{0}&apos;</source>
+        <translation>fixado &apos;{0}&apos;</translation>
+    </message>
+    <message>
+        <source>live</source>
+        <translation>atual</translation>
+    </message>
+    <message>
+        <source>{0}: pinned, live and their difference</source>
+        <translation>{0}: fixado, atual e a diferença</translation>
     </message>
     <message>
         <source>analysis failed: {0}</source>
@@ -479,12 +969,12 @@
         <translation>&amp;Lista de Palavras</translation>
     </message>
     <message>
-        <source>Automatic</source>
-        <translation>Automática</translation>
+        <source>&amp;Automatic</source>
+        <translation>&amp;Automática</translation>
     </message>
     <message>
-        <source>None</source>
-        <translation>Nenhuma</translation>
+        <source>&amp;None</source>
+        <translation>&amp;Nenhuma</translation>
     </message>
     <message>
         <source>Word list not loaded: {0}</source>
@@ -521,6 +1011,10 @@
 </context>
 <context>
     <name>MainWindow</name>
+    <message>
+        <source>Text</source>
+        <translation>Texto</translation>
+    </message>
     <message>
         <source>&amp;New</source>
         <translation>&amp;Novo</translation>
@@ -590,6 +1084,30 @@
         <translation>&amp;Restaurar zoom</translation>
     </message>
     <message>
+        <source>Next &amp;Pane</source>
+        <translation>Pró&amp;ximo painel</translation>
+    </message>
+    <message>
+        <source>Move the keyboard focus to the suggestions, the insight panel, then back to the text</source>
+        <translation>Levar o foco do teclado às sugestões, ao painel de análise e de volta ao texto</translation>
+    </message>
+    <message>
+        <source>Previous Pan&amp;e</source>
+        <translation>Painel a&amp;nterior</translation>
+    </message>
+    <message>
+        <source>&amp;System</source>
+        <translation>&amp;Sistema</translation>
+    </message>
+    <message>
+        <source>&amp;Light</source>
+        <translation>&amp;Claro</translation>
+    </message>
+    <message>
+        <source>&amp;Dark</source>
+        <translation>&amp;Escuro</translation>
+    </message>
+    <message>
         <source>&amp;Load Model…</source>
         <translation>&amp;Carregar modelo…</translation>
     </message>
@@ -620,6 +1138,10 @@
     <message>
         <source>&amp;View</source>
         <translation>E&amp;xibir</translation>
+    </message>
+    <message>
+        <source>T&amp;heme</source>
+        <translation>&amp;Tema</translation>
     </message>
     <message>
         <source>&amp;Model</source>
@@ -666,7 +1188,7 @@
         <translation>sugerido em {0:.1f} ms</translation>
     </message>
     <message>
-        <source>&amp;Insight Panel</source>
+        <source>In&amp;sight Panel</source>
         <translation>&amp;Painel de análise</translation>
     </message>
     <message>
@@ -805,6 +1327,38 @@ Ele conhece só o poema “No Meio do Caminho”, por isso sugere versos dele.</
 <context>
     <name>PreferencesDialog</name>
     <message>
+        <source>Tab</source>
+        <translation>Tab</translation>
+    </message>
+    <message>
+        <source>Right arrow</source>
+        <translation>Seta para a direita</translation>
+    </message>
+    <message>
+        <source>End</source>
+        <translation>End</translation>
+    </message>
+    <message>
+        <source>System</source>
+        <translation>Sistema</translation>
+    </message>
+    <message>
+        <source>Light</source>
+        <translation>Claro</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation>Escuro</translation>
+    </message>
+    <message>
+        <source>Automatic (the model&apos;s language)</source>
+        <translation>Automática (a língua do modelo)</translation>
+    </message>
+    <message>
+        <source>None</source>
+        <translation>Nenhuma</translation>
+    </message>
+    <message>
         <source>Preferences</source>
         <translation>Preferências</translation>
     </message>
@@ -873,6 +1427,26 @@ Ele conhece só o poema “No Meio do Caminho”, por isso sugere versos dele.</
         <translation>Esquecer todas as palavras aprendidas até agora</translation>
     </message>
     <message>
+        <source>Interface</source>
+        <translation>Interface</translation>
+    </message>
+    <message>
+        <source>&amp;Theme:</source>
+        <translation>&amp;Tema:</translation>
+    </message>
+    <message>
+        <source>System (the computer&apos;s language)</source>
+        <translation>Sistema (a língua do computador)</translation>
+    </message>
+    <message>
+        <source>&amp;Language:</source>
+        <translation>&amp;Idioma:</translation>
+    </message>
+    <message>
+        <source>The language changes the next time Caminho starts.</source>
+        <translation>O idioma muda na próxima vez que o Caminho abrir.</translation>
+    </message>
+    <message>
         <source>Close</source>
         <translation>Fechar</translation>
     </message>
@@ -890,14 +1464,52 @@ Ele conhece só o poema “No Meio do Caminho”, por isso sugere versos dele.</
     </message>
 </context>
 <context>
+    <name>ProbBars</name>
+    <message>
+        <source>no prediction yet</source>
+        <translation>ainda sem previsão</translation>
+    </message>
+    <message>
+        <source>{0} {1:.1%} (in the strip)</source>
+        <translation>{0} {1:.1%} (na faixa)</translation>
+    </message>
+    <message>
+        <source>{0} {1:.1%}</source>
+        <translation>{0} {1:.1%}</translation>
+    </message>
+</context>
+<context>
     <name>SuggestionStrip</name>
+    <message>
+        <source>Suggestions</source>
+        <translation>Sugestões</translation>
+    </message>
     <message>
         <source>{0} inserts “{1}”; right-click to block it</source>
         <translation>{0} insere “{1}”; clique com o botão direito para bloqueá-la</translation>
     </message>
     <message>
+        <source>No suggestion</source>
+        <translation>Nenhuma sugestão</translation>
+    </message>
+    <message>
+        <source>Suggestion {0} of {1}, {2}</source>
+        <translation>Sugestão {0} de {1}, {2}</translation>
+    </message>
+    <message>
         <source>Never suggest “{0}”</source>
         <translation>Nunca sugerir “{0}”</translation>
+    </message>
+</context>
+<context>
+    <name>Trace</name>
+    <message>
+        <source>click a row of the State heatmap</source>
+        <translation>clique numa linha do mapa de calor de Estado</translation>
+    </message>
+    <message>
+        <source>{0}. At &apos;{1}&apos;: {2}.</source>
+        <translation>{0}. Em &apos;{1}&apos;: {2}.</translation>
     </message>
 </context>
 <context>
@@ -915,6 +1527,10 @@ Ele conhece só o poema “No Meio do Caminho”, por isso sugere versos dele.</
         <translation>O treino precisa do PyTorch, que falta nesta instalação. Instale-o com este comando e depois reinicie o Caminho:</translation>
     </message>
     <message>
+        <source>Command that installs the trainer</source>
+        <translation>Comando que instala o treinador</translation>
+    </message>
+    <message>
         <source>Copy</source>
         <translation>Copiar</translation>
     </message>
@@ -925,6 +1541,10 @@ Ele conhece só o poema “No Meio do Caminho”, por isso sugere versos dele.</
     <message>
         <source>Texts to learn from (text files):</source>
         <translation>Textos para aprender (arquivos de texto):</translation>
+    </message>
+    <message>
+        <source>Texts to learn from</source>
+        <translation>Textos para aprender</translation>
     </message>
     <message>
         <source>Add Files…</source>
@@ -1157,10 +1777,12 @@ Ele conhece só o poema “No Meio do Caminho”, por isso sugere versos dele.</
         <translation>Falhou</translation>
     </message>
     <message>
-        <source>
-Nothing was saved: your texts and the model you use now are as they were.</source>
-        <translation>
-Nada foi salvo: seus textos e o modelo que você usa agora continuam como estavam.</translation>
+        <source>Your texts and the model you use now are as they were.</source>
+        <translation>Seus textos e o modelo que você usa agora continuam como estavam.</translation>
+    </message>
+    <message>
+        <source>Nothing was saved: your texts and the model you use now are as they were.</source>
+        <translation>Nada foi salvo: seus textos e o modelo que você usa agora continuam como estavam.</translation>
     </message>
     <message>
         <source>(the trainer wrote nothing)</source>
@@ -1173,6 +1795,37 @@ Nada foi salvo: seus textos e o modelo que você usa agora continuam como estava
     <message>
         <source>Cancelled; nothing was saved.</source>
         <translation>Cancelado; nada foi salvo.</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingRun</name>
+    <message>
+        <source>Training failed after 1 epoch: {0}.</source>
+        <translation>O treinamento falhou depois de 1 época: {0}.</translation>
+    </message>
+    <message>
+        <source>Training failed after {1} epochs: {0}.</source>
+        <translation>O treinamento falhou depois de {1} épocas: {0}.</translation>
+    </message>
+    <message>
+        <source>Training failed: {0}.</source>
+        <translation>O treinamento falhou: {0}.</translation>
+    </message>
+    <message>
+        <source>The trained network could not be kept: {0}.</source>
+        <translation>Não foi possível guardar a rede treinada: {0}.</translation>
+    </message>
+    <message>
+        <source>The trained network was kept in {0}; the command caminho-train export {0} --out MODEL.onnx turns it into a model.</source>
+        <translation>A rede treinada foi guardada em {0}; o comando caminho-train export {0} --out MODELO.onnx a transforma num modelo.</translation>
+    </message>
+    <message>
+        <source>Training ended without writing a model.</source>
+        <translation>O treinamento terminou sem gravar um modelo.</translation>
+    </message>
+    <message>
+        <source>The new model did not pass validation: {0}</source>
+        <translation>O novo modelo não passou na validação: {0}</translation>
     </message>
 </context>
 <context>
@@ -1198,11 +1851,11 @@ Nada foi salvo: seus textos e o modelo que você usa agora continuam como estava
         <translation>Modelos instalados: escolher, renomear, apagar</translation>
     </message>
     <message>
-        <source>&amp;Preferences…</source>
+        <source>Pr&amp;eferences…</source>
         <translation>Pr&amp;eferências…</translation>
     </message>
     <message>
-        <source>&amp;Never Suggest Ghost Word</source>
+        <source>Never Suggest &amp;Ghost Word</source>
         <translation>&amp;Nunca sugerir a palavra fantasma</translation>
     </message>
     <message>
@@ -1223,115 +1876,14 @@ Nada foi salvo: seus textos e o modelo que você usa agora continuam como estava
     </message>
 </context>
 <context>
-    <name>self.window</name>
+    <name>WordBars</name>
     <message>
-        <source>Auto-save for crash recovery failed: {0}.</source>
-        <translation>O salvamento automático para recuperação falhou: {0}.</translation>
+        <source>no prediction yet</source>
+        <translation>ainda sem previsão</translation>
     </message>
     <message>
-        <source>Could not recover</source>
-        <translation>Não foi possível recuperar</translation>
-    </message>
-    <message>
-        <source>The recovery file is gone ({0}).</source>
-        <translation>O arquivo de recuperação sumiu ({0}).</translation>
-    </message>
-</context>
-<context>
-    <name>window</name>
-    <message>
-        <source>{0} characters</source>
-        <translation>{0} caracteres</translation>
-    </message>
-    <message>
-        <source>{0} KB of text</source>
-        <translation>{0} KB de texto</translation>
-    </message>
-    <message>
-        <source>Recover unsaved text?</source>
-        <translation>Recuperar o texto não salvo?</translation>
-    </message>
-    <message>
-        <source>Caminho closed unexpectedly while {0} had unsaved changes (last auto-saved {1}, {2}).</source>
-        <translation>O Caminho fechou inesperadamente enquanto {0} tinha alterações não salvas (último salvamento automático {1}, {2}).</translation>
-    </message>
-    <message>
-        <source>Save As…</source>
-        <translation>Salvar como…</translation>
-    </message>
-    <message>
-        <source>Discard</source>
-        <translation>Descartar</translation>
-    </message>
-    <message>
-        <source>Not Now</source>
-        <translation>Agora não</translation>
-    </message>
-    <message>
-        <source>That text ({0} MB) is more than Caminho opens in a window ({1} MB). Save As writes it to a file of your choice, in UTF-8; Discard deletes it; Not Now asks again next time.</source>
-        <translation>Esse texto ({0} MB) é maior do que o Caminho abre numa janela ({1} MB). Salvar como grava-o num arquivo à sua escolha, em UTF-8; Descartar o apaga; Agora não pergunta de novo na próxima vez.</translation>
-    </message>
-    <message>
-        <source>Saving the recovered text…</source>
-        <translation>Salvando o texto recuperado…</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>Cancelar</translation>
-    </message>
-    <message>
-        <source>Cancelled; the recovered text is kept for next time.</source>
-        <translation>Cancelado; o texto recuperado fica guardado para a próxima vez.</translation>
-    </message>
-    <message>
-        <source>Could not save</source>
-        <translation>Não foi possível salvar</translation>
-    </message>
-    <message>
-        <source>Could not save the recovered text to {0}: {1}.</source>
-        <translation>Não foi possível salvar o texto recuperado em {0}: {1}.</translation>
-    </message>
-    <message>
-        <source>Saved the recovered text to {0}</source>
-        <translation>Texto recuperado salvo em {0}</translation>
-    </message>
-    <message>
-        <source>{0}: {1}{2}</source>
-        <translation>{0}: {1}{2}</translation>
-    </message>
-    <message>
-        <source>an untitled document</source>
-        <translation>um documento sem título</translation>
-    </message>
-    <message>
-        <source>Recover shows that text, unsaved; Discard deletes it; Not Now asks again next time.</source>
-        <translation>Recuperar mostra esse texto, sem salvar; Descartar o apaga; Agora não pergunta de novo na próxima vez.</translation>
-    </message>
-    <message>
-        <source>Its file: {0}.</source>
-        <translation>Arquivo dele: {0}.</translation>
-    </message>
-    <message>
-        <source>The file on disk has changed since; saving recovered text replaces it.</source>
-        <translation>O arquivo no disco mudou desde então; salvar o texto recuperado o substitui.</translation>
-    </message>
-    <message>
-        <source>Recover</source>
-        <translation>Recuperar</translation>
-    </message>
-    <message>
-        <source>Crash recovery: {0}.</source>
-        <translation>Recuperação após falha: {0}.</translation>
-    </message>
-    <message>
-        <source>Damaged recovery files</source>
-        <translation>Arquivos de recuperação danificados</translation>
-    </message>
-    <message>
-        <source>Some recovery files could not be read and were set aside:
-</source>
-        <translation>Alguns arquivos de recuperação não puderam ser lidos e foram postos de lado:
-</translation>
+        <source>{0}. Most important: {1}.</source>
+        <translation>{0}. Mais importantes: {1}.</translation>
     </message>
 </context>
 </TS>

@@ -111,12 +111,22 @@ def kind_scale(kind: str, values: np.ndarray | None = None) -> Scale:
     return Scale(-1.0, 1.0)
 
 
-def diverging_lut(n: int = 256) -> np.ndarray:
-    """Blue - white - red, as [n, 4] uint8 in B, G, R, A order (QImage.Format_ARGB32 on little endian)."""
+def diverging_lut(n: int = 256, dark: bool = False) -> np.ndarray:
+    """Blue - white - red, as [n, 4] uint8 in B, G, R, A order (QImage.Format_ARGB32 on little endian).
+
+    `dark`: blue - dark grey - red with lighter ends, for a dark theme: a white middle would
+    glare on a dark panel and leave light text unreadable on tinted words, so near-zero values
+    fade into the background there as they do into white on a light one.
+    """
     t = np.linspace(-1.0, 1.0, n)
-    cold = np.array([33, 102, 172], np.float64)  # RGB of the negative end
-    warm = np.array([178, 24, 43], np.float64)
-    white = np.array([247, 247, 247], np.float64)
+    if dark:
+        cold = np.array([92, 168, 245], np.float64)
+        warm = np.array([245, 105, 92], np.float64)
+        white = np.array([38, 38, 42], np.float64)
+    else:
+        cold = np.array([33, 102, 172], np.float64)  # RGB of the negative end
+        warm = np.array([178, 24, 43], np.float64)
+        white = np.array([247, 247, 247], np.float64)
     a = np.abs(t)[:, None] ** 0.8  # a slight lift so small values still show
     rgb = np.where(t[:, None] < 0, white + (cold - white) * a, white + (warm - white) * a)
     lut = np.empty((n, 4), np.uint8)
@@ -126,6 +136,7 @@ def diverging_lut(n: int = 256) -> np.ndarray:
 
 
 _LUT = diverging_lut()
+DARK_LUT = diverging_lut(dark=True)
 
 
 def colorize(values: np.ndarray, scale: Scale, lut: np.ndarray = _LUT) -> np.ndarray:

@@ -55,18 +55,25 @@ class Credit:
 
 # What Caminho ships or runs on. Data shipped in resources/ belongs here too.
 CREDITS: tuple[Credit, ...] = (
-    Credit("“No Meio do Caminho”", "Carlos Drummond de Andrade (1928, first published in the "
-           "Revista de Antropofagia; collected in Alguma Poesia, 1930)",
-           "the rights remain with the author's estate; Caminho's MIT licence does not cover it",
-           "the demo text, and the bundled model, which is trained on it alone"),
-    Credit("Qt and PySide6", "The Qt Company", "GNU LGPL version 3",
-           "the window and everything in it", "PySide6_Essentials"),
-    Credit("ONNX Runtime", "Microsoft", "MIT", "runs the model", "onnxruntime"),
-    Credit("NumPy", "the NumPy developers", "BSD 3-Clause", "the numbers around the model",
-           "numpy"),
-    Credit("Python", "the Python Software Foundation", "PSF License Agreement",
-           "the language Caminho is written in"),
+    Credit("“No Meio do Caminho”", QT_TRANSLATE_NOOP(
+               "HelpMenu", "Carlos Drummond de Andrade (1928, first published in the "
+               "Revista de Antropofagia; collected in Alguma Poesia, 1930)"),
+           QT_TRANSLATE_NOOP("HelpMenu", "the rights remain with the author's estate; "
+                             "Caminho's MIT licence does not cover it"),
+           QT_TRANSLATE_NOOP("HelpMenu", "the demo text, and the bundled model, which is "
+                             "trained on it alone")),
+    Credit("Qt and PySide6", "The Qt Company", QT_TRANSLATE_NOOP("HelpMenu", "GNU LGPL version 3"),
+           QT_TRANSLATE_NOOP("HelpMenu", "the window and everything in it"), "PySide6_Essentials"),
+    Credit("ONNX Runtime", "Microsoft", "MIT", QT_TRANSLATE_NOOP("HelpMenu", "runs the model"),
+           "onnxruntime"),
+    Credit("NumPy", QT_TRANSLATE_NOOP("HelpMenu", "the NumPy developers"), "BSD 3-Clause",
+           QT_TRANSLATE_NOOP("HelpMenu", "the numbers around the model"), "numpy"),
+    Credit("Python", QT_TRANSLATE_NOOP("HelpMenu", "the Python Software Foundation"),
+           "PSF License Agreement",
+           QT_TRANSLATE_NOOP("HelpMenu", "the language Caminho is written in")),
 )
+# Credit texts are marked for lupdate here and translated when About shows them; product and
+# licence names stay as they are.
 CAMINHO_LICENCE = "MIT"
 
 
@@ -115,7 +122,7 @@ def about_html(version: str, model_line: str, model_path: Path | None) -> str:
         name = esc(credit.name) + (f" {esc(shown)}" if shown else "")
         rows.append(QCoreApplication.translate(
             "HelpMenu", "<li><b>{0}</b>, by {1}: {2}. <i>Licence: {3}.</i></li>").format(
-            name, esc(credit.by), esc(credit.use), esc(credit.licence)))
+            name, esc(_tr(credit.by)), esc(_tr(credit.use)), esc(_tr(credit.licence))))
     where = f"<br><small>{esc(str(model_path))}</small>" if model_path is not None else ""
     return (
         f"<h2>Caminho {esc(version)}</h2>"
@@ -202,6 +209,15 @@ def suggestion_shortcuts(controller: SuggestionController | None) -> list[tuple[
         rows.append((where, QCoreApplication.translate(
             "HelpMenu", "Insert {0} (the {1} word of the strip)").format(
             _tr(name), _tr(POSITIONS[slot])), f"Alt+{rank + 1}"))
+    # The strip from the keyboard alone: F6 (View → Next Pane) puts the focus on its best word.
+    rows += [
+        (where, QCoreApplication.translate(
+            "HelpMenu", "In the strip (after F6): move between the words"), "←, →"),
+        (where, QCoreApplication.translate(
+            "HelpMenu", "In the strip: insert the word and go back to the text"), "Space, Enter"),
+        (where, QCoreApplication.translate(
+            "HelpMenu", "In the strip: go back to the text"), "Esc"),
+    ]
     return rows
 
 

@@ -76,14 +76,14 @@ class LexiconChooser(QObject):
         w.statusBar().addPermanentWidget(self.button)
 
     def _refresh_ui(self) -> None:
-        auto = self.tr("Automatic")
+        auto = self.tr("&Automatic")
         following = self._choice_without_document()
         if following.language is not None:
             auto += f" ({LANGUAGES[following.language]})"
         self.actions["auto"].setText(auto)
         for code, name in LANGUAGES.items():
-            self.actions[code].setText(name)
-        self.actions["off"].setText(self.tr("None"))
+            self.actions[code].setText(f"&{name}")  # each language's initial: P, E
+        self.actions["off"].setText(self.tr("&None"))
         self.actions[self.document_choice or "auto"].setChecked(True)
         lang = self.choice.language
         failed = self.status is not None and not self.status.ok and self.status.language == lang

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSignalBlocker
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSignalBlocker
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,11 +28,19 @@ from PySide6.QtWidgets import (
 
 from editor.core.models import ModelRegistry
 from editor.core.userwords import UserWords
+from editor.ui.i18n import LANGUAGE_NAMES, LANGUAGES
 from editor.ui.settings import Settings
 
-ACCEPT_KEYS = (("Tab", "Tab"), ("Right", "Right arrow"), ("End", "End"))
-WORD_LISTS = (("auto", "Automatic (the model's language)"), ("pt", "Português (Brasil)"),
-              ("en", "English"), ("off", "None"))
+# Labels marked for lupdate here and translated where the combo boxes are filled.
+ACCEPT_KEYS = (("Tab", QT_TRANSLATE_NOOP("PreferencesDialog", "Tab")),
+               ("Right", QT_TRANSLATE_NOOP("PreferencesDialog", "Right arrow")),
+               ("End", QT_TRANSLATE_NOOP("PreferencesDialog", "End")))
+THEMES = (("system", QT_TRANSLATE_NOOP("PreferencesDialog", "System")),
+          ("light", QT_TRANSLATE_NOOP("PreferencesDialog", "Light")),
+          ("dark", QT_TRANSLATE_NOOP("PreferencesDialog", "Dark")))
+WORD_LISTS = (("auto", QT_TRANSLATE_NOOP("PreferencesDialog", "Automatic (the model's language)")),
+              ("pt", "Português (Brasil)"), ("en", "English"),
+              ("off", QT_TRANSLATE_NOOP("PreferencesDialog", "None")))
 
 
 class PreferencesDialog(QDialog):
@@ -117,6 +125,29 @@ class PreferencesDialog(QDialog):
         words_layout.addLayout(row)
         layout.addWidget(words)
 
+        interface = QGroupBox(self.tr("Interface"), self)
+        interface_form = QFormLayout(interface)
+        self.theme_combo = QComboBox(self)
+        for key, label in THEMES:
+            self.theme_combo.addItem(self.tr(label), key)
+        self.theme_combo.currentIndexChanged.connect(
+            lambda i: settings.set("theme", self.theme_combo.itemData(i)))
+        interface_form.addRow(self.tr("&Theme:"), self.theme_combo)
+        self.language_combo = QComboBox(self)
+        for key in LANGUAGES:
+            # A language is named in itself, so a reader of it finds it in any interface.
+            self.language_combo.addItem(
+                self.tr("System (the computer's language)") if not key else LANGUAGE_NAMES[key],
+                key)
+        self.language_combo.currentIndexChanged.connect(
+            lambda i: settings.set("language", self.language_combo.itemData(i)))
+        interface_form.addRow(self.tr("&Language:"), self.language_combo)
+        self.language_note = QLabel(self.tr("The language changes the next time Caminho starts."),
+                                    self)
+        self.language_note.setWordWrap(True)
+        interface_form.addRow(self.language_note)
+        layout.addWidget(interface)
+
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         close = QPushButton(self.tr("Close"), self)
@@ -132,7 +163,7 @@ class PreferencesDialog(QDialog):
 
     _SHOWN_KEYS = frozenset({"ghost_enabled", "accept_key", "ghost_threshold", "ghost_max_words",
                              "panel_visible", "user_dictionary", "model_path",
-                             "lexicon_language"})
+                             "lexicon_language", "theme", "language"})
 
     def _on_setting(self, key: str, _value: object) -> None:
         # Settings may also change from menus and shortcuts (the F8 panel toggle, Model menu).
@@ -144,7 +175,8 @@ class PreferencesDialog(QDialog):
         s = self.settings
         blockers = [QSignalBlocker(w) for w in (
             self.ghost_check, self.accept_combo, self.threshold_spin, self.words_spin,
-            self.panel_check, self.model_combo, self.dictionary_check, self.word_list_combo)]
+            self.panel_check, self.model_combo, self.dictionary_check, self.word_list_combo,
+            self.theme_combo, self.language_combo)]
         self.ghost_check.setChecked(s.get("ghost_enabled"))
         index = self.accept_combo.findData(s.get("accept_key"))
         self.accept_combo.setCurrentIndex(max(index, 0))
@@ -154,6 +186,9 @@ class PreferencesDialog(QDialog):
         self.dictionary_check.setChecked(s.get("user_dictionary"))
         self.word_list_combo.setCurrentIndex(
             max(self.word_list_combo.findData(s.get("lexicon_language")), 0))
+        self.theme_combo.setCurrentIndex(max(self.theme_combo.findData(s.get("theme")), 0))
+        self.language_combo.setCurrentIndex(
+            max(self.language_combo.findData(s.get("language")), 0))
         self._fill_models()
         del blockers
         self._refresh_words()

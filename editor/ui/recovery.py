@@ -42,6 +42,10 @@ from editor.core.recovery_store import (
 from editor.core.safefs import UnsafeFolderError
 from editor.ui.window import MainWindow
 
+# Plain functions here have no class to look strings up under: their strings name the context
+# "AutoSaver" (this module's class) literally, so lupdate files them where Qt looks them up.
+translate = QCoreApplication.translate
+
 log = logging.getLogger(__name__)
 
 IDLE_MS = 2000  # write this long after the last change
@@ -360,7 +364,7 @@ class AutoSaver(QObject):
         else:
             # Say it in the status bar, not in a box: this repeats every few seconds while
             # the writer types, and the text itself is not at risk until a crash.
-            message = self.window.tr("Auto-save for crash recovery failed: {0}.").format(
+            message = translate("AutoSaver", "Auto-save for crash recovery failed: {0}.").format(
                 _describe(value))
             first = self.last_error is None
             self.last_error = message
@@ -379,8 +383,8 @@ class AutoSaver(QObject):
             # take it too, and a crash from here on still leaves it behind.
             os.replace(recovered.file, self.path)
         except OSError as exc:
-            self.window.show_error(self.window.tr("Could not recover"),
-                                   self.window.tr("The recovery file is gone ({0}).").format(
+            self.window.show_error(translate("AutoSaver", "Could not recover"),
+                                   translate("AutoSaver", "The recovery file is gone ({0}).").format(
                                        exc.strerror or exc))
             return False
         self._adopting = True
@@ -438,22 +442,22 @@ def changed_since(info: RecoveryInfo) -> bool:
 
 def _amount(window: MainWindow, info: RecoveryInfo) -> str:
     if info.chars is not None:
-        return window.tr("{0} characters").format(info.chars)
-    return window.tr("{0} KB of text").format(max(1, round(info.length / 1024)))
+        return translate("AutoSaver", "{0} characters").format(info.chars)
+    return translate("AutoSaver", "{0} KB of text").format(max(1, round(info.length / 1024)))
 
 
 def _offer_export(window: MainWindow, store: RecoveryStore, info: RecoveryInfo, name: str) -> None:
     """A recovery file holding more text than a window opens: save it to a file, piece by
     piece with a progress bar, so the editor neither freezes nor loses it."""
     answer = window.ask_user(
-        window.tr("Recover unsaved text?"),
-        window.tr("Caminho closed unexpectedly while {0} had unsaved changes "
+        translate("AutoSaver", "Recover unsaved text?"),
+        translate("AutoSaver", "Caminho closed unexpectedly while {0} had unsaved changes "
                   "(last auto-saved {1}, {2}).").format(name, _when(info.time),
                                                         _amount(window, info)),
-        [("save_as", window.tr("Save As…")), ("discard", window.tr("Discard")),
-         ("cancel", window.tr("Not Now"))],
+        [("save_as", translate("AutoSaver", "Save As…")), ("discard", translate("AutoSaver", "Discard")),
+         ("cancel", translate("AutoSaver", "Not Now"))],
         default="save_as",
-        informative=window.tr(
+        informative=translate("AutoSaver",
             "That text ({0} MB) is more than Caminho opens in a window ({1} MB). Save As "
             "writes it to a file of your choice, in UTF-8; Discard deletes it; Not Now asks "
             "again next time.").format(max(1, round(info.length / 2**20)),
@@ -468,7 +472,7 @@ def _offer_export(window: MainWindow, store: RecoveryStore, info: RecoveryInfo, 
     if target is None:
         return  # kept: offered again next time
     target = target.absolute()
-    progress = QProgressDialog(window.tr("Saving the recovered text…"), window.tr("Cancel"),
+    progress = QProgressDialog(translate("AutoSaver", "Saving the recovered text…"), translate("AutoSaver", "Cancel"),
                                0, max(1, info.length >> 10), window)
     progress.setWindowModality(Qt.WindowModality.WindowModal)
     progress.setMinimumDuration(500)
@@ -481,20 +485,20 @@ def _offer_export(window: MainWindow, store: RecoveryStore, info: RecoveryInfo, 
     try:
         store.export(info, target, step)
     except InterruptedError:
-        window.show_status(window.tr("Cancelled; the recovered text is kept for next time."))
+        window.show_status(translate("AutoSaver", "Cancelled; the recovered text is kept for next time."))
         return
     except OSError as exc:
         from editor.core.fileio import _os_error  # noqa: PLC0415 (one wording for every I/O error)
 
-        window.show_error(window.tr("Could not save"),
-                          window.tr("Could not save the recovered text to {0}: {1}.").format(
+        window.show_error(translate("AutoSaver", "Could not save"),
+                          translate("AutoSaver", "Could not save the recovered text to {0}: {1}.").format(
                               display_name(target), _os_error(target, exc, "saving").reason))
         return
     finally:
         progress.close()
         progress.deleteLater()
     store.remove(info.file)
-    window.show_status(window.tr("Saved the recovered text to {0}").format(display_name(target)))
+    window.show_status(translate("AutoSaver", "Saved the recovered text to {0}").format(display_name(target)))
 
 
 def offer_recovery(window: MainWindow,
@@ -515,7 +519,7 @@ def offer_recovery(window: MainWindow,
     def set_aside(file: Path, exc: RecoveryError) -> None:
         aside = store.move_aside(file)
         log.warning("damaged recovery file %s: %s", file, exc.reason)
-        damaged.append(window.tr("{0}: {1}{2}").format(
+        damaged.append(translate("AutoSaver", "{0}: {1}{2}").format(
             file.name, exc.reason, f" (moved to {aside})" if aside else " (deleted)"))
 
     for file in store.orphans():
@@ -526,30 +530,30 @@ def offer_recovery(window: MainWindow,
         except RecoveryError as exc:
             set_aside(file, exc)
             continue
-        name = display_name(info.path) if info.path else window.tr("an untitled document")
+        name = display_name(info.path) if info.path else translate("AutoSaver", "an untitled document")
         if info.length > MAX_RECOVER_INTO_WINDOW:
             _offer_export(window, store, info, name)
             continue
         target = window if _fits(window, info) else None
         if target is None and open_window is None:
             continue  # nowhere to show it now; it is offered again next time
-        informative = window.tr("Recover shows that text, unsaved; Discard deletes it; "
+        informative = translate("AutoSaver", "Recover shows that text, unsaved; Discard deletes it; "
                                 "Not Now asks again next time.")
         if info.path is not None:
             # The whole path: a recovery file names the file its text is saved into.
-            informative += " " + window.tr("Its file: {0}.").format(
+            informative += " " + translate("AutoSaver", "Its file: {0}.").format(
                 display_name(info.path, whole=True))
         if changed_since(info):
-            informative += " " + window.tr(
+            informative += " " + translate("AutoSaver",
                 "The file on disk has changed since; saving recovered text replaces it.")
         answer = window.ask_user(
-            window.tr("Recover unsaved text?"),
-            window.tr("Caminho closed unexpectedly while {0} had unsaved changes "
+            translate("AutoSaver", "Recover unsaved text?"),
+            translate("AutoSaver", "Caminho closed unexpectedly while {0} had unsaved changes "
                       "(last auto-saved {1}, {2}).").format(
                 name, _when(info.time), _amount(window, info)),
             # "cancel" is the standard Cancel button, so Escape keeps the file for next time.
-            [("recover", window.tr("Recover")), ("discard", window.tr("Discard")),
-             ("cancel", window.tr("Not Now"))],
+            [("recover", translate("AutoSaver", "Recover")), ("discard", translate("AutoSaver", "Discard")),
+             ("cancel", translate("AutoSaver", "Not Now"))],
             default="recover",
             informative=informative,
         )
@@ -569,10 +573,10 @@ def offer_recovery(window: MainWindow,
         target_saver = autosaver(target) if target is not None else None
         if target_saver is not None and target_saver.adopt(recovered):
             recovered_count += 1
-    problem = window.tr("Crash recovery: {0}.").format(store.problem) if store.problem else ""
+    problem = translate("AutoSaver", "Crash recovery: {0}.").format(store.problem) if store.problem else ""
     if damaged:
-        window.show_error(window.tr("Damaged recovery files"),
-                          window.tr("Some recovery files could not be read and were set aside:\n")
+        window.show_error(translate("AutoSaver", "Damaged recovery files"),
+                          translate("AutoSaver", "Some recovery files could not be read and were set aside:\n")
                           + "\n".join(damaged) + (f"\n{problem}" if problem else ""))
     elif problem:
         window.show_status(problem)

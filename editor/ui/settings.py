@@ -37,6 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "lexicon_language": "auto",
     "window_geometry": None,  # bytes from QWidget.saveGeometry()
     "panel_width": 0,  # pixels, as the writer left the split; 0: a third of the window
+    "theme": "system",  # View → Theme: "system", "light" or "dark" (editor/ui/theme.py)
     "language": "",  # "" follows the system locale; "en", "pt_BR" (editor/ui/i18n.py); on restart
 }
 

@@ -68,7 +68,10 @@ class ElidingStatusBar(QStatusBar):
         message shows, QStatusBar hides every other widget)."""
         left, right = 6, self.width() - 12
         for child in self.findChildren(QWidget, "", Qt.FindChildOption.FindDirectChildrenOnly):
-            if child.isVisible() and child.x() > left:
+            # Any widget reaching past the left margin bounds the message: at a narrow width
+            # the first permanent label can start at x < 6, and skipping it drew the message
+            # over it (seen at 640 px in the dark theme's probe screenshot).
+            if child.isVisible() and child.geometry().right() > left:
                 right = min(right, child.x())
         return QRect(left, 0, max(0, right - left - 6), self.height())
 

@@ -195,8 +195,12 @@ class TrainingRun(QObject):
         if crashed or code != 0:
             message = exit_summary(code, crashed, self.log).rstrip(".")
             done = len(self.reports)
-            text = (self.tr("Training failed after %n epoch(s): {0}.", "", done) if done
-                    else self.tr("Training failed: {0}.")).format(message)
+            if done == 1:
+                text = self.tr("Training failed after 1 epoch: {0}.").format(message)
+            elif done:
+                text = self.tr("Training failed after {1} epochs: {0}.").format(message, done)
+            else:
+                text = self.tr("Training failed: {0}.").format(message)
             self._fail(text)
             return
         try:

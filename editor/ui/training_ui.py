@@ -218,6 +218,7 @@ class TrainDialog(QDialog):
         row = QHBoxLayout()
         self.command_edit = QLineEdit(INSTALL_COMMAND, self)
         self.command_edit.setReadOnly(True)
+        self.command_edit.setAccessibleName(self.tr("Command that installs the trainer"))
         self.command_edit.setFont(QGuiApplication.font())
         row.addWidget(self.command_edit, 1)
         copy = QPushButton(self.tr("Copy"), self)
@@ -236,6 +237,7 @@ class TrainDialog(QDialog):
     def _build_trainer(self, layout: QVBoxLayout) -> None:
         layout.addWidget(QLabel(self.tr("Texts to learn from (text files):"), self))
         self.files_list = QListWidget(self)
+        self.files_list.setAccessibleName(self.tr("Texts to learn from"))
         self.files_list.setMaximumHeight(110)
         layout.addWidget(self.files_list)
         row = QHBoxLayout()

@@ -103,10 +103,10 @@ class UserFeatures(QObject):
                                          tip=self.tr("Train a model on your own writing"))
         self.models_action = self._action(self.tr("&Models…"), self.open_models,
                                           tip=self.tr("Installed models: choose, rename, delete"))
-        self.preferences_action = self._action(self.tr("&Preferences…"), self.open_preferences,
+        self.preferences_action = self._action(self.tr("Pr&eferences…"), self.open_preferences,
                                                [QKeySequence.StandardKey.Preferences, "Ctrl+,"])
         self.block_ghost_action = self._action(
-            self.tr("&Never Suggest Ghost Word"), self.block_ghost, [BLOCK_GHOST_KEYS],
+            self.tr("Never Suggest &Ghost Word"), self.block_ghost, [BLOCK_GHOST_KEYS],
             tip=self.tr("Block the first word of the ghost text"))
         w.model_menu.addSeparator()
         w.model_menu.addAction(self.train_action)

@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
+    QActionGroup,
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
@@ -42,6 +43,7 @@ from editor.ui.statusbar import ElidingStatusBar, SteadyLabel
 from editor.ui.suggestions.controller import SuggestionController
 from editor.ui.suggestions.strip import SuggestionStrip
 from editor.ui.textedit import CaminhoTextEdit
+from editor.ui.theme import THEMES, apply_theme
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +113,7 @@ class MainWindow(DocumentLifecycle, QMainWindow):
         self._message_box: QMessageBox | None = None
 
         self.editor = CaminhoTextEdit(self)
+        self.editor.setAccessibleName(self.tr("Text"))
         self.strip = SuggestionStrip(self)
         self.suggestions: SuggestionController | None = None
         self.panel: QDockWidget | None = None
@@ -136,6 +139,7 @@ class MainWindow(DocumentLifecycle, QMainWindow):
         self._connect()
 
         self.setAcceptDrops(True)
+        self.apply_theme(self.settings.get("theme"))
         self.editor.set_zoom(self.settings.get("zoom"))
         geometry = self.settings.get("window_geometry")
         if geometry is None or not self.restoreGeometry(geometry):
@@ -206,6 +210,26 @@ class MainWindow(DocumentLifecycle, QMainWindow):
         self.zoom_reset_action = self._action(
             self.tr("&Reset Zoom"), self.editor.reset_zoom, ["Ctrl+0"]
         )
+        # Keyboard-only use: F6 walks text → suggestion strip → insight panel → text (the
+        # key browsers and many editors use to move between panes); Esc in the strip returns.
+        self.next_pane_action = self._action(
+            self.tr("Next &Pane"), lambda: self.focus_next_pane(), ["F6"],
+            tip=self.tr("Move the keyboard focus to the suggestions, the insight panel, "
+                        "then back to the text"))
+        self.previous_pane_action = self._action(
+            self.tr("Previous Pan&e"), lambda: self.focus_next_pane(backward=True),
+            ["Shift+F6"])
+        self.theme_actions: dict[str, QAction] = {}
+        self._theme_group = QActionGroup(self)
+        theme_labels = {"system": self.tr("&System"), "light": self.tr("&Light"),
+                        "dark": self.tr("&Dark")}
+        for theme in THEMES:
+            action = QAction(theme_labels[theme], self)
+            action.setCheckable(True)
+            action.setData(theme)
+            action.triggered.connect(lambda _=False, t=theme: self.settings.set("theme", t))
+            self._theme_group.addAction(action)
+            self.theme_actions[theme] = action
 
         self.load_model_action = self._action(
             self.tr("&Load Model…"),
@@ -250,6 +274,13 @@ class MainWindow(DocumentLifecycle, QMainWindow):
         self.view_menu.addAction(self.zoom_in_action)
         self.view_menu.addAction(self.zoom_out_action)
         self.view_menu.addAction(self.zoom_reset_action)
+        self.view_menu.addSeparator()
+        self.theme_menu = self.view_menu.addMenu(self.tr("T&heme"))
+        for action in self.theme_actions.values():
+            self.theme_menu.addAction(action)
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(self.next_pane_action)
+        self.view_menu.addAction(self.previous_pane_action)
 
         self.model_menu = bar.addMenu(self.tr("&Model"))
         self.model_menu.addAction(self.load_model_action)
@@ -290,12 +321,59 @@ class MainWindow(DocumentLifecycle, QMainWindow):
         self.editor.files_dropped.connect(self._open_dropped)
         self.find_bar.find_requested.connect(self._on_find_requested)
         self.find_bar.closed.connect(self.editor.setFocus)
+        self.strip.left.connect(self.editor.setFocus)
+        # A word chosen from the keyboard in the strip: typing goes on in the text.
+        self.strip.chosen.connect(lambda _rank: self.editor.setFocus())
         self._watcher.fileChanged.connect(self._disk_timer.start)
         # The folder too: a program that saves by replacing the file (or deleting and
         # re-creating it) makes Qt drop the watch on the file itself.
         self._watcher.directoryChanged.connect(self._disk_timer.start)
         self._disk_timer.timeout.connect(self.check_disk)
         self.settings.changed.connect(self._on_setting_changed)
+        self.settings.changed.connect(self._on_theme_setting)
+
+    # --- theme and keyboard focus ------------------------------------------------------
+
+    def apply_theme(self, theme: str) -> None:
+        """Make `theme` the application's look now and tick it in View → Theme."""
+        applied = apply_theme(theme)
+        self.theme_actions[applied].setChecked(True)
+
+    def _on_theme_setting(self, key: str, value: object) -> None:
+        if key == "theme":
+            self.apply_theme(str(value))  # live, from the menu or Preferences
+
+    def panes(self) -> list[QWidget]:
+        """The parts F6 moves between, in order: the text, the strip when it offers a word,
+        the insight panel when it is shown."""
+        panes: list[QWidget] = [self.editor]
+        if any(b.isEnabled() for b in self.strip.buttons):
+            panes.append(self.strip)
+        if self.panel is not None and self.panel.isVisible():
+            panes.append(self.panel)
+        return panes
+
+    def current_pane(self) -> QWidget:
+        focus = self.focusWidget()
+        for pane in self.panes():
+            if focus is not None and (focus is pane or pane.isAncestorOf(focus)):
+                return pane
+        return self.editor
+
+    def focus_next_pane(self, *, backward: bool = False) -> QWidget:
+        """Move the keyboard focus to the next (or previous) pane; returns the one focused."""
+        panes = self.panes()
+        index = panes.index(self.current_pane())
+        target = panes[(index + (-1 if backward else 1)) % len(panes)]
+        if target is self.strip:
+            self.strip.focus_best()
+        elif target is self.panel:
+            tabs = getattr(self.panel, "tabs", None)
+            (tabs.tabBar() if tabs is not None else self.panel).setFocus(
+                Qt.FocusReason.ShortcutFocusReason)
+        else:
+            self.editor.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        return target
 
     # --- document state ----------------------------------------------------------------
 
@@ -499,7 +577,7 @@ class MainWindow(DocumentLifecycle, QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, panel)
         self._size_panel()
         toggle = panel.toggleViewAction()
-        toggle.setText(self.tr("&Insight Panel"))
+        toggle.setText(self.tr("In&sight Panel"))
         toggle.setShortcut(QKeySequence(Qt.Key.Key_F8))
         self.view_menu.addSeparator()
         self.view_menu.addAction(toggle)

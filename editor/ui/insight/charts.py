@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -27,14 +27,28 @@ from PySide6.QtWidgets import QToolTip, QWidget
 from editor.core import insight
 from editor.core.insight import Scale
 from editor.core.modelfile import GATE_NAMES
+from editor.ui.theme import uses_dark_colours
 
 _MARGIN_L, _MARGIN_R, _MARGIN_T, _LABELS_H = 34, 46, 18, 64
+TOP_LISTED = 5  # entries a chart's text alternative (accessibleDescription) names
 
 
 def small_font(widget: QWidget, delta: int = -1) -> QFont:
     f = QFont(widget.font())
     f.setPointSizeF(max(6.0, f.pointSizeF() + delta))
     return f
+
+
+def colour_map(widget: QWidget) -> np.ndarray:
+    """The diverging colour map for the widget's palette: white-centred on a light one,
+    dark-centred on a dark one (see insight.diverging_lut)."""
+    return insight.DARK_LUT if uses_dark_colours(widget.palette()) else insight.diverging_lut()
+
+
+def ink(widget: QWidget, colour: QColor) -> QColor:
+    """A chart's line or bar colour made lighter on a dark palette, where the light theme's
+    dark blues and reds would sink into the background."""
+    return colour.lighter(170) if uses_dark_colours(widget.palette()) else colour
 
 
 def image_from(bgra: np.ndarray) -> QImage:
@@ -101,14 +115,16 @@ def _draw_column_labels(p: QPainter, labels: Sequence[str], x0: float, col_w: fl
 
 
 @functools.lru_cache(maxsize=8)
-def _legend_image(lo: float, hi: float) -> QImage:
+def _legend_image(lo: float, hi: float, dark: bool) -> QImage:
     ramp = np.linspace(hi, lo, 64)[:, None]
-    return image_from(insight.colorize(ramp, Scale(lo, hi)))
+    lut = insight.DARK_LUT if dark else insight.diverging_lut()
+    return image_from(insight.colorize(ramp, Scale(lo, hi), lut))
 
 
-def _draw_legend(p: QPainter, rect: QRectF, scale: Scale) -> None:
+def _draw_legend(p: QPainter, rect: QRectF, scale: Scale, dark: bool = False) -> None:
     """A vertical colour bar with its three numbers: the one scale all cells share."""
-    p.drawImage(QRectF(rect.x(), rect.y(), 10, rect.height()), _legend_image(scale.lo, scale.hi))
+    p.drawImage(QRectF(rect.x(), rect.y(), 10, rect.height()),
+                _legend_image(scale.lo, scale.hi, dark))
     fm = p.fontMetrics()
     for value, y in ((scale.hi, rect.top() + fm.ascent()), (scale.mid, rect.center().y() + fm.ascent() / 2),
                      (scale.lo, rect.bottom())):
@@ -144,9 +160,34 @@ class Heatmap(QWidget):
         self.title = title
         self.selected = selected
         rows, cols = matrix.shape
-        self._img = image_from(insight.colorize(matrix[order], scale)) if rows and cols else None
+        self._img = (image_from(insight.colorize(matrix[order], scale, colour_map(self)))
+                     if rows and cols else None)
         self.setMinimumHeight(_MARGIN_T + _LABELS_H + max(rows, 60))
+        self.setAccessibleDescription(self.describe())
         self.update()
+
+    def describe(self, top: int = TOP_LISTED) -> str:
+        """The text alternative a screen reader gets: the units strongest at the last column."""
+        rows, cols = self.matrix.shape
+        if not rows or not cols:
+            return self.tr("type to see the LSTM's state")
+        last = self.matrix[:, -1]
+        strongest = np.argsort(-np.abs(np.nan_to_num(last)), kind="stable")[:top]
+        tok = insight.display_token(self.labels[-1]) if self.labels else "?"
+        units = ", ".join(self.tr("unit {0} {1:+.2f}").format(int(u), float(last[u]))
+                          for u in strongest)
+        text = self.tr("{0}. Strongest at '{1}': {2}.").format(self.title, tok, units)
+        if self.selected is not None and self.selected < rows:
+            text += " " + self.tr("Selected: unit {0} {1:+.2f}.").format(
+                self.selected, float(last[self.selected]))
+        return text
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt API)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self.matrix.size:
+            # The colour map follows the theme: rebuild the cells in the new one.
+            self.set_data(self.matrix, self.labels, self.scale, self.order, self.title,
+                          self.selected)
 
     def _grid(self) -> QRectF:
         return QRectF(_MARGIN_L, _MARGIN_T, max(self.width() - _MARGIN_L - _MARGIN_R, 1),
@@ -174,7 +215,8 @@ class Heatmap(QWidget):
             return ""
         unit, col = cell
         tok = insight.display_token(self.labels[col]) if col < len(self.labels) else "?"
-        return f"unit {unit}, token '{tok}', value {self.matrix[unit, col]:.3f}"
+        return self.tr("unit {0}, token '{1}', value {2:.3f}").format(
+            unit, tok, self.matrix[unit, col])
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt API)
         text = self.tooltip_at(event.position())
@@ -199,7 +241,7 @@ class Heatmap(QWidget):
         g = self._grid()
         rows, cols = self.matrix.shape
         if self._img is None:
-            p.drawText(g, Qt.AlignmentFlag.AlignCenter, "type to see the LSTM's state")
+            p.drawText(g, Qt.AlignmentFlag.AlignCenter, self.tr("type to see the LSTM's state"))
             return
         p.drawImage(g, self._img)  # nearest-neighbour scaling: each cell stays one flat colour
         row_h, col_w = g.height() / rows, g.width() / cols
@@ -212,12 +254,13 @@ class Heatmap(QWidget):
                        right_top, str(int(self.order[r])))
         if self.selected is not None and self.selected < rows:
             y = self.row_y(self.selected)
-            p.setPen(QPen(QColor(20, 20, 20), 1.5))
+            p.setPen(QPen(text_pen.color(), 1.5))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(QRectF(g.left() - 1, y - max(row_h, 2) / 2, g.width() + 2, max(row_h, 2)))
             p.setPen(text_pen)
         self._labels.draw(p, self.labels, g.left(), col_w, g.bottom(), _LABELS_H - 4)
-        _draw_legend(p, QRectF(g.right() + 6, g.top(), 10, min(g.height(), 160)), self.scale)
+        _draw_legend(p, QRectF(g.right() + 6, g.top(), 10, min(g.height(), 160)), self.scale,
+                     uses_dark_colours(self.palette()))
 
 
 class WordBars(QWidget):
@@ -238,7 +281,17 @@ class WordBars(QWidget):
         drawn to compare share one scale."""
         self.labels, self.values, self.title = list(labels), np.asarray(values, float), title
         self.top = top
+        self.setAccessibleDescription(self.describe())
         self.update()
+
+    def describe(self, top: int = TOP_LISTED) -> str:
+        """The words that matter most, with their drop in probability."""
+        if not len(self.values):
+            return self.title or self.tr("no prediction yet")
+        order = np.argsort(-np.nan_to_num(self.values, nan=-np.inf), kind="stable")[:top]
+        words = ", ".join(f"{insight.display_token(self.labels[k])} {self.values[k]:+.3f}"
+                          for k in order if k < len(self.labels))
+        return self.tr("{0}. Most important: {1}.").format(self.title, words)
 
     def paintEvent(self, _event: object) -> None:  # noqa: N802 (Qt API)
         p = QPainter(self)
@@ -250,7 +303,7 @@ class WordBars(QWidget):
         g = QRectF(_MARGIN_L, 34, max(self.width() - _MARGIN_L - 10, 1),
                    max(self.height() - 34 - _LABELS_H, 1))
         if not n:
-            p.drawText(g, Qt.AlignmentFlag.AlignCenter, "no prediction yet")
+            p.drawText(g, Qt.AlignmentFlag.AlignCenter, self.tr("no prediction yet"))
             return
         finite = self.values[np.isfinite(self.values)]
         top = max(float(np.max(np.abs(finite))) if finite.size else 0.0, self.top or 0.0, 1e-3)
@@ -262,7 +315,7 @@ class WordBars(QWidget):
             if not np.isfinite(v):
                 continue
             hgt = float(v) / top * span
-            p.setBrush(QColor(178, 24, 43) if v >= 0 else QColor(33, 102, 172))
+            p.setBrush(ink(self, QColor(178, 24, 43) if v >= 0 else QColor(33, 102, 172)))
             p.drawRect(QRectF(g.left() + k * col_w + 1, zero - max(hgt, 0.0), max(col_w - 2, 1), abs(hgt)))
         p.setPen(fg)
         p.drawLine(QPointF(g.left(), zero), QPointF(g.right(), zero))
@@ -282,7 +335,18 @@ class ProbBars(QWidget):
 
     def set_data(self, items: Sequence[tuple[str, float]], marked: set[str], title: str) -> None:
         self.items, self.marked, self.title = list(items), set(marked), title
+        self.setAccessibleDescription(self.describe())
         self.update()
+
+    def describe(self) -> str:
+        """Every bar as words: the token, its probability, and whether the strip shows it."""
+        if not self.items:
+            return self.tr("no prediction yet")
+        bars = ", ".join(
+            (self.tr("{0} {1:.1%} (in the strip)") if tok in self.marked else
+             self.tr("{0} {1:.1%}")).format(insight.display_token(tok), prob)
+            for tok, prob in self.items)
+        return f"{self.title}: {bars}."
 
     def paintEvent(self, _event: object) -> None:  # noqa: N802 (Qt API)
         p = QPainter(self)
@@ -304,7 +368,7 @@ class ProbBars(QWidget):
             p.drawText(QRectF(4, y, label_w - 8, row_h), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                        label)
             p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(QColor(178, 24, 43) if mark else QColor(120, 120, 120))
+            p.setBrush(ink(self, QColor(178, 24, 43)) if mark else QColor(128, 128, 128))
             p.drawRect(QRectF(label_w, y + 3, max(prob * bar_w, 1), row_h - 6))
             p.setPen(fg)
             p.drawText(QPointF(label_w + prob * bar_w + 4, y + row_h / 2 + fm.ascent() / 2 - 1), f"{prob:.1%}")
@@ -333,15 +397,26 @@ class Trace(QWidget):
         self.labels: list[str] = []
         self.lines: dict[str, np.ndarray] = {}
         self.title = ""
-        self.empty_text = "click a row of the State heatmap"
+        self.empty_text = self.tr("click a row of the State heatmap")
         self._strip = _LabelStrip()
         self.setMinimumSize(160, 160)
 
     def set_data(self, labels: Sequence[str], lines: dict[str, np.ndarray], title: str,
-                 empty_text: str = "click a row of the State heatmap") -> None:
+                 empty_text: str | None = None) -> None:
         self.labels, self.lines, self.title = list(labels), lines, title
-        self.empty_text = empty_text
+        self.empty_text = empty_text if empty_text is not None else self.tr(
+            "click a row of the State heatmap")
+        self.setAccessibleDescription(self.describe())
         self.update()
+
+    def describe(self) -> str:
+        """The unit's values at the last token, one per line drawn."""
+        if not self.labels or not self.lines:
+            return self.title or self.tr("click a row of the State heatmap")
+        values = ", ".join(f"{name} {float(v[-1]):+.2f}" for name, v in self.lines.items()
+                           if len(v))
+        return self.tr("{0}. At '{1}': {2}.").format(
+            self.title, insight.display_token(self.labels[-1]), values)
 
     def paintEvent(self, _event: object) -> None:  # noqa: N802 (Qt API)
         p = QPainter(self)
@@ -376,7 +451,9 @@ class Trace(QWidget):
             ys = (mid - np.clip(values, -1.0, 1.0) * half).tolist()
             line = QPolygonF([QPointF(x, y) for x, y in zip(xs, ys, strict=True)])
             width = 2.0 if name in ("h", "tanh_c") else 1.0
-            p.setPen(QPen(self.COLOURS.get(name, fg), width))
+            # h is drawn in the text colour, so it stays visible on a dark palette too.
+            colour = fg if name == "h" else ink(self, self.COLOURS.get(name, fg))
+            p.setPen(QPen(colour, width))
             p.drawPolyline(line)
             p.drawText(QPointF(x_legend, 28), name)
             x_legend += p.fontMetrics().horizontalAdvance(name) + 10
@@ -404,7 +481,7 @@ class GatesView(QWidget):
         self.title = ""
         self.gate_names: tuple[str, ...] = GATE_NAMES
         self.shown_names: tuple[str, ...] = self.SHOWN
-        self.empty_text = "no gates yet"
+        self.empty_text = self.tr("no gates yet")
         self._strips: list[QImage] = []
         self._density: list[QImage] = []
         self.setMinimumSize(200, 240)
@@ -424,12 +501,16 @@ class GatesView(QWidget):
             for name in self.shown_names:
                 gi = self.gate_names.index(name)
                 row = current[gi][order][None, :]
-                self._strips.append(image_from(insight.colorize(row, Scale(0.0, 1.0))))
+                self._strips.append(image_from(insight.colorize(row, Scale(0.0, 1.0),
+                                                                colour_map(self))))
                 # Many units share a spot: a density picture stays one image however many there are.
                 grid = insight.saturation_density(low[gi], high[gi], self.BINS)
                 top = max(float(grid.max()), 1.0)
                 shade = np.where(grid > 0, 0.35 + 0.65 * np.sqrt(grid / top), 0.0)  # one unit still shows
-                self._density.append(image_from(insight.colorize(shade, Scale(-1.0, 1.0))))
+                self._density.append(image_from(insight.colorize(shade, Scale(-1.0, 1.0),
+                                                                 colour_map(self))))
+        self.setAccessibleDescription(self.describe())
+        self.setToolTip(self.describe())
         self.update()
 
     def paintEvent(self, _event: object) -> None:  # noqa: N802 (Qt API)
@@ -443,7 +524,12 @@ class GatesView(QWidget):
             return
         w = self.width()
         shown = self.shown_names
-        p.drawText(QPointF(4, 12), "gates at the last token (units in heatmap order)")
+        fm = p.fontMetrics()
+        elide = Qt.TextElideMode.ElideRight
+        # Texts are cut to the panel's width (a translation may be longer); the whole of each
+        # is in the accessible description and the tooltip.
+        p.drawText(QPointF(4, 12), fm.elidedText(
+            self.tr("gates at the last token (units in heatmap order)"), elide, w - 8))
         strip_h = 14
         for k, (name, img) in enumerate(zip(shown, self._strips, strict=True)):
             y = 18 + k * (strip_h + 3)
@@ -451,7 +537,7 @@ class GatesView(QWidget):
             p.drawText(QRectF(0, y, _MARGIN_L - 4, strip_h), Qt.AlignmentFlag.AlignRight, symbol)
             p.drawImage(QRectF(_MARGIN_L, y, w - _MARGIN_L - 8, strip_h), img)
         top = 18 + len(shown) * (strip_h + 3) + 8
-        p.drawText(QPointF(4, top + 10), self.title)
+        p.drawText(QPointF(4, top + 10), fm.elidedText(self.title, elide, w - 8))
         # Per gate: x = share of steps shut (< 0.1), y = share wide open (> 0.9), one spot per unit.
         gap = 18
         size = min((w - 2 * gap) / 3 - gap / 2, self.height() - top - 90)
@@ -468,35 +554,59 @@ class GatesView(QWidget):
             if self.selected is not None and self.selected < self.low.shape[1]:
                 pt = QPointF(box.left() + float(self.low[gi, self.selected]) * box.width(),
                              box.bottom() - float(self.high[gi, self.selected]) * box.height())
-                p.setPen(QPen(QColor(20, 20, 20), 1.5))
+                p.setPen(QPen(fg, 1.5))
                 p.drawEllipse(pt, 4.0, 4.0)
             p.setPen(fg)
-            p.drawText(QPointF(box.left(), box.bottom() + 12), f"{name}: → shut")
+            p.drawText(QPointF(box.left(), box.bottom() + 12), fm.elidedText(
+                self.tr("{0}: → shut").format(name), elide, int(size + gap / 2)))
             p.save()
             p.translate(box.left() - 3, box.bottom())
             p.rotate(-90)
-            p.drawText(QPointF(0, 0), "open →")
+            p.drawText(QPointF(0, 0), fm.elidedText(self.tr("open →"), elide, int(size)))
             p.restore()
         y = top + 18 + size + 32
-        for line in self.story():
-            p.drawText(QPointF(6, y), line)
-            y += 14
+        for line in self.summary():
+            room = QRectF(6, y - fm.ascent(), w - 12, max(self.height() - y, fm.height()))
+            used = p.boundingRect(room, Qt.TextFlag.TextWordWrap, line)
+            p.drawText(room, Qt.TextFlag.TextWordWrap, line)
+            y += used.height() + 2
 
-    def story(self) -> list[str]:
+    def summary(self) -> list[str]:
         """The counts that tell the story: memory keepers and units that ignore their input."""
+        if not self.low.shape[1]:
+            return []
         n = self.low.shape[1]
         names = self.gate_names
         if "forget" in names:
             keep = int((self.high[names.index("forget")] >= 0.9).sum())
             deaf = int((self.low[names.index("input")] >= 0.9).sum())
             mute = int((self.low[names.index("output")] >= 0.9).sum())
-            return [f"{keep} of {n} units keep their cell (forget gate open ≥ 90% of steps)",
-                    f"{deaf} rarely write (input gate shut ≥ 90%), {mute} rarely show "
-                    "(output shut ≥ 90%)"]
+            return [self.tr("{0} of {1} units keep their cell (forget gate open ≥ 90% of "
+                            "steps)").format(keep, n),
+                    self.tr("{0} rarely write (input gate shut ≥ 90%), {1} rarely show (output "
+                            "shut ≥ 90%)").format(deaf, mute)]
         if "update" in names:
             # h' = (1 - z) n + z h: z near 1 keeps the unit's value, z near 0 rewrites it.
             keep = int((self.high[names.index("update")] >= 0.9).sum())
             rewrite = int((self.low[names.index("update")] >= 0.9).sum())
-            return [f"{keep} of {n} units keep their value (update gate z > 0.9 at ≥ 90% of steps)",
-                    f"{rewrite} of {n} are rewritten at almost every word (z < 0.1 at ≥ 90%)"]
+            return [self.tr("{0} of {1} units keep their value (update gate z > 0.9 at ≥ 90% of "
+                            "steps)").format(keep, n),
+                    self.tr("{0} of {1} are rewritten at almost every word (z < 0.1 at ≥ "
+                            "90%)").format(rewrite, n)]
         return []
+
+    def describe(self) -> str:
+        """The gate means at the last token and the saturation counts, as sentences."""
+        if not self.current.shape[1] or not self.shown_names:
+            return self.empty_text
+        means = ", ".join(
+            f"{name} {float(self.current[self.gate_names.index(name)].mean()):.2f}"
+            for name in self.shown_names)
+        return " ".join([self.tr("Mean gates at the last token: {0}.").format(means),
+                         self.title + ".", *(line + "." for line in self.summary())])
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt API)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self.current.shape[1]:
+            self.set_data(self.current, self.low, self.high, self.order, self.title,
+                          self.selected)

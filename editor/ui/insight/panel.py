@@ -27,7 +27,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QElapsedTimer, QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QCoreApplication,
+    QElapsedTimer,
+    QEvent,
+    QSize,
+    Qt,
+    QThreadPool,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -71,9 +81,30 @@ from editor.ui.insight.tint import clear_tint, tint_document
 FRAME_MS = 16  # at most one redraw per frame
 ANALYSIS_DEBOUNCE_MS = 150  # model re-runs wait for a pause in typing
 VIEWS = ("state", "next", "unit", "memory", "gates", "pin", "compare")
-VIEW_TITLES = {"state": "State", "next": "Next word", "unit": "Unit", "memory": "Memory",
-               "gates": "Gates", "pin": "Pin", "compare": "Compare"}
-
+# Marked for lupdate here, translated where the tabs are made (a module table has no class).
+VIEW_TITLES = {"state": QT_TRANSLATE_NOOP("InsightPanel", "State"),
+               "next": QT_TRANSLATE_NOOP("InsightPanel", "Next word"),
+               "unit": QT_TRANSLATE_NOOP("InsightPanel", "Unit"),
+               "memory": QT_TRANSLATE_NOOP("InsightPanel", "Memory"),
+               "gates": QT_TRANSLATE_NOOP("InsightPanel", "Gates"),
+               "pin": QT_TRANSLATE_NOOP("InsightPanel", "Pin"),
+               "compare": QT_TRANSLATE_NOOP("InsightPanel", "Compare")}
+# The state kinds and row orders are named in editor/core/insight.py (Qt-free); their labels
+# are marked here so the combo boxes can show them translated.
+_CORE_LABELS = (QT_TRANSLATE_NOOP("InsightPanel", "hidden h"),
+                QT_TRANSLATE_NOOP("InsightPanel", "cell tanh(c)"),
+                QT_TRANSLATE_NOOP("InsightPanel", "cell c"),
+                QT_TRANSLATE_NOOP("InsightPanel", "input gate i"),
+                QT_TRANSLATE_NOOP("InsightPanel", "forget gate f"),
+                QT_TRANSLATE_NOOP("InsightPanel", "candidate g"),
+                QT_TRANSLATE_NOOP("InsightPanel", "output gate o"),
+                QT_TRANSLATE_NOOP("InsightPanel", "reset gate r"),
+                QT_TRANSLATE_NOOP("InsightPanel", "update gate z"),
+                QT_TRANSLATE_NOOP("InsightPanel", "candidate n"),
+                QT_TRANSLATE_NOOP("InsightPanel", "by index"),
+                QT_TRANSLATE_NOOP("InsightPanel", "by activity"),
+                QT_TRANSLATE_NOOP("InsightPanel", "by similarity"),
+                QT_TRANSLATE_NOOP("InsightPanel", "by 1st principal component"))
 
 def _changed_views(old: Suggestions, new: Suggestions) -> set[str]:
     """The views whose picture differs between two results. Letters typed inside a word feed
@@ -96,7 +127,8 @@ class InsightPanel(QDockWidget):
     analysis_done = Signal()  # occlusion / document states arrived (tests wait on it)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Insight", parent)
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Insight"))
         self.setObjectName("InsightPanel")
         self.sug: Suggestions | None = None
         self.model: LanguageModel | None = None
@@ -158,6 +190,7 @@ class InsightPanel(QDockWidget):
         self.layer_label = QLabel(self.tr("Layer"))
         self.layer_spin = QSpinBox()
         self.layer_spin.setRange(0, 0)
+        self.layer_spin.setAccessibleName(self.tr("Layer"))
         self.layer_spin.valueChanged.connect(self.set_layer)
         self.pin_button = QPushButton(self.tr("Pin"))
         self.pin_button.setToolTip(self.tr("Pin the current state; the Pin tab compares the live state with it"))
@@ -168,6 +201,7 @@ class InsightPanel(QDockWidget):
         self.tint_check.toggled.connect(self.set_tint_enabled)
         export = QToolButton()
         export.setText(self.tr("Export"))
+        export.setAccessibleName(self.tr("Export"))
         export.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(export)
         menu.addAction(self.tr("Panel as PNG…"), self._ask_png)
@@ -189,18 +223,20 @@ class InsightPanel(QDockWidget):
         row = QHBoxLayout()
         self.kind_combo = QComboBox()
         for key, label in KINDS.items():
-            self.kind_combo.addItem(label, key)
+            self.kind_combo.addItem(self.tr(label), key)
         self.kind_combo.currentIndexChanged.connect(lambda _i: self.set_kind(self.kind_combo.currentData()))
         self.sort_combo = QComboBox()
         for key, label in ROW_SORTS.items():
-            self.sort_combo.addItem(label, key)
+            self.sort_combo.addItem(self.tr(label), key)
         self.sort_combo.currentIndexChanged.connect(lambda _i: self.set_sort(self.sort_combo.currentData()))
         # Narrow enough for a panel a third of the window wide; the lists still show whole.
+        self.kind_combo.setAccessibleName(self.tr("State shown"))
+        self.sort_combo.setAccessibleName(self.tr("Row order"))
         for combo in (self.kind_combo, self.sort_combo):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(8)
         row.addWidget(self.kind_combo)
-        row.addWidget(QLabel("rows"))
+        row.addWidget(QLabel(self.tr("rows")))
         row.addWidget(self.sort_combo)
         row.addStretch(1)
         sl.addLayout(row)
@@ -210,7 +246,7 @@ class InsightPanel(QDockWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.heatmap)
         sl.addWidget(scroll)
-        self.tabs.addTab(state, VIEW_TITLES["state"])
+        self.tabs.addTab(state, self.tr(VIEW_TITLES["state"]))
         # Next word, and where the neural cache's words come from (click: go there)
         nxt = QWidget()
         nl = QVBoxLayout(nxt)
@@ -222,7 +258,7 @@ class InsightPanel(QDockWidget):
         self.recall_label.linkActivated.connect(self._jump_to_recall)
         nl.addWidget(self.probs, 1)
         nl.addWidget(self.recall_label)
-        self.tabs.addTab(nxt, VIEW_TITLES["next"])
+        self.tabs.addTab(nxt, self.tr(VIEW_TITLES["next"]))
         # Unit trace, with why this unit is shown
         unit_page = QWidget()
         ul = QVBoxLayout(unit_page)
@@ -235,13 +271,13 @@ class InsightPanel(QDockWidget):
         self.trace = Trace()
         ul.addWidget(self.unit_reason)
         ul.addWidget(self.trace, 1)
-        self.tabs.addTab(unit_page, VIEW_TITLES["unit"])
+        self.tabs.addTab(unit_page, self.tr(VIEW_TITLES["unit"]))
         # Memory
         self.word_bars = WordBars()
-        self.tabs.addTab(self.word_bars, VIEW_TITLES["memory"])
+        self.tabs.addTab(self.word_bars, self.tr(VIEW_TITLES["memory"]))
         # Gates
         self.gates_view = GatesView()
-        self.tabs.addTab(self.gates_view, VIEW_TITLES["gates"])
+        self.tabs.addTab(self.gates_view, self.tr(VIEW_TITLES["gates"]))
         # Pin
         pin = QWidget()
         pl = QVBoxLayout(pin)
@@ -249,6 +285,7 @@ class InsightPanel(QDockWidget):
         self.pin_combo = QComboBox()
         self.pin_combo.addItem(self.tr("Δh (hidden)"), "h")
         self.pin_combo.addItem(self.tr("Δc (cell)"), "c")
+        self.pin_combo.setAccessibleName(self.tr("Pinned state shown"))
         self.pin_combo.currentIndexChanged.connect(lambda _i: self._set_pin_kind(self.pin_combo.currentData()))
         self.pin_summary = QLabel(self.tr("Press Pin to keep the current state, then type on."))
         self.pin_summary.setWordWrap(True)
@@ -261,7 +298,7 @@ class InsightPanel(QDockWidget):
         pin_scroll.setWidgetResizable(True)
         pin_scroll.setWidget(self.pin_map)
         pl.addWidget(pin_scroll)
-        self.tabs.addTab(pin, VIEW_TITLES["pin"])
+        self.tabs.addTab(pin, self.tr(VIEW_TITLES["pin"]))
         # Compare
         self.compare_view = CompareView()
         # Two models' charts stacked need more height than a small window has: scrolled, so
@@ -270,7 +307,18 @@ class InsightPanel(QDockWidget):
         compare_scroll.setWidgetResizable(True)
         compare_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         compare_scroll.setWidget(self.compare_view)
-        self.tabs.addTab(compare_scroll, VIEW_TITLES["compare"])
+        self.tabs.addTab(compare_scroll, self.tr(VIEW_TITLES["compare"]))
+        self.tabs.setAccessibleName(self.tr("Insight views"))
+        for index, view in enumerate(VIEWS):
+            # Each view is named by its tab; its chart's accessibleDescription reads it out.
+            self.tabs.widget(index).setAccessibleName(self.tr(VIEW_TITLES[view]))
+        for chart, name in ((self.heatmap, self.tr("State heatmap")),
+                            (self.probs, self.tr("Next-word probabilities")),
+                            (self.trace, self.tr("Unit trace")),
+                            (self.word_bars, self.tr("Word importance")),
+                            (self.gates_view, self.tr("Gates")),
+                            (self.pin_map, self.tr("Pinned and live state"))):
+            chart.setAccessibleName(name)
         self.tabs.currentChanged.connect(self._on_tab)
         lay.addWidget(self.tabs, 1)
         self.status = QLabel(self.tr("no model"))
@@ -278,6 +326,11 @@ class InsightPanel(QDockWidget):
         self.status.setWordWrap(True)  # a long model name must not make the panel wider
         lay.addWidget(self.status)
         self.setWidget(root)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt API)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._changed(retint=True)  # the tint's colour map follows the theme
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
         return QSize(420, 640)
@@ -317,8 +370,8 @@ class InsightPanel(QDockWidget):
         if model is not None:
             info = model.info
             self._set_layers(info.layers)
-            self.status.setText(f"{info.name} · {info.cell_title} · {info.layers} layer(s) × "
-                                f"{info.hidden} units · {info.vocab_size} tokens")
+            self.status.setText(self.tr("{0} · {1} · {2} layer(s) × {3} units · {4} tokens").format(
+                info.name, info.cell_title, info.layers, info.hidden, info.vocab_size))
         else:
             self.status.setText(self.tr("no model"))
             self.sug = None
@@ -334,20 +387,22 @@ class InsightPanel(QDockWidget):
         self.kind_combo.blockSignals(True)
         self.kind_combo.clear()
         for key, label in self._kinds.items():
-            self.kind_combo.addItem(label, key)
+            self.kind_combo.addItem(self.tr(label), key)
         if self.kind not in self._kinds:
             self.kind = "h"
         self.kind_combo.setCurrentIndex(list(self._kinds).index(self.kind))
         self.kind_combo.blockSignals(False)
         cell = info.cell if info is not None else "lstm"
         title = info.cell_title if info is not None else "LSTM"
-        none = ("A plain RNN has no gates: h' = tanh(W x + U h + b) rewrites its whole state "
-                "at every word, so nothing in it can decide to keep a value. Its memory is "
-                "whatever survives that rewriting; compare it with an LSTM in the Compare view."
-                if cell == "rnn" else "no gates yet")
+        none = (self.tr("A plain RNN has no gates: h' = tanh(W x + U h + b) rewrites its whole "
+                        "state at every word, so nothing in it can decide to keep a value. Its "
+                        "memory is whatever survives that rewriting; compare it with an LSTM in "
+                        "the Compare view.")
+                if cell == "rnn" else self.tr("no gates yet"))
         self.gates_view.set_cell(cell, info.gate_names if info is not None else GATE_NAMES, none)
         has_cell = info is None or info.has_cell
-        self.pin_combo.setItemText(1, "Δc (cell)" if has_cell else f"Δc (a {title} has none)")
+        self.pin_combo.setItemText(1, self.tr("Δc (cell)") if has_cell
+                                   else self.tr("Δc (a {0} has none)").format(title))
 
     def set_compare_model(self, model: LanguageModel | None) -> None:
         """A second model to run beside the main one in the Compare view (None: stop)."""
@@ -537,8 +592,8 @@ class InsightPanel(QDockWidget):
         m = insight.state_matrix(h_seq, c_seq, gates, self.kind, layer, self._gate_names())
         scale = insight.kind_scale(self.kind, m)
         self._order = insight.row_order(m, self.sort)
-        title = (f"{self._kinds[self.kind]} · layer {layer} · {m.shape[0]} units × "
-                 f"{m.shape[1]} tokens")
+        title = self.tr("{0} · layer {1} · {2} units × {3} tokens").format(
+            self.tr(self._kinds[self.kind]), layer, m.shape[0], m.shape[1])
         self.heatmap.set_data(m, tokens, scale, self._order, title, self.unit)
         self.shown["state"] = m
 
@@ -549,7 +604,8 @@ class InsightPanel(QDockWidget):
             self.recall_label.hide()
             return
         marked = {c.norm for c in s.candidates}
-        title = f"LSTM's next token · entropy {s.entropy:.2f} bits · ★ in the strip"
+        title = self.tr("LSTM's next token · entropy {0:.2f} bits · ★ in the strip").format(
+            s.entropy)
         self.probs.set_data(s.top_tokens, marked, title)
         self.shown["next"] = list(s.top_tokens)
         self._show_recalls(s)
@@ -561,15 +617,17 @@ class InsightPanel(QDockWidget):
         self.shown["recall"] = recalls
         lines = []
         for word, pos in recalls:
-            where = "earlier"
+            where = self.tr("earlier")
             if doc is not None and 0 <= pos < doc.characterCount():
                 block = doc.findBlock(pos)
                 at = pos - block.position()
                 text = block.text()
                 before = text[max(0, at - 32) : at].lstrip()
-                where = (f"line {block.blockNumber() + 1}: “{'…' if at > 32 else ''}"
-                         f"{html.escape(before)}<b>{html.escape(text[at : at + len(word)])}</b>”")
-            lines.append(f"<b>{html.escape(word)}</b> recalls <a href='{pos}'>{where}</a>")
+                where = self.tr("line {0}: “{1}”").format(
+                    block.blockNumber() + 1, ("…" if at > 32 else "") + html.escape(before)
+                    + f"<b>{html.escape(text[at : at + len(word)])}</b>")
+            lines.append(self.tr("<b>{0}</b> recalls <a href='{1}'>{2}</a>").format(
+                html.escape(word), pos, where))
         self.recall_label.setText("<br>".join(lines))
         self.recall_label.setVisible(bool(lines))
 
@@ -594,9 +652,9 @@ class InsightPanel(QDockWidget):
         win = self._window()
         if win is None or self.unit is None or self.unit >= win[1].shape[2]:
             finding = win is not None and self.model is not None and len(win[0]) >= 2
-            self.trace.set_data([], {}, "no unit selected",
-                                "finding the unit that matters most for this prediction…"
-                                if finding else "click a row of the State heatmap")
+            self.trace.set_data([], {}, self.tr("no unit selected"),
+                                self.tr("finding the unit that matters most for this prediction…")
+                                if finding else self.tr("click a row of the State heatmap"))
             self.unit_reason.setText("")
             self.shown["unit"] = None
             return
@@ -610,43 +668,47 @@ class InsightPanel(QDockWidget):
         for name in ("input", "forget", "output", "reset", "update"):
             if name in names:
                 lines[name] = gates[:, layer, names.index(name), u]
-        title = f"unit {u} · layer {layer} · last {len(tokens)} tokens"
+        title = self.tr("unit {0} · layer {1} · last {2} tokens").format(u, layer, len(tokens))
         if has_cell:
             c = c_seq[:, layer, u]
-            title += f" · c from {float(c.min()):.2f} to {float(c.max()):.2f}"
+            title += " · " + self.tr("c from {0:.2f} to {1:.2f}").format(float(c.min()),
+                                                                         float(c.max()))
         self.trace.set_data(tokens, lines, title)
         if self._auto_unit and self.key is not None:
             reason = self.key.reason()
         else:
-            reason = f"Unit {u}, as you chose (click another row of the State heatmap to change)."
+            reason = self.tr("Unit {0}, as you chose (click another row of the State heatmap "
+                             "to change).").format(u)
         if self.model is not None and not names:
-            reason += " A plain RNN has no gates or cell state: only h is drawn."
+            reason += " " + self.tr("A plain RNN has no gates or cell state: only h is drawn.")
         elif self.model is not None and not has_cell:
-            reason += (f" A {self.model.info.cell_title} has no cell state: h is its memory, "
-                       "drawn with its reset and update gates.")
+            reason += " " + self.tr("A {0} has no cell state: h is its memory, drawn with its "
+                                    "reset and update gates.").format(self.model.info.cell_title)
         self.unit_reason.setText(reason)
         self.shown["unit"] = lines
 
     def _draw_memory(self) -> None:
         m = self.memory
         if m is None:
-            text = "needs the model" if self.model is None else "computing…"
+            text = self.tr("needs the model") if self.model is None else self.tr("computing…")
             self.word_bars.set_data([], np.zeros(0), text)
             return
         stale = self.sug is not None and m.tokens != list(self.sug.context_tokens)
-        title = (f"How much each word matters to predicting '{insight.display_token(m.target)}' "
-                 f"(P = {m.base_prob:.1%}): drop in P when it is replaced by <unk>"
-                 + (" · updating…" if stale else ""))
+        title = (self.tr("How much each word matters to predicting '{0}' (P = {1:.1%}): drop "
+                         "in P when it is replaced by <unk>").format(
+                             insight.display_token(m.target), m.base_prob)
+                 + (self.tr(" · updating…") if stale else ""))
         self.word_bars.set_data(m.tokens, m.importance, title)
         self.shown["memory"] = m.importance
 
     def _gate_source(self) -> tuple[np.ndarray, str] | None:
         if self.doc is not None and len(self.doc.gates):
-            return self.doc.gates, f"saturation over the document ({len(self.doc.gates)} steps)"
+            return self.doc.gates, self.tr("saturation over the document ({0} steps)").format(
+                len(self.doc.gates))
         win = self._window()
         if win is None:
             return None
-        return win[3], f"saturation over the last {len(win[3])} tokens"
+        return win[3], self.tr("saturation over the last {0} tokens").format(len(win[3]))
 
     def _draw_gates(self) -> None:
         win = self._window()
@@ -694,12 +756,15 @@ class InsightPanel(QDockWidget):
         # Any sort but "index" puts the units that moved most since the pin on top.
         order = np.arange(m.shape[0]) if self.sort == "index" else np.argsort(-np.abs(diff[layer]), kind="stable")
         label = insight.display_token(self.pinned.label)
-        self.pin_map.set_data(m, [f"pinned '{label}'", "live", "Δ"], Scale(-top, top), order,
-                              f"{self.pin_kind}: pinned, live and their difference", self.unit)
-        cell = f" · ‖Δc‖ = {delta.norm_c:.3f} (cos {delta.cos_c:.3f})" if has_cell else \
-            " (no cell state c in this model)"
-        self.pin_summary.setText(f"‖Δh‖ = {delta.norm_h:.3f} (cos {delta.cos_h:.3f}){cell} "
-                                 f"against the state after '{label}'")
+        self.pin_map.set_data(m, [self.tr("pinned '{0}'").format(label), self.tr("live"), "Δ"],
+                              Scale(-top, top), order,
+                              self.tr("{0}: pinned, live and their difference").format(
+                                  self.pin_kind), self.unit)
+        cell = (" · " + self.tr("‖Δc‖ = {0:.3f} (cos {1:.3f})").format(delta.norm_c, delta.cos_c)
+                if has_cell else " " + self.tr("(no cell state c in this model)"))
+        self.pin_summary.setText(
+            self.tr("‖Δh‖ = {0:.3f} (cos {1:.3f})").format(delta.norm_h, delta.cos_h) + cell + " "
+            + self.tr("against the state after '{0}'").format(label))
         self.shown["pin"] = delta
 
     def _draw_compare(self) -> None:
@@ -709,13 +774,13 @@ class InsightPanel(QDockWidget):
             return
         c = self.comparison
         if c is None:
-            wait = "needs the model" if self.model is None else "computing…"
-            self.compare_view.set_data(None, f"Comparing with {self.compare_model.info.name}: "
-                                             f"{wait}")
+            wait = self.tr("needs the model") if self.model is None else self.tr("computing…")
+            self.compare_view.set_data(None, self.tr("Comparing with {0}: {1}").format(
+                self.compare_model.info.name, wait))
             self.shown["compare"] = None
             return
         stale = self.sug is not None and c.sides[0].tokens != list(self.sug.context_tokens)
-        self.compare_view.set_data(c, "(updating…)" if stale else "")
+        self.compare_view.set_data(c, self.tr("(updating…)") if stale else "")
         self.shown["compare"] = c
 
     # -- background work ----------------------------------------------------------------------------

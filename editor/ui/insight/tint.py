@@ -15,8 +15,9 @@ from PySide6.QtCore import QPoint
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor, QTextFormat
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit
 
-from editor.core.insight import Scale, colorize
+from editor.core.insight import DARK_LUT, Scale, colorize, diverging_lut
 from editor.core.tokenizer import Token
+from editor.ui.theme import uses_dark_colours
 
 # A property id of our own in Qt's user range marks the tint's selections.
 TINT_PROPERTY = int(QTextFormat.Property.UserProperty) + 0x7A1
@@ -72,7 +73,9 @@ def tint_selections(edit: QPlainTextEdit, spans: Sequence[tuple[int, int]], valu
     doc = edit.document()
     last = max(doc.characterCount() - 1, 0)
     # Colours are quantised to the LUT, so formats are shared: a few dozen instead of one per word.
-    bgra = colorize(values, scale)
+    # On a dark page light text sits on the tint: the dark-centred map keeps it readable.
+    lut = DARK_LUT if uses_dark_colours(edit.palette()) else diverging_lut()
+    bgra = colorize(values, scale, lut)
     formats: dict[tuple[int, int, int], QTextCharFormat] = {}
     keep_anchor = QTextCursor.MoveMode.KeepAnchor
     out = []

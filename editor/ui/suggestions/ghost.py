@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QRect, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette
+from PySide6.QtGui import QFontMetrics, QPainter
 
 from editor.ui.textedit import CaminhoTextEdit
+from editor.ui.theme import ghost_color
 
 NEWLINE_GLYPH = " ⏎"
 # Below this much room left of the right edge the ghost goes to the start of the next line.
@@ -38,6 +39,10 @@ class GhostText(QObject):
         if text == self._text:
             return
         self._text = text
+        # Assistive technology cannot see painted text: the text view's accessible description
+        # carries the ghost while it shows (Qt sends DescriptionChanged), empty otherwise.
+        self.edit.setAccessibleDescription(
+            self.tr("Ghost text: “{0}”").format(text.replace("\n", " ")) if text else "")
         viewport = self.edit.viewport()
         if self._painted is not None:
             viewport.update(self._painted)  # wipe the old one
@@ -69,9 +74,7 @@ class GhostText(QObject):
             x = int(edit.contentOffset().x() + edit.document().documentMargin())
             top = rect.bottom() + 1
         shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(0, right - x))
-        color = edit.palette().color(QPalette.ColorRole.PlaceholderText)
-        if not color.isValid() or color.alpha() == 0:
-            color = QColor(128, 128, 128)
+        color = ghost_color(edit.palette())  # grey that stays legible on a dark page too
         painter.save()
         painter.setFont(edit.font())
         painter.setPen(color)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRect, Qt, Signal
-from PySide6.QtGui import QFont, QFontMetrics, QPaintEvent, QPalette
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QMenu,
@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (
     QStylePainter,
     QWidget,
 )
+
+from editor.ui.theme import ghost_color
 
 # Slot order on screen for candidates ranked best-first: 2nd, 1st, 3rd.
 SLOT_OF_RANK = (1, 0, 2)
@@ -80,7 +82,7 @@ class _WordButton(QPushButton):
         if with_hint:
             x += word_width + HINT_GAP
             painter.setFont(self.hint_font())
-            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.setPen(ghost_color(self.palette()))  # legible grey on light and dark
             painter.drawText(x, baseline, self.hint)
             self._hint_rect = QRect(x, baseline - hint_metrics.ascent(), hint_width,
                                     hint_metrics.height())
@@ -91,10 +93,12 @@ class SuggestionStrip(QWidget):
 
     chosen = Signal(int)  # rank of the clicked candidate (0 = best)
     block_requested = Signal(str)  # a word the user never wants offered again
+    left = Signal()  # Esc in the strip: focus goes back to the text
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("suggestionStrip")
+        self.setAccessibleName(self.tr("Suggestions"))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.setSpacing(4)
@@ -103,7 +107,9 @@ class SuggestionStrip(QWidget):
             rank = SLOT_OF_RANK[slot]
             b = _WordButton(key_for_rank(rank), self)
             b.setFlat(True)
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # clicking must not steal the text's focus
+            # Reachable from the keyboard (F6) but never by a click, which must leave the
+            # focus in the text.
+            b.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             b.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             b.clicked.connect(lambda _=False, r=rank: self._click(r))
@@ -137,13 +143,51 @@ class SuggestionStrip(QWidget):
                 font = b.font()
                 font.setBold(rank == 0)
                 b.setFont(font)
-            if word == b.text() and self._set:
+            # A screen reader says the word, then where it ranks and its key.
+            described = (self.tr("Suggestion {0} of {1}, {2}").format(
+                rank + 1, len(self._words), b.hint) if word else "")
+            if word == b.text() and self._set and described == b.accessibleDescription():
                 continue  # a button whose word stays is not repainted
             b.setText(word)
             b.setEnabled(bool(word))
             b.setToolTip(self.tr("{0} inserts “{1}”; right-click to block it").format(b.hint, word)
                          if word else "")
+            b.setAccessibleName(word or self.tr("No suggestion"))
+            b.setAccessibleDescription(described)
         self._set = True
+
+    def focus_best(self) -> bool:
+        """Put the keyboard focus on the best word (F6 from the text); False when none."""
+        best = self.buttons[SLOT_OF_RANK.index(0)]
+        target = best if best.isEnabled() else next(
+            (b for b in self.buttons if b.isEnabled()), None)
+        if target is None:
+            return False
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+        return True
+
+    def has_focus(self) -> bool:
+        return any(b.hasFocus() for b in self.buttons)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
+        # Left/Right walk the words, Esc goes back to the text; Enter/Space press a button.
+        focused = next((i for i, b in enumerate(self.buttons) if b.hasFocus()), None)
+        key = event.key()
+        if key == Qt.Key.Key_Escape:
+            self.left.emit()
+            return
+        if focused is not None and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.buttons[focused].click()  # a push button outside a dialog ignores Enter
+            return
+        if focused is not None and key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            step = -1 if key == Qt.Key.Key_Left else 1
+            for k in range(1, len(self.buttons)):
+                b = self.buttons[(focused + step * k) % len(self.buttons)]
+                if b.isEnabled():
+                    b.setFocus(Qt.FocusReason.TabFocusReason)
+                    break
+            return
+        super().keyPressEvent(event)
 
     def _click(self, rank: int) -> None:
         if rank < len(self._words):

@@ -7,6 +7,9 @@ and file dialog of the window fails the test unless the test scripts its answer.
 from __future__ import annotations
 
 import argparse
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -15,6 +18,7 @@ from PySide6.QtCore import QStandardPaths
 
 from editor.app import build_parser, build_window
 from editor.core.paths import CONFIG_DIR_ENV
+from editor.ui import i18n
 from editor.ui.settings import Settings
 from editor.ui.window import MainWindow
 
@@ -134,3 +138,33 @@ def app_window(qtbot, settings: Settings):
     for w in windows:
         if w.suggestions is not None:
             w.suggestions.shutdown()
+
+
+TRANSLATIONS = Path(__file__).resolve().parents[3] / "translations"
+
+
+def find_qt_tool(name: str) -> str:
+    """pyside6-lupdate / pyside6-lrelease from this interpreter's environment."""
+    beside = Path(sys.executable).parent / f"pyside6-{name}"
+    found = str(beside) if beside.is_file() else shutil.which(f"pyside6-{name}")
+    if found is None:
+        pytest.fail(f"pyside6-{name} not found: it comes with PySide6-Essentials")
+    return found
+
+
+@pytest.fixture(scope="session")
+def qt_tool() -> Callable[[str], str]:
+    return find_qt_tool
+
+
+@pytest.fixture(scope="session")
+def compiled_catalogue() -> Path:
+    """resources/translations/caminho_pt_BR.qm as `make translations` builds it, rebuilt when
+    missing or older than the .ts (pytest run without make)."""
+    ts = TRANSLATIONS / "caminho_pt_BR.ts"
+    qm = i18n.catalogue_path("pt_BR")
+    if not qm.is_file() or qm.stat().st_mtime < ts.stat().st_mtime:
+        qm.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([find_qt_tool("lrelease"), "-silent", str(ts), "-qm", str(qm)],
+                       check=True)
+    return qm

@@ -139,7 +139,10 @@ def test_user_guide_shows_the_readme_with_working_links_and_pictures(qtbot, app_
                 images.append(fmt.toImageFormat().name())
             fragments += 1
         block = block.next()
-    assert images == ["docs/images/panel-state.png", "docs/images/panel-memory.png"]
+    # Every picture of the README, in order (the themes and the Portuguese interface too).
+    expected = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", (ROOT / "README.md").read_text("utf-8"))
+    assert "docs/images/theme-dark.png" in expected
+    assert images == expected
     for name in images:
         image = document.resource(QTextDocument.ResourceType.ImageResource, QUrl(name))
         assert image is not None and not image.isNull()
