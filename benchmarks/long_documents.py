@@ -45,8 +45,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -262,24 +260,6 @@ class WindowedEngine:
         words = tuple(c.norm for c in s.candidates)
         return Offer(words, words[0] if s.ghost else None)
 
-    def token_probabilities(self, text: str) -> tuple[list[Any], np.ndarray]:
-        """The engine's probability of each token of `text`, typed from its start."""
-        from editor.core.tokenizer import tokenize
-
-        tokens = tokenize(text)
-        model = self.suggester.model
-        self.start_document()
-        probs = np.empty(len(tokens))
-        for k, t in enumerate(tokens):
-            before = text[: t.start]
-            if before[-1:].isalnum():  # "casa," : the word before is finished, not a prefix
-                before += " "
-            window, at_start, window_start = self._window(before)
-            p = self.suggester.next_token_distribution(window, at_doc_start=at_start,
-                                                       window_start=window_start)
-            probs[k] = p[model.ids.get(t.norm, model.unk_id)]
-        return tokens, probs
-
 
 @dataclass
 class ArmResult:
@@ -328,9 +308,11 @@ def bucket_of(word_index: int) -> int:
 def measure_arm(model: Any, name: str, documents: list[str], perplexity: bool = True,
                 ksr_documents: int | None = None) -> ArmResult:
     from editor.core.suggest import SuggestConfig
+    from editor.core.tokenizer import tokenize
     from training.ksr import Keystrokes, simulate, word_spans
 
     engine = WindowedEngine(model, SuggestConfig(**ARMS[name]), name)
+    lm = engine.suggester.model
     result = ArmResult(name, Keystrokes(), Keystrokes())
     started = time.monotonic()
     for n, text in enumerate(documents):
@@ -343,32 +325,39 @@ def measure_arm(model: Any, name: str, documents: list[str], perplexity: bool = 
                 hit = memo[pos] = engine.offer(text[:pos])
             return hit
 
-        spans = word_spans(text)
-        for k, span in enumerate(spans):  # word starts first, in order (as the editor sees)
-            words = offer_at(span.start).words
-            b = bucket_of(k)
-            result.words += 1
-            result.top1 += int(words[:1] == (span.norm,))
-            hit3 = span.norm in words[:3]
-            result.top3 += int(hit3)
-            result.bucket_words[b] += 1
-            result.bucket_top3[b] += int(hit3)
+        # One pass in document order over every token: the engine's probability of it (for
+        # perplexity) and, at each word, what the strip offers before its first letter. Both
+        # read the same window, so the second reuses the first's tokens and states.
+        words_before = 0
+        for t in tokenize(text):
+            b = bucket_of(words_before)
+            if perplexity:
+                before = text[: t.start]
+                if before[-1:].isalnum():  # "casa," : the word before is finished
+                    before += " "
+                window, at_start, window_start = engine._window(before)
+                p = engine.suggester.next_token_distribution(
+                    window, at_doc_start=at_start, window_start=window_start)
+                lp = math.log(max(float(p[lm.ids.get(t.norm, lm.unk_id)]), 1e-300))
+                result.nll -= lp
+                result.tokens += 1
+                result.bucket_nll[b] -= lp
+                result.bucket_tokens[b] += 1
+            if t.is_word:
+                words = offer_at(t.start).words
+                hit3 = t.norm in words[:3]
+                result.words += 1
+                result.top1 += int(words[:1] == (t.norm,))
+                result.top3 += int(hit3)
+                result.bucket_words[b] += 1
+                result.bucket_top3[b] += int(hit3)
+                words_before += 1
         if ksr_documents is None or n < ksr_documents:  # the simulated writers: the slow part
+            spans = word_spans(text)
             result.strip.add(simulate(text, offer_at, "strip", spans=spans))
             result.ghost.add(simulate(text, offer_at, "ghost", spans=spans))
-        if perplexity:
-            tokens, probs = engine.token_probabilities(text)
-            logp = np.log(np.maximum(probs, 1e-300))
-            result.nll -= float(logp.sum())
-            result.tokens += len(tokens)
-            words_before = 0
-            for t, lp in zip(tokens, logp, strict=True):
-                b = bucket_of(words_before)
-                result.bucket_nll[b] -= float(lp)
-                result.bucket_tokens[b] += 1
-                words_before += int(t.is_word)
-        print(f"  {name}: {len(memo)} prefixes, {time.monotonic() - started:.0f} s",
-              file=sys.stderr, flush=True)
+        print(f"  {name}: page {n + 1}/{len(documents)}, {len(memo)} prefixes, "
+              f"{time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
     result.seconds = time.monotonic() - started
     return result
 
