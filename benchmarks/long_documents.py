@@ -400,6 +400,8 @@ def main() -> int:
     parser.add_argument("--held-out", type=int, default=10, help="long pages held out")
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--retrain", action="store_true", help="train even if a model is there")
+    parser.add_argument("--reexport", action="store_true",
+                        help="export the kept checkpoint again (the trigram, the cache tuning)")
     parser.add_argument("--no-install", action="store_true", help="never run apt-get")
     parser.add_argument("--prepare-only", action="store_true", help="write the corpus and stop")
     parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS))
@@ -433,11 +435,12 @@ def main() -> int:
     if args.prepare_only:
         return 0
     model = args.out / "model.onnx"
-    info = train_model(split, args.out, args.epochs, args.retrain)
-    if info["command"].endswith("train"):
-        (args.out / "training.json").write_text(json.dumps(info, indent=1), encoding="utf-8")
-    else:
-        info = json.loads((args.out / "training.json").read_text(encoding="utf-8"))
+    record = args.out / "training.json"
+    if args.retrain or args.reexport or not model.is_file():
+        info = train_model(split, args.out, args.epochs, args.retrain)
+        if info["command"] == "train":
+            record.write_text(json.dumps(info, indent=1), encoding="utf-8")
+    info = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else {}
     docs = [p.read_text(encoding="utf-8") for p in split.held][: args.limit]
     rows = evaluate(model, docs, args.arms, not args.no_perplexity, args.ksr_documents)
     from editor.core.lm import LanguageModel

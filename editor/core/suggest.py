@@ -235,12 +235,7 @@ class Suggester:
         logits = self.tracker.update(ids)
         self._remember(text_before, tokens, at_doc_start, window_start)
         p_lstm = softmax(logits)
-        key, counted = self._words_memo
-        if (key[0] is not tokens or key[1] is not self.extra_words  # typing inside a word:
-                or key[2] != self.config.learn_document):  # the same window, counted once
-            counted = self._document_words(tokens)
-            self._words_memo = ((tokens, self.extra_words, self.config.learn_document), counted)
-        doc_counts, doc_surface = counted
+        doc_counts, doc_surface = self._counted(tokens)
 
         out = Suggestions(prefix=prefix)
         self._fill_panel(out, p_lstm, surfaces)  # the panel shows the LSTM itself
@@ -277,6 +272,15 @@ class Suggester:
         if context != self._tokens_memo[0]:
             self._tokens_memo = (context, tokenize(context))
         return self._tokens_memo[1]
+
+    def _counted(self, tokens: list[Token]) -> tuple[Counter[str], dict[str, str]]:
+        """`_document_words`, counted once while the window stays the same (typing a word)."""
+        key, counted = self._words_memo
+        if (key[0] is not tokens or key[1] is not self.extra_words
+                or key[2] != self.config.learn_document):
+            counted = self._document_words(tokens)
+            self._words_memo = ((tokens, self.extra_words, self.config.learn_document), counted)
+        return counted
 
     def _document_words(self, tokens: list[Token]) -> tuple[Counter[str], dict[str, str]]:
         counts: Counter[str] = Counter()
@@ -463,11 +467,11 @@ class Suggester:
         neural cache) over the vocabulary, the words the model lacks folded into `<unk>`:
         what perplexity is measured on. `text_before` should end between two tokens."""
         context, _ = split_partial(text_before)
-        tokens = tokenize(context)
+        tokens = self._tokenize(context)
         ids = ([self.model.doc_id] if at_doc_start else []) + self.model.encode([t.norm for t in tokens])
         logits = self.tracker.update(ids or [self.model.doc_id])
         self._remember(text_before, tokens, at_doc_start, window_start)
-        doc_counts, _ = self._document_words(tokens)
+        doc_counts, _ = self._counted(tokens)
         p, unknown, p_unk = self._with_cache(*self._mixed(self.model_distribution(ids, logits),
                                                           doc_counts))
         p = p.copy()
