@@ -286,17 +286,18 @@ def test_indexing_an_opened_document_matches_typing_it(model):
     typed = Suggester(model)
     type_through(typed, doc, 6)
     opened = Suggester(model)
-    steps = list(opened.index(doc, 0, at_doc_start=True, chunk=17))
-    assert len(steps) > 5  # small steps: keystrokes are served in between
+    steps = list(opened.index(doc, 0, at_doc_start=True, chunk=17, piece=50))
+    assert len(steps) > 20  # small steps: keystrokes are served in between
     assert opened.cache.entries() == typed.cache.entries()
     for p, _ in typed.cache.entries():
         assert np.allclose(opened.cache.key_at(p), typed.cache.key_at(p), atol=1e-5)
     # From the middle of a document, the text starts at the next word and keeps its positions.
     mid = Suggester(model)
-    list(mid.index(doc[100:], 100, at_doc_start=False))
+    list(mid.index(doc[100:], 100, at_doc_start=False, piece=70))
     first = next(t for t in tokenize(doc) if t.start > 100)
     assert mid.cache.entries()[0][0] > first.start
     assert set(mid.cache.entries()) <= set(typed.cache.entries())
+    assert len(mid.cache) == len([t for t in tokenize(doc) if t.start > first.start])
 
 
 def test_the_cache_keeps_the_last_positions_of_a_long_document(model):
