@@ -362,6 +362,84 @@ def measure_arm(model: Any, name: str, documents: list[str], perplexity: bool = 
     return result
 
 
+def sweep(model_path: Path, documents: list[str], thetas: list[float], lambdas: list[float],
+          trigram: Any = None) -> list[dict[str, Any]]:
+    """Top-3 and perplexity of the neural cache alone for each (θ, λ): one engine pass per θ,
+    the λ mix redone from what was recorded. The strip's top three under any λ are among the
+    model's top three words and the cache's words, which is all that is kept per word start.
+    `trigram` replaces the model file's (which has read the validation pages)."""
+    import numpy as np
+
+    from editor.core.lm import LanguageModel
+    from editor.core.suggest import SuggestConfig
+    from editor.core.tokenizer import tokenize
+
+    model = LanguageModel.load(model_path)
+    rows = []
+    for theta in thetas:
+        # λ ≈ 0: the engine computes the cache's lookup and leaves the ranking alone.
+        config = SuggestConfig(cache_weight=0.0, unknown_repeat=0.0, neural_weight=1e-12,
+                               neural_theta=theta)
+        engine = WindowedEngine(model, config, f"θ {theta}")
+        sug = engine.suggester
+        if trigram is not None:
+            trigram.weight = sug.ngram.weight if sug.ngram is not None else 1.0
+            sug.ngram = trigram
+        is_word = sug.is_word
+        tok_p: list[tuple[float, float]] = []  # (P_model, P_cache) of every token
+        starts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Any, int]] = []
+        for text in documents:
+            engine.start_document()
+            words_before = 0
+            for t in tokenize(text):
+                before = text[: t.start]
+                if before[-1:].isalnum():
+                    before += " "
+                window, at_start, window_start = engine._window(before)
+                p = sug.next_token_distribution(window, at_doc_start=at_start,
+                                                window_start=window_start)
+                hit = sug._hit
+                tid = model.ids.get(t.norm, model.unk_id)
+                if hit is None:
+                    pc = 0.0
+                elif tid == model.unk_id:
+                    pc = float(hit.probs[hit.vocab_ids < 0].sum())
+                else:
+                    pc = float(hit.probs[hit.vocab_ids == tid].sum())
+                tok_p.append((float(p[tid]), pc))
+                if t.is_word:
+                    masked = np.where(is_word, p, -1.0)
+                    top = np.argpartition(-masked, 3)[:3]
+                    cache_ids = hit.vocab_ids if hit is not None else np.zeros(0, np.int64)
+                    cache_p = hit.probs if hit is not None else np.zeros(0)
+                    base_of_cache = np.where(cache_ids >= 0, p[np.maximum(cache_ids, 0)], 0.0)
+                    ok = (cache_ids < 0) | is_word[np.maximum(cache_ids, 0)]
+                    names = ([model.info.vocab[i] for i in top],
+                             [hit.words[k] for k in np.flatnonzero(ok)] if hit else [])
+                    starts.append((p[top], cache_p[ok], base_of_cache[ok], cache_ids[ok],
+                                   names, words_before))
+                    words_before += 1
+        targets = [t.norm for text in documents for t in tokenize(text) if t.is_word]
+        pm = np.array([a for a, _ in tok_p])
+        pc = np.array([b for _, b in tok_p])
+        for lam in lambdas:
+            ppl = math.exp(-np.log(np.maximum((1 - lam) * pm + lam * pc, 1e-300)).mean())
+            hits = 0
+            for (top_p, c_p, c_base, _ids, (top_names, c_names), _), target in zip(
+                    starts, targets, strict=True):
+                score = {w: (1 - lam) * q for w, q in zip(top_names, top_p.tolist(),
+                                                          strict=True)}
+                for w, q, b in zip(c_names, c_p.tolist(), c_base.tolist(), strict=True):
+                    score[w] = (1 - lam) * b + lam * q
+                best = sorted(score.items(), key=lambda x: (-x[1], x[0]))[:3]
+                hits += int(target in {w for w, _ in best})
+            rows.append({"theta": theta, "lambda": lam, "top3": round(hits / len(targets), 6),
+                         "perplexity": round(ppl, 3), "words": len(targets)})
+            print(f"θ {theta:<5} λ {lam:<5} top-3 {100 * hits / len(targets):.2f}%  "
+                  f"perplexity {ppl:.2f}", file=sys.stderr, flush=True)
+    return rows
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     def pct(x: float | None) -> str:
         return "—" if x is None else f"{100 * x:.1f}%"
@@ -415,6 +493,12 @@ def main() -> int:
     parser.add_argument("--doc-separator", default=None, help="documents in --text (e.g. %%)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N documents")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    parser.add_argument("--sweep", action="store_true",
+                        help="top-3 and perplexity of the neural cache for a grid of θ and λ, "
+                             "on the validation pages (never the held-out ones)")
+    parser.add_argument("--thetas", type=float, nargs="+", default=[0.1, 0.3, 1.0])
+    parser.add_argument("--lambdas", type=float, nargs="+",
+                        default=[0.0, 0.1, 0.18, 0.3, 0.5])
     args = parser.parse_args()
     if args.model is not None:  # any model and held-out text, same arms (fortunes-br check)
         from training.data import read_text, split_documents
@@ -433,6 +517,28 @@ def main() -> int:
           f"words; training {len(split.train)} pages ({train_words} words), held out "
           f"{len(split.held)} long pages ({held_words} words)", file=sys.stderr)
     if args.prepare_only:
+        return 0
+    if args.sweep:
+        # The training run's own validation split: every 10th training page (split_corpus),
+        # the longest of them.
+        every = 10
+        val = [p for k, p in enumerate(split.train) if k % every == every - 1]
+        val = sorted(val, key=lambda p: -split.words[p.name])[: args.limit or 8]
+        print(f"sweep on {len(val)} validation pages, "
+              f"{sum(split.words[p.name] for p in val)} words", file=sys.stderr)
+        from training.cache_tune import _training_split_trigram, session_metadata
+        from training.config import TrainConfig
+        from training.train import load_corpus
+
+        hyper = json.loads(session_metadata(args.out / "model.onnx")["training"])
+        config = TrainConfig.from_dict(hyper["hyperparameters"])
+        # The file's trigram was counted on every page, these included: use one counted on
+        # the training split only, as the tuning does.
+        trigram = _training_split_trigram(load_corpus(split.train, config), config)
+        rows = sweep(args.out / "model.onnx", [p.read_text(encoding="utf-8") for p in val],
+                     args.thetas, args.lambdas, trigram)
+        (args.json or args.out / "sweep.json").write_text(json.dumps(rows, indent=1),
+                                                          encoding="utf-8")
         return 0
     model = args.out / "model.onnx"
     record = args.out / "training.json"
