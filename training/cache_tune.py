@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from training.train import Corpus
 
 THETAS = (0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0)
-LAMBDAS = tuple(round(x, 2) for x in np.arange(0.0, 0.51, 0.02))
+# Plain floats: the values reach checkpoints, which refuse numpy scalars when loaded.
+LAMBDAS = tuple(round(float(x), 2) for x in np.arange(0.0, 0.51, 0.02))
 MAX_SCORED = 40_000  # positions scored at most (evenly spread): bounds the time on big corpora
 ROWS = 512  # query positions per block of the similarity matrix
 
@@ -218,6 +219,7 @@ def tune_documents(states: Callable[[list[int]], tuple[np.ndarray, np.ndarray]],
             if loss < best[0]:
                 best = (loss, lam, theta)
     loss, lam, theta = best
+    lam, theta = float(lam), float(theta)
     facts = {
         "cache_theta": theta,
         "cache_lambda": lam,
