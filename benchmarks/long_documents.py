@@ -199,10 +199,13 @@ def train_model(split: Split, out: Path, epochs: int, retrain: bool) -> dict[str
     done: dict[str, Any] = {}
     assert proc.stdout is not None
     for line in proc.stdout:
-        data = json.loads(line)
+        try:
+            data = json.loads(line)
+        except ValueError:
+            continue
         if data.get("done"):
             done = data
-        else:
+        elif "epoch" in data:  # other lines (e.g. {"checkpoint": ...}) are not epochs
             print(f"  epoch {data['epoch']}: loss {data['loss']:.3f}, validation "
                   f"{data['val_loss']}, {data['seconds']:.0f} s", file=sys.stderr, flush=True)
     if proc.wait() != 0:
@@ -480,6 +483,8 @@ def main() -> int:
     parser.add_argument("--retrain", action="store_true", help="train even if a model is there")
     parser.add_argument("--reexport", action="store_true",
                         help="export the kept checkpoint again (the trigram, the cache tuning)")
+    parser.add_argument("--markdown", action="store_true",
+                        help="also print each engine against the no-cache one (Markdown)")
     parser.add_argument("--no-install", action="store_true", help="never run apt-get")
     parser.add_argument("--prepare-only", action="store_true", help="write the corpus and stop")
     parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS))
@@ -507,6 +512,9 @@ def main() -> int:
         rows = evaluate(args.model, docs, args.arms, not args.no_perplexity,
                         args.ksr_documents)
         print(table(rows))
+        if args.markdown:
+            print()
+            print(gains(rows))
         if args.json:
             args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
         return 0
@@ -563,7 +571,42 @@ def main() -> int:
           f"{info.get('wall_seconds')} s wall; cache θ = {sug.cache_params.theta}, "
           f"λ = {sug.cache_params.weight}")
     print(table(rows))
+    if args.markdown:
+        print()
+        print(gains(rows))
     return 0
+
+
+def gains(rows: list[dict[str, Any]]) -> str:
+    """Each engine against the one without a cache: top-3 in points, perplexity in percent
+    (the issue's targets: +3 points, -15%), overall and by position in the page."""
+    base = next((r for r in rows if r["name"] == "no cache"), None)
+    if base is None:
+        return "(no 'no cache' arm measured: nothing to compare with)"
+
+    def points(a: float | None, b: float | None) -> str:
+        return "—" if a is None or b is None else f"{100 * (a - b):+.1f}"
+
+    def change(a: float | None, b: float | None) -> str:
+        return "—" if a is None or not b else f"{100 * (a / b - 1):+.1f}%"
+
+    heads = ["engine vs no cache", "KSR strip (pts)", "KSR ghost (pts)", "top-3 (pts)",
+             "perplexity"]
+    heads += [f"top-3 {label} (pts)" for *_, label in BUCKETS]
+    heads += [f"ppl {label}" for *_, label in BUCKETS]
+    lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+    for r in rows:
+        if r is base:
+            continue
+        cells = [r["name"], points(r["ksr_strip"], base["ksr_strip"]),
+                 points(r["ksr_ghost"], base["ksr_ghost"]), points(r["top3"], base["top3"]),
+                 change(r["perplexity"], base["perplexity"])]
+        cells += [points(a, b) for a, b in zip(r["top3_by_position"], base["top3_by_position"],
+                                               strict=True)]
+        cells += [change(a, b) for a, b in zip(r["perplexity_by_position"],
+                                               base["perplexity_by_position"], strict=True)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
