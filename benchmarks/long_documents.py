@@ -1,7 +1,11 @@
 """Long documents: the neural cache against the unigram cache and no cache, on long pages.
 
     .venv/bin/python benchmarks/long_documents.py [--held-out 10] [--epochs 4] [--markdown]
-                                                  [--out build/long] [--retrain]
+                                                  [--out build/long] [--retrain] [--reexport]
+                                                  [--arms ...] [--limit N] [--ksr-documents N]
+                                                  [--sweep [--thetas ...] [--lambdas ...]]
+    .venv/bin/python benchmarks/long_documents.py --model M.onnx --text HELD.txt
+                                                  --doc-separator % [--markdown]
 
 Corpus: the GIMP manual in Brazilian Portuguese (Debian package gimp-help-pt-br, 685 HTML
 pages under /usr/share/gimp/2.0/help/pt_BR). The script installs the package with apt-get
