@@ -213,7 +213,10 @@ def type_passage(path: Path, keys: int, gap_ms: float, word_list: str = "off",
 
         if neural_cache:
             wait_until(lambda: cache_size() > 0, 30)
-            wait_until(lambda: service._indexing is None and not service._pending_index, 300)
+            # Reading starts once typing pauses (INDEX_DELAY_MS): wait for the timer to fire
+            # and the reading to end, or the keys would be timed against a near-empty cache.
+            wait_until(lambda: not ctl._index_timer.isActive() and service._indexing is None
+                       and not service._pending_index, 300)
         print(f"  (document {len(document.split())} words, neural cache "
               f"{cache_size()} entries)", file=sys.stderr)
     computes: list[float] = []

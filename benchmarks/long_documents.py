@@ -1,7 +1,11 @@
 """Long documents: the neural cache against the unigram cache and no cache, on long pages.
 
     .venv/bin/python benchmarks/long_documents.py [--held-out 10] [--epochs 4] [--markdown]
-                                                  [--out build/long] [--retrain]
+                                                  [--out build/long] [--retrain] [--reexport]
+                                                  [--arms ...] [--limit N] [--ksr-documents N]
+                                                  [--sweep [--thetas ...] [--lambdas ...]]
+    .venv/bin/python benchmarks/long_documents.py --model M.onnx --text HELD.txt
+                                                  --doc-separator % [--markdown]
 
 Corpus: the GIMP manual in Brazilian Portuguese (Debian package gimp-help-pt-br, 685 HTML
 pages under /usr/share/gimp/2.0/help/pt_BR). The script installs the package with apt-get
@@ -44,8 +48,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -201,10 +203,13 @@ def train_model(split: Split, out: Path, epochs: int, retrain: bool) -> dict[str
     done: dict[str, Any] = {}
     assert proc.stdout is not None
     for line in proc.stdout:
-        data = json.loads(line)
+        try:
+            data = json.loads(line)
+        except ValueError:
+            continue
         if data.get("done"):
             done = data
-        else:
+        elif "epoch" in data:  # other lines (e.g. {"checkpoint": ...}) are not epochs
             print(f"  epoch {data['epoch']}: loss {data['loss']:.3f}, validation "
                   f"{data['val_loss']}, {data['seconds']:.0f} s", file=sys.stderr, flush=True)
     if proc.wait() != 0:
@@ -262,24 +267,6 @@ class WindowedEngine:
         words = tuple(c.norm for c in s.candidates)
         return Offer(words, words[0] if s.ghost else None)
 
-    def token_probabilities(self, text: str) -> tuple[list[Any], np.ndarray]:
-        """The engine's probability of each token of `text`, typed from its start."""
-        from editor.core.tokenizer import tokenize
-
-        tokens = tokenize(text)
-        model = self.suggester.model
-        self.start_document()
-        probs = np.empty(len(tokens))
-        for k, t in enumerate(tokens):
-            before = text[: t.start]
-            if before[-1:].isalnum():  # "casa," : the word before is finished, not a prefix
-                before += " "
-            window, at_start, window_start = self._window(before)
-            p = self.suggester.next_token_distribution(window, at_doc_start=at_start,
-                                                       window_start=window_start)
-            probs[k] = p[model.ids.get(t.norm, model.unk_id)]
-        return tokens, probs
-
 
 @dataclass
 class ArmResult:
@@ -328,9 +315,11 @@ def bucket_of(word_index: int) -> int:
 def measure_arm(model: Any, name: str, documents: list[str], perplexity: bool = True,
                 ksr_documents: int | None = None) -> ArmResult:
     from editor.core.suggest import SuggestConfig
+    from editor.core.tokenizer import tokenize
     from training.ksr import Keystrokes, simulate, word_spans
 
     engine = WindowedEngine(model, SuggestConfig(**ARMS[name]), name)
+    lm = engine.suggester.model
     result = ArmResult(name, Keystrokes(), Keystrokes())
     started = time.monotonic()
     for n, text in enumerate(documents):
@@ -343,34 +332,119 @@ def measure_arm(model: Any, name: str, documents: list[str], perplexity: bool = 
                 hit = memo[pos] = engine.offer(text[:pos])
             return hit
 
-        spans = word_spans(text)
-        for k, span in enumerate(spans):  # word starts first, in order (as the editor sees)
-            words = offer_at(span.start).words
-            b = bucket_of(k)
-            result.words += 1
-            result.top1 += int(words[:1] == (span.norm,))
-            hit3 = span.norm in words[:3]
-            result.top3 += int(hit3)
-            result.bucket_words[b] += 1
-            result.bucket_top3[b] += int(hit3)
+        # One pass in document order over every token: the engine's probability of it (for
+        # perplexity) and, at each word, what the strip offers before its first letter. Both
+        # read the same window, so the second reuses the first's tokens and states.
+        words_before = 0
+        for t in tokenize(text):
+            b = bucket_of(words_before)
+            if perplexity:
+                before = text[: t.start]
+                if before[-1:].isalnum():  # "casa," : the word before is finished
+                    before += " "
+                window, at_start, window_start = engine._window(before)
+                p = engine.suggester.next_token_distribution(
+                    window, at_doc_start=at_start, window_start=window_start)
+                lp = math.log(max(float(p[lm.ids.get(t.norm, lm.unk_id)]), 1e-300))
+                result.nll -= lp
+                result.tokens += 1
+                result.bucket_nll[b] -= lp
+                result.bucket_tokens[b] += 1
+            if t.is_word:
+                words = offer_at(t.start).words
+                hit3 = t.norm in words[:3]
+                result.words += 1
+                result.top1 += int(words[:1] == (t.norm,))
+                result.top3 += int(hit3)
+                result.bucket_words[b] += 1
+                result.bucket_top3[b] += int(hit3)
+                words_before += 1
         if ksr_documents is None or n < ksr_documents:  # the simulated writers: the slow part
+            spans = word_spans(text)
             result.strip.add(simulate(text, offer_at, "strip", spans=spans))
             result.ghost.add(simulate(text, offer_at, "ghost", spans=spans))
-        if perplexity:
-            tokens, probs = engine.token_probabilities(text)
-            logp = np.log(np.maximum(probs, 1e-300))
-            result.nll -= float(logp.sum())
-            result.tokens += len(tokens)
-            words_before = 0
-            for t, lp in zip(tokens, logp, strict=True):
-                b = bucket_of(words_before)
-                result.bucket_nll[b] -= float(lp)
-                result.bucket_tokens[b] += 1
-                words_before += int(t.is_word)
-        print(f"  {name}: {len(memo)} prefixes, {time.monotonic() - started:.0f} s",
-              file=sys.stderr, flush=True)
+        print(f"  {name}: page {n + 1}/{len(documents)}, {len(memo)} prefixes, "
+              f"{time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
     result.seconds = time.monotonic() - started
     return result
+
+
+def sweep(model_path: Path, documents: list[str], thetas: list[float], lambdas: list[float],
+          trigram: Any = None) -> list[dict[str, Any]]:
+    """Top-3 and perplexity of the neural cache alone for each (θ, λ): one engine pass per θ,
+    the λ mix redone from what was recorded. The strip's top three under any λ are among the
+    model's top three words and the cache's words, which is all that is kept per word start.
+    `trigram` replaces the model file's (which has read the validation pages)."""
+    import numpy as np
+
+    from editor.core.lm import LanguageModel
+    from editor.core.suggest import SuggestConfig
+    from editor.core.tokenizer import tokenize
+
+    model = LanguageModel.load(model_path)
+    rows = []
+    for theta in thetas:
+        # λ ≈ 0: the engine computes the cache's lookup and leaves the ranking alone.
+        config = SuggestConfig(cache_weight=0.0, unknown_repeat=0.0, neural_weight=1e-12,
+                               neural_theta=theta)
+        engine = WindowedEngine(model, config, f"θ {theta}")
+        sug = engine.suggester
+        if trigram is not None:
+            trigram.weight = sug.ngram.weight if sug.ngram is not None else 1.0
+            sug.ngram = trigram
+        is_word = sug.is_word
+        tok_p: list[tuple[float, float]] = []  # (P_model, P_cache) of every token
+        starts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Any, int]] = []
+        for text in documents:
+            engine.start_document()
+            words_before = 0
+            for t in tokenize(text):
+                before = text[: t.start]
+                if before[-1:].isalnum():
+                    before += " "
+                window, at_start, window_start = engine._window(before)
+                p = sug.next_token_distribution(window, at_doc_start=at_start,
+                                                window_start=window_start)
+                hit = sug._hit
+                tid = model.ids.get(t.norm, model.unk_id)
+                if hit is None:
+                    pc = 0.0
+                elif tid == model.unk_id:
+                    pc = float(hit.probs[hit.vocab_ids < 0].sum())
+                else:
+                    pc = float(hit.probs[hit.vocab_ids == tid].sum())
+                tok_p.append((float(p[tid]), pc))
+                if t.is_word:
+                    masked = np.where(is_word, p, -1.0)
+                    top = np.argpartition(-masked, 3)[:3]
+                    cache_ids = hit.vocab_ids if hit is not None else np.zeros(0, np.int64)
+                    cache_p = hit.probs if hit is not None else np.zeros(0)
+                    base_of_cache = np.where(cache_ids >= 0, p[np.maximum(cache_ids, 0)], 0.0)
+                    ok = (cache_ids < 0) | is_word[np.maximum(cache_ids, 0)]
+                    names = ([model.info.vocab[i] for i in top],
+                             [hit.words[k] for k in np.flatnonzero(ok)] if hit else [])
+                    starts.append((p[top], cache_p[ok], base_of_cache[ok], cache_ids[ok],
+                                   names, words_before))
+                    words_before += 1
+        targets = [t.norm for text in documents for t in tokenize(text) if t.is_word]
+        pm = np.array([a for a, _ in tok_p])
+        pc = np.array([b for _, b in tok_p])
+        for lam in lambdas:
+            ppl = math.exp(-np.log(np.maximum((1 - lam) * pm + lam * pc, 1e-300)).mean())
+            hits = 0
+            for (top_p, c_p, c_base, _ids, (top_names, c_names), _), target in zip(
+                    starts, targets, strict=True):
+                score = {w: (1 - lam) * q for w, q in zip(top_names, top_p.tolist(),
+                                                          strict=True)}
+                for w, q, b in zip(c_names, c_p.tolist(), c_base.tolist(), strict=True):
+                    score[w] = (1 - lam) * b + lam * q
+                best = sorted(score.items(), key=lambda x: (-x[1], x[0]))[:3]
+                hits += int(target in {w for w, _ in best})
+            rows.append({"theta": theta, "lambda": lam, "top3": round(hits / len(targets), 6),
+                         "perplexity": round(ppl, 3), "words": len(targets)})
+            print(f"θ {theta:<5} λ {lam:<5} top-3 {100 * hits / len(targets):.2f}%  "
+                  f"perplexity {ppl:.2f}", file=sys.stderr, flush=True)
+    return rows
 
 
 def table(rows: list[dict[str, Any]]) -> str:
@@ -411,6 +485,10 @@ def main() -> int:
     parser.add_argument("--held-out", type=int, default=10, help="long pages held out")
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--retrain", action="store_true", help="train even if a model is there")
+    parser.add_argument("--reexport", action="store_true",
+                        help="export the kept checkpoint again (the trigram, the cache tuning)")
+    parser.add_argument("--markdown", action="store_true",
+                        help="also print each engine against the no-cache one (Markdown)")
     parser.add_argument("--no-install", action="store_true", help="never run apt-get")
     parser.add_argument("--prepare-only", action="store_true", help="write the corpus and stop")
     parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS))
@@ -424,6 +502,12 @@ def main() -> int:
     parser.add_argument("--doc-separator", default=None, help="documents in --text (e.g. %%)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N documents")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    parser.add_argument("--sweep", action="store_true",
+                        help="top-3 and perplexity of the neural cache for a grid of θ and λ, "
+                             "on the validation pages (never the held-out ones)")
+    parser.add_argument("--thetas", type=float, nargs="+", default=[0.1, 0.3, 1.0])
+    parser.add_argument("--lambdas", type=float, nargs="+",
+                        default=[0.0, 0.1, 0.18, 0.3, 0.5])
     args = parser.parse_args()
     if args.model is not None:  # any model and held-out text, same arms (fortunes-br check)
         from training.data import read_text, split_documents
@@ -432,6 +516,9 @@ def main() -> int:
         rows = evaluate(args.model, docs, args.arms, not args.no_perplexity,
                         args.ksr_documents)
         print(table(rows))
+        if args.markdown:
+            print()
+            print(gains(rows))
         if args.json:
             args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
         return 0
@@ -443,12 +530,35 @@ def main() -> int:
           f"{len(split.held)} long pages ({held_words} words)", file=sys.stderr)
     if args.prepare_only:
         return 0
+    if args.sweep:
+        # The training run's own validation split: every 10th training page (split_corpus),
+        # the longest of them.
+        every = 10
+        val = [p for k, p in enumerate(split.train) if k % every == every - 1]
+        val = sorted(val, key=lambda p: -split.words[p.name])[: args.limit or 8]
+        print(f"sweep on {len(val)} validation pages, "
+              f"{sum(split.words[p.name] for p in val)} words", file=sys.stderr)
+        from training.cache_tune import _training_split_trigram, session_metadata
+        from training.config import TrainConfig
+        from training.train import load_corpus
+
+        hyper = json.loads(session_metadata(args.out / "model.onnx")["training"])
+        config = TrainConfig.from_dict(hyper["hyperparameters"])
+        # The file's trigram was counted on every page, these included: use one counted on
+        # the training split only, as the tuning does.
+        trigram = _training_split_trigram(load_corpus(split.train, config), config)
+        rows = sweep(args.out / "model.onnx", [p.read_text(encoding="utf-8") for p in val],
+                     args.thetas, args.lambdas, trigram)
+        (args.json or args.out / "sweep.json").write_text(json.dumps(rows, indent=1),
+                                                          encoding="utf-8")
+        return 0
     model = args.out / "model.onnx"
-    info = train_model(split, args.out, args.epochs, args.retrain)
-    if info["command"].endswith("train"):
-        (args.out / "training.json").write_text(json.dumps(info, indent=1), encoding="utf-8")
-    else:
-        info = json.loads((args.out / "training.json").read_text(encoding="utf-8"))
+    record = args.out / "training.json"
+    if args.retrain or args.reexport or not model.is_file():
+        info = train_model(split, args.out, args.epochs, args.retrain)
+        if info["command"] == "train":
+            record.write_text(json.dumps(info, indent=1), encoding="utf-8")
+    info = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else {}
     docs = [p.read_text(encoding="utf-8") for p in split.held][: args.limit]
     rows = evaluate(model, docs, args.arms, not args.no_perplexity, args.ksr_documents)
     from editor.core.lm import LanguageModel
@@ -465,7 +575,42 @@ def main() -> int:
           f"{info.get('wall_seconds')} s wall; cache θ = {sug.cache_params.theta}, "
           f"λ = {sug.cache_params.weight}")
     print(table(rows))
+    if args.markdown:
+        print()
+        print(gains(rows))
     return 0
+
+
+def gains(rows: list[dict[str, Any]]) -> str:
+    """Each engine against the one without a cache: top-3 in points, perplexity in percent
+    (the issue's targets: +3 points, -15%), overall and by position in the page."""
+    base = next((r for r in rows if r["name"] == "no cache"), None)
+    if base is None:
+        return "(no 'no cache' arm measured: nothing to compare with)"
+
+    def points(a: float | None, b: float | None) -> str:
+        return "—" if a is None or b is None else f"{100 * (a - b):+.1f}"
+
+    def change(a: float | None, b: float | None) -> str:
+        return "—" if a is None or not b else f"{100 * (a / b - 1):+.1f}%"
+
+    heads = ["engine vs no cache", "KSR strip (pts)", "KSR ghost (pts)", "top-3 (pts)",
+             "perplexity"]
+    heads += [f"top-3 {label} (pts)" for *_, label in BUCKETS]
+    heads += [f"ppl {label}" for *_, label in BUCKETS]
+    lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+    for r in rows:
+        if r is base:
+            continue
+        cells = [r["name"], points(r["ksr_strip"], base["ksr_strip"]),
+                 points(r["ksr_ghost"], base["ksr_ghost"]), points(r["top3"], base["top3"]),
+                 change(r["perplexity"], base["perplexity"])]
+        cells += [points(a, b) for a, b in zip(r["top3_by_position"], base["top3_by_position"],
+                                               strict=True)]
+        cells += [change(a, b) for a, b in zip(r["perplexity_by_position"],
+                                               base["perplexity_by_position"], strict=True)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

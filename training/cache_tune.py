@@ -9,9 +9,10 @@ searched. With documents held out whole, all their tokens are scored; with tails
 (few, long documents), the tail of each document is scored with the whole text before it in
 the cache, as a writer continuing that document would have it.
 
-P_model here is the LSTM alone; tokens outside the vocabulary are the token `<unk>` for both
-the model and the cache (the cache's unknown words add up to `<unk>`), as perplexity is
-measured everywhere else. The values go into the model file's metadata (`neural_cache`,
+P_model is what the editor mixes the cache into: the LSTM, with the model file's trigram when
+it has one (counted on the training split here). Tokens outside the vocabulary are the token
+`<unk>` for both the model and the cache (the cache's unknown words add up to `<unk>`), as
+perplexity is measured everywhere else. The values go into the model file's metadata (`neural_cache`,
 docs/MODEL_FORMAT.md); a corpus without a validation split gets none, and the editor uses
 its defaults.
 """
@@ -29,12 +30,14 @@ import torch
 from editor.core.neural_cache import DEFAULT_SIZE, METADATA_KEY, CacheParams
 
 if TYPE_CHECKING:
+    from editor.core.modelfile import NgramModel
     from training.config import TrainConfig
     from training.model import LanguageModel
     from training.train import Corpus
 
 THETAS = (0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0)
-LAMBDAS = tuple(round(x, 2) for x in np.arange(0.0, 0.51, 0.02))
+# Plain floats: the values reach checkpoints, which refuse numpy scalars when loaded.
+LAMBDAS = tuple(round(float(x), 2) for x in np.arange(0.0, 0.51, 0.02))
 MAX_SCORED = 40_000  # positions scored at most (evenly spread): bounds the time on big corpora
 ROWS = 512  # query positions per block of the similarity matrix
 
@@ -123,11 +126,62 @@ def onnx_states(path: str | Path) -> Callable[[list[int]], tuple[np.ndarray, np.
 
 
 def tune_cache(model: LanguageModel, corpus: Corpus, config: TrainConfig,
-               size: int = DEFAULT_SIZE) -> tuple[CacheParams | None, dict[str, float]]:
+               ngram: NgramModel | None = None, size: int = DEFAULT_SIZE
+               ) -> tuple[CacheParams | None, dict[str, float]]:
     """The (θ, λ) with the lowest validation loss, and facts for the model's metadata; None
-    when the corpus has no validation split."""
+    when the corpus has no validation split.
+
+    With the model file's trigram (`ngram`, its weight β), the cache is tuned on top of what
+    the editor mixes: β·P_lstm + (1 − β)·P_kn, the trigram counted on the training split only
+    (as its own β was fitted), so the validation text stays unseen."""
+    return _tune(lambda ids: states_and_probs(model, ids), corpus, config,
+                 None if ngram is None else ngram.weight, size)
+
+
+def tune_file(path: str | Path, corpus: Corpus, config: TrainConfig, size: int = DEFAULT_SIZE
+              ) -> tuple[CacheParams | None, dict[str, float]]:
+    """`tune_cache` for a model file already exported (run by onnxruntime), with the corpus it
+    was trained on: what `train` would have stored. The file's vocabulary must be the corpus'."""
+    from editor.core.lm import LanguageModel as OnnxModel
+    from editor.core.modelfile import NgramModel
+
+    lm = OnnxModel.load(path)
+    if lm.info.vocab != corpus.export_vocab.tokens:
+        raise ValueError(f"{Path(path).name} was not trained on this corpus with these settings")
+    ngram = NgramModel.from_model(lm)
+    return _tune(onnx_states(path), corpus, config, None if ngram is None else ngram.weight,
+                 size)
+
+
+def _tune(lstm: Callable[[list[int]], tuple[np.ndarray, np.ndarray]], corpus: Corpus,
+          config: TrainConfig, beta: float | None, size: int
+          ) -> tuple[CacheParams | None, dict[str, float]]:
     docs = validation_documents(corpus, config)
-    return tune_documents(lambda ids: states_and_probs(model, ids), docs, size)
+    if not docs:
+        return None, {}
+    kn = _training_split_trigram(corpus, config) if beta is not None else None
+
+    def states(ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        h, p = lstm(ids)
+        if kn is None or beta is None:
+            return h, p
+        p_kn = np.array([kn.next_distribution(ids[max(0, i - 1) : i + 1])[ids[i + 1]]
+                         for i in range(len(ids) - 1)])
+        return h, beta * p + (1 - beta) * p_kn
+
+    return tune_documents(states, docs, size)
+
+
+def _training_split_trigram(corpus: Corpus, config: TrainConfig) -> NgramModel:
+    from training.data import split_corpus
+    from training.kneser_ney import estimate
+    from training.train import documents_of
+
+    vocab = corpus.export_vocab
+    # The same split fit_ngram counts its β's trigram on.
+    split = split_corpus(corpus.store.document_ids(vocab),
+                         config.effective_val_fraction(corpus.tokens))
+    return estimate(len(vocab), documents_of(split.train, vocab.doc_id), doc_id=vocab.doc_id)
 
 
 def tune_documents(states: Callable[[list[int]], tuple[np.ndarray, np.ndarray]],
@@ -165,6 +219,7 @@ def tune_documents(states: Callable[[list[int]], tuple[np.ndarray, np.ndarray]],
             if loss < best[0]:
                 best = (loss, lam, theta)
     loss, lam, theta = best
+    lam, theta = float(lam), float(theta)
     facts = {
         "cache_theta": theta,
         "cache_lambda": lam,
@@ -189,3 +244,50 @@ def attach_cache(path: str | Path, params: CacheParams) -> None:
     entry.key, entry.value = METADATA_KEY, params.to_text()
     blob = proto.SerializeToString()
     atomic_write(path, lambda tmp: Path(tmp).write_bytes(blob))
+
+
+def retune(path: str | Path, corpus_paths: Sequence[str | Path]) -> tuple[
+        CacheParams | None, dict[str, float]]:
+    """Tune a model file on the corpus it was trained on, with the settings its metadata
+    records (for files trained before the cache existed, or to check a file's values)."""
+    import json
+
+    from training.config import TrainConfig
+    from training.train import load_corpus
+
+    meta = session_metadata(path)
+    hyper = json.loads(meta.get("training", "{}")).get("hyperparameters", {})
+    config = TrainConfig.from_dict(hyper)
+    corpus = load_corpus(corpus_paths, config)
+    return tune_file(path, corpus, config)
+
+
+def session_metadata(path: str | Path) -> dict[str, str]:
+    from editor.core.lm import LanguageModel as OnnxModel
+
+    return dict(OnnxModel.load(path).session.get_modelmeta().custom_metadata_map)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """python -m training.cache_tune MODEL CORPUS... [--write]: tune θ and λ for a model file."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(prog="python -m training.cache_tune",
+                                     description=main.__doc__)
+    parser.add_argument("model")
+    parser.add_argument("corpus", nargs="+", help="the files the model was trained on")
+    parser.add_argument("--write", action="store_true", help="store the values in the file")
+    args = parser.parse_args(argv)
+    params, facts = retune(args.model, args.corpus)
+    print(json.dumps(facts))
+    if params is None:
+        print("no validation split for this corpus: nothing to tune")
+        return 1
+    if args.write:
+        attach_cache(args.model, params)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

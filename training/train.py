@@ -577,7 +577,7 @@ class Trainer:
         if self.config.ngram and split.val is not None:
             ngram, facts = fit_ngram(model, self.corpus, self.config)
             metrics.update(facts)
-        cache, facts = tune_cache(model, self.corpus, self.config)
+        cache, facts = tune_cache(model, self.corpus, self.config, ngram)
         metrics.update(facts)
         return TrainResult(
             model=model, model_config=model.config, train_config=self.config,
@@ -844,12 +844,15 @@ def finish_checkpoint(checkpoint: str | Path, paths: Sequence[str | Path]) -> Tr
     if train_config.ngram and corpus.split.val is not None:
         ngram, facts = fit_ngram(model, corpus, train_config)
         metrics.update(facts)
+    # θ and λ as train_ensemble tunes them, so an exported ensemble has the same cache.
+    cache, facts = tune_cache(model, corpus, train_config, ngram)
+    metrics.update(facts)
     return TrainResult(
         model=model, model_config=model.config, train_config=train_config, vocab=corpus.vocab,
         corpus_names=corpus.names, tokens=corpus.tokens, epochs=int(data["epoch"]),
         seconds=float(data.get("seconds", 0.0)), stopped=str(data.get("stopped", "")),
         metrics=metrics, history=list(data.get("history", [])),
-        validation=corpus.split.how, ngram=ngram,
+        validation=corpus.split.how, ngram=ngram, cache=cache,
     )
 
 
@@ -914,7 +917,7 @@ def train_ensemble(corpus: Corpus, model_config: ModelConfig, config: TrainConfi
     if config.ngram and corpus.split.val is not None:
         result.ngram, facts = fit_ngram(model, corpus, config)
         metrics.update(facts)
-    result.cache, facts = tune_cache(model, corpus, config)
+    result.cache, facts = tune_cache(model, corpus, config, result.ngram)
     metrics.update(facts)
     return result
 

@@ -248,12 +248,7 @@ class Suggester:
         if self._softmax_of is None or self._softmax_of[0] is not logits:
             self._softmax_of = (logits, softmax(logits))  # the same logits: typing in a word
         p_lstm = self._softmax_of[1]
-        key, counted = self._words_memo
-        if (key[0] is not tokens or key[1] is not self.extra_words  # typing inside a word:
-                or key[2] != self.config.learn_document):  # the same window, counted once
-            counted = self._document_words(tokens)
-            self._words_memo = ((tokens, self.extra_words, self.config.learn_document), counted)
-        doc_counts, doc_surface = counted
+        doc_counts, doc_surface = self._counted(tokens)
 
         out = Suggestions(prefix=prefix)
         self._fill_panel(out, p_lstm, surfaces)  # the panel shows the LSTM itself
@@ -290,6 +285,15 @@ class Suggester:
         if context != self._tokens_memo[0]:
             self._tokens_memo = (context, tokenize(context))
         return self._tokens_memo[1]
+
+    def _counted(self, tokens: list[Token]) -> tuple[Counter[str], dict[str, str]]:
+        """`_document_words`, counted once while the window stays the same (typing a word)."""
+        key, counted = self._words_memo
+        if (key[0] is not tokens or key[1] is not self.extra_words
+                or key[2] != self.config.learn_document):
+            counted = self._document_words(tokens)
+            self._words_memo = ((tokens, self.extra_words, self.config.learn_document), counted)
+        return counted
 
     def _document_words(self, tokens: list[Token]) -> tuple[Counter[str], dict[str, str]]:
         counts: Counter[str] = Counter()
@@ -426,40 +430,50 @@ class Suggester:
                 if lam * share.get(c.norm, 0.0) > 0.5 * c.prob else c for c in candidates]
 
     def index(self, text: str, start: int, *, at_doc_start: bool,
-              chunk: int = 128) -> Iterator[int]:
+              chunk: int = 128, piece: int = 4000) -> Iterator[int]:
         """Read `text`, the document from position `start` on, into the neural cache (a
-        document opened or pasted: text the window never passed over). A generator that runs
-        `chunk` tokens per step, so the caller can serve keystrokes in between; yields the
-        entries written so far."""
+        document opened or pasted: text the window never passed over). A generator: each step
+        tokenizes about `piece` characters or runs `chunk` tokens, so the caller can serve
+        keystrokes in between (and the GUI thread gets the GIL back); yields the entries
+        written so far."""
         if self.neural_weight <= 0:
             return
         if not at_doc_start:
             text, start = trim_window(text, start)
-        tokens = tokenize(text)
-        units = utf16_offsets(text)
-
-        def at(i: int) -> int:
-            return start + (i if units is None else int(units[i]))
-
-        lead = int(at_doc_start)
-        feed = ([self.model.doc_id] if at_doc_start else []) + self.model.encode(
-            [t.norm for t in tokens])
         h, c = self.model.zero_state()
+        before: np.ndarray | None = None  # top-layer state after the last token run
+        if at_doc_start:
+            out = self.model.run([self.model.doc_id], h, c)
+            h, c, before = out.h, out.c, out.h_seq[-1, -1]
         written = 0
-        for a in range(0, len(feed), chunk):
-            out = self.model.run(feed[a : a + chunk], h, c)
-            h, c = out.h, out.c
-            # The state after feed[j] precedes token j - lead + 1.
-            first = max(a, 1 - lead)
-            last = min(a + len(out.h_seq), len(tokens) + lead - 1)
-            if first < last:
-                new = tokens[first - lead + 1 : last - lead + 1]
-                starts = np.array([at(t.start) for t in new], np.int64)
-                context = starts - start + (1 << 40 if at_doc_start else 0)
-                written += self.cache.add(starts, [at(t.end) for t in new],
-                                          [t.norm for t in new],
-                                          out.h_seq[first - a : last - a, -1], context)
+        base = start  # document position of the piece
+        for off, end in _pieces(text, piece):
+            part = text[off:end]
+            tokens = tokenize(part)
+            units = utf16_offsets(part)
+
+            def at(i: int, base: int = base, units: np.ndarray | None = units) -> int:
+                return base + (i if units is None else int(units[i]))
+
             yield written
+            for a in range(0, len(tokens), chunk):
+                batch = tokens[a : a + chunk]
+                out = self.model.run(self.model.encode([t.norm for t in batch]), h, c)
+                h, c = out.h, out.c
+                # Token k of the batch follows the state after token k - 1.
+                keys = out.h_seq[:-1, -1]
+                if before is not None:
+                    keys = np.concatenate([before[None], keys])
+                else:  # the very first token read: no state before it
+                    batch = batch[1:]
+                before = out.h_seq[-1, -1]
+                if batch:
+                    starts = np.array([at(t.start) for t in batch], np.int64)
+                    context = starts - start + (1 << 40 if at_doc_start else 0)
+                    written += self.cache.add(starts, [at(t.end) for t in batch],
+                                              [t.norm for t in batch], keys, context)
+                yield written
+            base = at(len(part))
 
     def note_edit(self, pos: int, removed: int, added: int) -> None:
         """The document changed at `pos` (UTF-16 units): keep the cache's positions right."""
@@ -476,11 +490,11 @@ class Suggester:
         neural cache) over the vocabulary, the words the model lacks folded into `<unk>`:
         what perplexity is measured on. `text_before` should end between two tokens."""
         context, _ = split_partial(text_before)
-        tokens = tokenize(context)
+        tokens = self._tokenize(context)
         ids = ([self.model.doc_id] if at_doc_start else []) + self.model.encode([t.norm for t in tokens])
         logits = self.tracker.update(ids or [self.model.doc_id])
         self._remember(text_before, tokens, at_doc_start, window_start)
-        doc_counts, _ = self._document_words(tokens)
+        doc_counts, _ = self._counted(tokens)
         p, unknown, p_unk = self._with_cache(*self._mixed(self.model_distribution(ids, logits),
                                                           doc_counts))
         p = p.copy()
@@ -616,6 +630,19 @@ def _frozen(rows: np.ndarray) -> np.ndarray:
     copy = rows.copy()
     copy.flags.writeable = False
     return copy
+
+
+def _pieces(text: str, size: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of consecutive pieces of about `size` characters, each ending after a space
+    or a line break, so no token is cut in two."""
+    pos = 0
+    while pos < len(text):
+        end = min(len(text), pos + size)
+        if end < len(text):
+            cut = max(text.rfind(" ", pos, end), text.rfind("\n", pos, end))
+            end = cut + 1 if cut >= pos else end
+        yield pos, end
+        pos = end
 
 
 def _cache_params(model: LanguageModel, config: SuggestConfig) -> CacheParams:

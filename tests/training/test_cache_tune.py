@@ -135,3 +135,75 @@ def test_a_model_file_gives_the_states_the_network_does(tmp_path):
     h2, p2 = onnx_states(path)(ids, chunk=13)
     assert h1.shape == h2.shape == (50, 16)
     assert np.allclose(h1, h2, atol=1e-5) and np.allclose(p1, p2, rtol=1e-4)
+
+
+def test_tuning_a_model_file_sees_what_tuning_after_training_sees(tmp_path):
+    # `python -m training.cache_tune` must store what `train` would have: the same LSTM (run by
+    # onnxruntime) mixed with the file's trigram, that trigram re-counted on the training
+    # split only, so the validation text is unseen as it was at training time.
+    from training.cache_tune import retune, tune_file
+    from training.export import export_model
+    from training.kneser_ney import attach
+    from training.train import fit_ngram
+
+    torch.manual_seed(3)
+    rng = random.Random(4)
+    common = "o a de que e pedra caminho meio tinha uma vida".split()
+    texts = [" ".join(rng.choice(common + [f"nome{k}"] * 4) for _ in range(80)) + "."
+             for k in range(24)]
+    paths = []
+    for k, t in enumerate(texts):
+        paths.append(tmp_path / f"d{k:03d}.txt")
+        paths[-1].write_text(t, encoding="utf-8")
+    config = TrainConfig(val_fraction=0.25)
+    corpus = load_corpus(paths, config)
+    vocab = corpus.export_vocab
+    model = LanguageModel(ModelConfig(vocab_size=len(vocab), embedding=8, hidden=16)).eval()
+    ngram, _ = fit_ngram(model, corpus, config)
+    assert 0 < ngram.weight < 1  # a mix, so the trigram really is part of what is tuned
+    with_trigram = tune_cache(model, corpus, config, ngram)
+    lstm_alone = tune_cache(model, corpus, config)
+    # On top of the trigram the uncached perplexity is the mix's, not the LSTM's.
+    assert (with_trigram[1]["val_perplexity_before_cache"]
+            != pytest.approx(lstm_alone[1]["val_perplexity_before_cache"], rel=1e-3))
+    path = tmp_path / "m.onnx"
+    export_model(model, path, vocab=vocab.tokens, surface=vocab.surface,
+                 training={"hyperparameters": config.to_dict()}, check=False)
+    attach(path, ngram)
+    params, facts = tune_file(path, corpus, config)
+    assert (params.theta, params.weight) == (with_trigram[0].theta, with_trigram[0].weight)
+    for key in ("val_perplexity_before_cache", "val_perplexity_cache"):
+        assert facts[key] == pytest.approx(with_trigram[1][key], rel=1e-4)
+    # From the file alone: the settings come from its metadata, the corpus from the paths.
+    again, _ = retune(path, paths)
+    assert (again.theta, again.weight) == (params.theta, params.weight)
+    # A corpus the file was not trained on is refused in plain words, not tuned.
+    other = tmp_path / "other.txt"
+    other.write_text("palavras que o modelo nunca viu " * 30, encoding="utf-8")
+    with pytest.raises(ValueError, match="not trained on this corpus"):
+        tune_file(path, load_corpus([other], config), config)
+
+
+@pytest.mark.slow
+def test_export_of_an_ensemble_checkpoint_tunes_the_cache_as_train_does(cli, tmp_path):
+    # `caminho-train export --corpus` of a finished ensemble used to fit the trigram but leave
+    # θ and λ out: the exported file fell back on the editor's defaults.
+    rng = random.Random(6)
+    words = "o a de que e pedra caminho meio tinha uma vida retinas".split()
+    docs = [" ".join(rng.choice(words + [f"nome{k}"] * 3) for _ in range(60)) + "."
+            for k in range(40)]
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("\n%\n".join(docs) + "\n", encoding="utf-8")
+    trained, ckpt = tmp_path / "t.onnx", tmp_path / "t.ckpt"
+    result = cli("train", corpus, "--doc-separator", "%", "--out", trained, "--checkpoint",
+                 ckpt, "--ensemble", "2", "--embedding", "8", "--hidden", "16", "--epochs", "1",
+                 "--quiet", "--no-check")
+    assert result.returncode == 0, result.stderr
+    exported = tmp_path / "e.onnx"
+    result = cli("export", ckpt, "--out", exported, "--corpus", corpus,
+                 "--no-check")
+    assert result.returncode == 0, result.stderr
+    meta_t = dict(session(trained).get_modelmeta().custom_metadata_map)
+    meta_e = dict(session(exported).get_modelmeta().custom_metadata_map)
+    assert METADATA_KEY in meta_e
+    assert json.loads(meta_e[METADATA_KEY]) == json.loads(meta_t[METADATA_KEY])

@@ -26,7 +26,7 @@ from editor.ui.textedit import CaminhoTextEdit
 _DEAD_KEYS = range(0x01001250, 0x01001300)  # Qt.Key_Dead_Grave ... Qt.Key_Dead_* block
 _PUNCT_HUGGING_LEFT = frozenset(".,;:!?)")
 INDEX_CHARS = 60_000  # about the neural cache's 10,000 positions of prose
-INDEX_DELAY_MS = 300
+INDEX_DELAY_MS = 1000  # reading waits for a pause in typing (it shares the GIL with painting)
 
 
 def utf16_len(text: str) -> int:
@@ -157,7 +157,9 @@ class SuggestionController(QObject):
         if _added >= 2 * WINDOW:  # a document opened or pasted
             self._index_cursor = True
             self._index_timer.start()
-        elif _pos + _added < self.edit.document().characterCount() - 1:
+        elif self._index_timer.isActive():
+            self._index_timer.start()  # still typing: reading waits for a pause
+        if _added < 2 * WINDOW and _pos + _added < self.edit.document().characterCount() - 1:
             # Text follows the edit: the states after it read the old text; once typing
             # pauses, the span around it is read again (only there do entries change).
             d = self._dirty

@@ -286,17 +286,18 @@ def test_indexing_an_opened_document_matches_typing_it(model):
     typed = Suggester(model)
     type_through(typed, doc, 6)
     opened = Suggester(model)
-    steps = list(opened.index(doc, 0, at_doc_start=True, chunk=17))
-    assert len(steps) > 5  # small steps: keystrokes are served in between
+    steps = list(opened.index(doc, 0, at_doc_start=True, chunk=17, piece=50))
+    assert len(steps) > 20  # small steps: keystrokes are served in between
     assert opened.cache.entries() == typed.cache.entries()
     for p, _ in typed.cache.entries():
         assert np.allclose(opened.cache.key_at(p), typed.cache.key_at(p), atol=1e-5)
     # From the middle of a document, the text starts at the next word and keeps its positions.
     mid = Suggester(model)
-    list(mid.index(doc[100:], 100, at_doc_start=False))
+    list(mid.index(doc[100:], 100, at_doc_start=False, piece=70))
     first = next(t for t in tokenize(doc) if t.start > 100)
     assert mid.cache.entries()[0][0] > first.start
     assert set(mid.cache.entries()) <= set(typed.cache.entries())
+    assert len(mid.cache) == len([t for t in tokenize(doc) if t.start > first.start])
 
 
 def test_the_cache_keeps_the_last_positions_of_a_long_document(model):
@@ -359,3 +360,53 @@ def test_the_word_list_fills_what_the_cache_leaves_of_the_unknown_mass(model):
     assert 0 < lam < 1
     for word in both:
         assert listed_on[word] == pytest.approx((1 - lam) * listed_off[word], rel=1e-9)
+
+
+def test_the_service_applies_edits_in_order_and_reads_text_between_requests(model):
+    # Guards the worker's bookkeeping: edits are never coalesced away (each moves positions),
+    # and reading text in the background leaves requests answered.
+    import threading
+
+    from editor.core.service import Request, SuggestionService
+
+    loaded, answered = threading.Event(), threading.Event()
+    # Set once the worker is done with a request (the ghost text's second pass included).
+    service = SuggestionService(lambda r: (r.final or r.extension) and answered.set(),
+                                lambda s: loaded.set())
+    try:
+        service.load_model(bundled_model_path())
+        assert loaded.wait(30)
+        doc = "Carlos Drummond escreveu:\n" + POEM * 4
+        service.index(doc, 0, True)
+        cache = service._suggester.cache
+
+        def wait_for(condition) -> None:
+            for _ in range(600):
+                if condition():
+                    return
+                threading.Event().wait(0.05)
+            raise AssertionError("timed out")
+
+        wait_for(lambda: service._indexing is None and not service._pending_index
+                 and len(cache) == len(tokenize(doc)))
+        assert cache.entries()[:2] == [(0, "carlos"), (7, "drummond")]
+        # Three edits before any request: all of them apply, in order.
+        service.note_edit(0, 0, 4)  # "Ah! " before "Carlos"
+        service.note_edit(0, 1, 0)  # its "A" deleted
+        service.note_edit(0, 0, 1)  # "X" typed there
+        service.request(Request(1, doc[:40], True, window_start=0))
+        assert answered.wait(30)
+        assert (7 + 4, "drummond") in cache.entries()
+        # Text waiting to be read that an edit has since changed is never read. (The worker is
+        # idle: it only wakes for the edit, and then sees both.)
+        before = cache.version
+        service._pending_index.append(("xx zumbido zumbido zumbido", 100, False))
+        service.note_edit(50, 0, 1)
+        answered.clear()
+        service.request(Request(2, doc[:40], True, window_start=0))
+        assert answered.wait(30)
+        assert not service._pending_index and service._indexing is None
+        assert "zumbido" not in {w for _, w in cache.entries()}
+        assert cache.version > before  # the edit itself did reach the cache
+    finally:
+        service.shutdown()
