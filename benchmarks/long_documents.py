@@ -372,7 +372,7 @@ def measure_arm(model: Any, name: str, documents: list[str], perplexity: bool = 
 def sweep(model_path: Path, documents: list[str], thetas: list[float], lambdas: list[float],
           trigram: Any = None) -> list[dict[str, Any]]:
     """Top-3 and perplexity of the neural cache alone for each (θ, λ): one engine pass per θ,
-    the λ mix redone from what was recorded. The strip's top three under any λ are among the
+    the λ mix redone from what was recorded, ramped as the engine ramps it (the file's ramp). The strip's top three under any λ are among the
     model's top three words and the cache's words, which is all that is kept per word start.
     `trigram` replaces the model file's (which has read the validation pages)."""
     import numpy as np
@@ -393,7 +393,7 @@ def sweep(model_path: Path, documents: list[str], thetas: list[float], lambdas: 
             trigram.weight = sug.ngram.weight if sug.ngram is not None else 1.0
             sug.ngram = trigram
         is_word = sug.is_word
-        tok_p: list[tuple[float, float]] = []  # (P_model, P_cache) of every token
+        tok_p: list[tuple[float, float, int]] = []  # (P_model, P_cache, entries) of every token
         starts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Any, int]] = []
         for text in documents:
             engine.start_document()
@@ -413,7 +413,7 @@ def sweep(model_path: Path, documents: list[str], thetas: list[float], lambdas: 
                     pc = float(hit.probs[hit.vocab_ids < 0].sum())
                 else:
                     pc = float(hit.probs[hit.vocab_ids == tid].sum())
-                tok_p.append((float(p[tid]), pc))
+                tok_p.append((float(p[tid]), pc, 0 if hit is None else hit.entries))
                 if t.is_word:
                     masked = np.where(is_word, p, -1.0)
                     top = np.argpartition(-masked, 3)[:3]
@@ -424,20 +424,24 @@ def sweep(model_path: Path, documents: list[str], thetas: list[float], lambdas: 
                     names = ([model.info.vocab[i] for i in top],
                              [hit.words[k] for k in np.flatnonzero(ok)] if hit else [])
                     starts.append((p[top], cache_p[ok], base_of_cache[ok], cache_ids[ok],
-                                   names, words_before))
+                                   names, 0 if hit is None else hit.entries))
                     words_before += 1
         targets = [t.norm for text in documents for t in tokenize(text) if t.is_word]
-        pm = np.array([a for a, _ in tok_p])
-        pc = np.array([b for _, b in tok_p])
+        pm = np.array([a for a, _, _ in tok_p])
+        pc = np.array([b for _, b, _ in tok_p])
+        ramp = sug.cache_params.ramp
+        share = np.array([min(1.0, n / ramp) if ramp else 1.0 for *_, n in tok_p])
         for lam in lambdas:
-            ppl = math.exp(-np.log(np.maximum((1 - lam) * pm + lam * pc, 1e-300)).mean())
+            w = lam * share
+            ppl = math.exp(-np.log(np.maximum((1 - w) * pm + w * pc, 1e-300)).mean())
             hits = 0
-            for (top_p, c_p, c_base, _ids, (top_names, c_names), _), target in zip(
+            for (top_p, c_p, c_base, _ids, (top_names, c_names), n), target in zip(
                     starts, targets, strict=True):
-                score = {w: (1 - lam) * q for w, q in zip(top_names, top_p.tolist(),
-                                                          strict=True)}
+                lam_n = sug.cache_params.weight_at(n, lam)
+                score = {w: (1 - lam_n) * q for w, q in zip(top_names, top_p.tolist(),
+                                                            strict=True)}
                 for w, q, b in zip(c_names, c_p.tolist(), c_base.tolist(), strict=True):
-                    score[w] = (1 - lam) * b + lam * q
+                    score[w] = (1 - lam_n) * b + lam_n * q
                 best = sorted(score.items(), key=lambda x: (-x[1], x[0]))[:3]
                 hits += int(target in {w for w, _ in best})
             rows.append({"theta": theta, "lambda": lam, "top3": round(hits / len(targets), 6),

@@ -5,7 +5,8 @@ earlier positions i of the document followed by w (editor/core/neural_cache.py; 
 Usunier 2017). As in the paper, θ and λ are the pair that gives the validation text the lowest
 loss: every validation document is read from its start, each position's cache holds the states
 of the positions before it in that document (at most the editor's cap), and the grid below is
-searched. With documents held out whole, all their tokens are scored; with tails held out
+searched, with the ramp the editor applies (λ reached once the cache holds `ramp` entries
+before the cursor, CacheParams.weight_at) searched with them. With documents held out whole, all their tokens are scored; with tails held out
 (few, long documents), the tail of each document is scored with the whole text before it in
 the cache, as a writer continuing that document would have it.
 
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 THETAS = (0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0)
 # Plain floats: the values reach checkpoints, which refuse numpy scalars when loaded.
 LAMBDAS = tuple(round(float(x), 2) for x in np.arange(0.0, 0.51, 0.02))
+# Entries at which the cache's weight reaches λ (CacheParams.weight_at); 0: full weight at once.
+RAMPS = (0, 50, 100, 200, 400, 800)
 MAX_SCORED = 40_000  # positions scored at most (evenly spread): bounds the time on big corpora
 ROWS = 512  # query positions per block of the similarity matrix
 
@@ -193,7 +196,7 @@ def tune_documents(states: Callable[[list[int]], tuple[np.ndarray, np.ndarray]],
         return None, {}
     scored = sum(len(d) - 1 - first for d, first in docs)
     keep_every = max(1, math.ceil(scored / MAX_SCORED))
-    p_model, p_cache = [], []
+    p_model, p_cache, entries = [], [], []
     seen = 0
     for ids, first in docs:
         h, p = states(ids)
@@ -206,28 +209,33 @@ def tune_documents(states: Callable[[list[int]], tuple[np.ndarray, np.ndarray]],
             continue
         p_model.append(p[rows])
         p_cache.append(cache_probs(h, targets, rows, THETAS, size))
+        entries.append(np.minimum(rows, size))  # what the editor's cache holds before each
     pm = np.concatenate(p_model)
     pc = np.concatenate(p_cache, axis=1)
-    has = ~np.isnan(pc[0])
-    pc = np.nan_to_num(pc)
+    n = np.concatenate(entries).astype(np.float64)
+    pc = np.nan_to_num(pc)  # no entry: the ramp gives the cache no weight there
     base = float(-np.log(np.maximum(pm, 1e-300)).mean())
-    best = (base, 0.0, THETAS[0])
-    for k, theta in enumerate(THETAS):
-        for lam in LAMBDAS[1:]:
-            mixed = np.where(has, (1 - lam) * pm + lam * pc[k], pm)
-            loss = float(-np.log(np.maximum(mixed, 1e-300)).mean())
-            if loss < best[0]:
-                best = (loss, lam, theta)
-    loss, lam, theta = best
+    best = (base, 0.0, THETAS[0], 0)
+    for ramp in RAMPS:
+        share = np.minimum(1.0, n / ramp) if ramp else (n > 0).astype(np.float64)
+        for k, theta in enumerate(THETAS):
+            for lam in LAMBDAS[1:]:
+                w = lam * share
+                mixed = (1 - w) * pm + w * pc[k]
+                loss = float(-np.log(np.maximum(mixed, 1e-300)).mean())
+                if loss < best[0]:
+                    best = (loss, lam, theta, ramp)
+    loss, lam, theta, ramp = best
     lam, theta = float(lam), float(theta)
     facts = {
         "cache_theta": theta,
         "cache_lambda": lam,
+        "cache_ramp": int(ramp),
         "val_perplexity_before_cache": round(math.exp(base), 4),
         "val_perplexity_cache": round(math.exp(loss), 4),
         "cache_scored_tokens": int(len(pm)),
     }
-    return CacheParams(theta=theta, weight=lam, size=size, tuned=True), facts
+    return CacheParams(theta=theta, weight=lam, size=size, tuned=True, ramp=int(ramp)), facts
 
 
 def attach_cache(path: str | Path, params: CacheParams) -> None:

@@ -62,7 +62,7 @@ NGRAM_KEY = "ngram"
 NGRAM_FORMAT_KEY = "ngram_format"
 NGRAM_FORMAT = 1  # the newest n-gram archive layout this code writes and reads
 LANGUAGE_KEY = "language"  # optional: the corpus language ("pt"), which picks the word list
-NEURAL_CACHE_KEY = "neural_cache"  # optional: the neural cache's tuned θ, λ and size
+NEURAL_CACHE_KEY = "neural_cache"  # optional: the neural cache's tuned θ, λ, size and ramp
 
 # Issue 18 (fast path, int8). An optional graph input: a bool whose default (an initializer of
 # the same name) is false; fed true, `logits` scores the last position only. Files without it

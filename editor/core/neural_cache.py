@@ -36,6 +36,11 @@ DEFAULT_SIZE = 10_000  # entries: about 60 pages of text, 10 MB of float32 keys 
 # the long-document benchmark's validation pages, rounded (docs/BENCHMARKS.md).
 DEFAULT_THETA = 0.3
 DEFAULT_WEIGHT = 0.1
+# The cache's weight grows with the entries it holds before the cursor, λ·min(1, n / ramp): a
+# cache of a few entries is a distribution over a handful of words, mostly noise, and at full
+# weight it cost the short fortunes-br documents (≈ 20 words) a point of top-3. For files
+# without the value (tuned before it existed) this one; tuning picks it (docs/BENCHMARKS.md).
+DEFAULT_RAMP = 200
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
@@ -47,10 +52,19 @@ class CacheParams:
     weight: float = DEFAULT_WEIGHT
     size: int = DEFAULT_SIZE
     tuned: bool = False  # read from the model file (else the defaults)
+    ramp: int = DEFAULT_RAMP  # entries before the cursor at which λ reaches its full value
 
     def to_text(self) -> str:
         """The metadata value: a JSON object."""
-        return json.dumps({"theta": self.theta, "lambda": self.weight, "size": self.size})
+        return json.dumps({"theta": self.theta, "lambda": self.weight, "size": self.size,
+                           "ramp": self.ramp})
+
+    def weight_at(self, entries: int, weight: float | None = None) -> float:
+        """λ with `entries` entries before the cursor: `weight` (else λ) · min(1, n / ramp)."""
+        w = self.weight if weight is None else weight
+        if self.ramp > 0 and entries < self.ramp:
+            return w * entries / self.ramp
+        return w
 
     @classmethod
     def from_metadata(cls, meta: Mapping[str, str]) -> CacheParams:
@@ -63,11 +77,13 @@ class CacheParams:
             data = json.loads(text)
             theta, weight = float(data["theta"]), float(data["lambda"])
             size = int(data.get("size", DEFAULT_SIZE))
-        except (ValueError, TypeError, KeyError):
+            ramp = int(data.get("ramp", DEFAULT_RAMP))
+        except (ValueError, TypeError, KeyError, AttributeError):
             return cls()
-        if not (math.isfinite(theta) and theta >= 0 and 0 <= weight < 1 and 0 < size <= 10**6):
+        if not (math.isfinite(theta) and theta >= 0 and 0 <= weight < 1 and 0 < size <= 10**6
+                and 0 <= ramp <= 10**6):
             return cls()
-        return cls(theta, weight, size, tuned=True)
+        return cls(theta, weight, size, tuned=True, ramp=ramp)
 
 
 @dataclass
@@ -81,6 +97,7 @@ class Lookup:
     _scores: np.ndarray  # θ·h_t·h_i of those entries
     _entry_word: np.ndarray  # word-table index of each entry
     _table_index: np.ndarray  # word-table index of each of `words`
+    entries: int = 0  # entries before the cursor that took part (the weight's ramp)
     _dict: dict[str, float] | None = None
     _unknown: list[tuple[str, float]] | None = None
 
@@ -301,7 +318,7 @@ class NeuralCache:
             probs=mass[uniq] / mass.sum(),
             vocab_ids=np.asarray(self._table_vocab, np.int64)[uniq],
             _positions=self.start[sel], _scores=scores, _entry_word=entry_word,
-            _table_index=uniq,
+            _table_index=uniq, entries=n,
         )
         self._memo[key] = hit
         while len(self._memo) > 8:

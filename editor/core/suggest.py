@@ -21,7 +21,9 @@ better than the LSTM, and the mixture beats both (docs/BENCHMARKS.md).
 
 On top of that mixture comes the continuous cache over the LSTM's own states for the whole
 document (editor/core/neural_cache.py, Grave et al. 2017): P ← (1 − λ_c)·P + λ_c·P_cache,
-with θ and λ_c from the model file. A word the cache put in the strip records the earlier place it recalls.
+with θ and λ_c from the model file, λ_c growing with the entries the cache holds before the
+cursor (full past the file's `ramp`: a cache of a few entries is mostly noise). A word the
+cache put in the strip records the earlier place it recalls.
 The two extras compose in that order: the cache mixes over the model's whole distribution (the
 document words it lacks included, and the unknown-word mass scaled by 1 − λ_c), then the word
 list shares out what is left of that unknown-word mass, so neither can push out a word the
@@ -415,14 +417,22 @@ class Suggester:
         self._cache_seen = self.cache.version
         self._hit = self.cache.lookup(self.tracker.h_seq.view()[-1, -1], self._cursor)
 
+    def weight_of(self, hit: Lookup | None) -> float:
+        """λ_c for a lookup: the full weight only once the cache holds `ramp` entries before
+        the cursor (CacheParams.weight_at)."""
+        if hit is None:
+            return 0.0
+        return self.cache_params.weight_at(hit.entries, self.neural_weight)
+
     def _with_cache(self, p: np.ndarray, unknown: dict[str, float], p_unk: float
                     ) -> tuple[np.ndarray, dict[str, float], float]:
         """P ← (1 − λ_c)·P + λ_c·P_cache, with the cache's lookup for this request."""
-        return mix(p, unknown, p_unk, self._hit, self.neural_weight)
+        return mix(p, unknown, p_unk, self._hit, self.weight_of(self._hit))
 
     def _mark_recalled(self, candidates: list[Candidate]) -> list[Candidate]:
         """Candidates the neural cache gave most of their probability name the earlier place."""
-        hit, lam = self._hit, self.neural_weight
+        hit = self._hit
+        lam = self.weight_of(hit)
         if hit is None or lam <= 0:
             return candidates
         share = hit.as_dict()
@@ -560,7 +570,7 @@ class Suggester:
             p[cont.cache_ids] += cont.cache_p
             if cont.cursor is not None:  # the neural cache, at the ghost's new state
                 hit = self.cache.lookup(out.h[-1, 0], cont.cursor)
-                p = mix(p, {}, 0.0, hit, self.neural_weight)[0]
+                p = mix(p, {}, 0.0, hit, self.weight_of(hit))[0]
             p[self.model.unk_id] = p[self.model.doc_id] = 0.0
             i = int(np.argmax(p))
             norm = vocab[i]

@@ -10,7 +10,7 @@ import torch
 
 from editor.core.neural_cache import METADATA_KEY, CacheParams
 from editor.core.tokenizer import tokenize
-from training.cache_tune import cache_probs, tune_cache, validation_documents
+from training.cache_tune import cache_probs, tune_cache, tune_documents, validation_documents
 from training.config import ModelConfig, TrainConfig
 from training.data import Document
 from training.export import session
@@ -71,6 +71,36 @@ def test_tuning_turns_the_cache_on_only_where_documents_repeat_themselves(tmp_pa
     assert facts["val_perplexity_cache"] == facts["val_perplexity_before_cache"]
 
 
+def test_the_ramp_is_tuned_with_theta_and_lambda():
+    # The editor ramps λ with the entries before the cursor (CacheParams.weight_at): tuning
+    # must score that same mixture. Here the cache is noise for the first 40 positions of each
+    # document and right afterwards, so a ramp beats full weight at once.
+    rng = np.random.default_rng(3)
+    docs, hs, ps = [], {}, {}
+    for d in range(6):
+        n = 400
+        ids = [0] + [int(x) for x in rng.integers(1, 50, n)]
+        h = rng.normal(size=(n, 4)).astype(np.float32)
+        p = np.full(n, 0.02)
+        targets = np.asarray(ids[1:])
+        for i in range(40, n):  # later on, the state recalls an earlier place with the same word
+            j = int(rng.integers(0, i))
+            targets[i] = targets[j]
+            h[i] = 3 * h[j]
+        ids = [0] + targets.tolist()
+        docs.append((ids, 0))
+        hs[d], ps[d] = h, p
+    order = iter(range(6))
+
+    def states(ids):
+        d = next(order)
+        return hs[d], ps[d]
+
+    params, facts = tune_documents(states, docs)
+    assert params is not None and params.weight > 0 and params.ramp > 0
+    assert facts["cache_ramp"] == params.ramp
+
+
 def test_validation_documents_are_the_held_out_ones(tmp_path):
     texts = [f"documento {k} tem texto." for k in range(40)]
     corpus, config = corpus_of(texts, tmp_path)
@@ -111,8 +141,10 @@ def test_train_stores_theta_and_lambda_that_the_editor_reads(cli, tmp_path):
     training = json.loads(meta["training"])["metrics"]
     assert stored["theta"] == training["cache_theta"]
     assert stored["lambda"] == training["cache_lambda"]
+    assert stored["ramp"] == training["cache_ramp"]  # the ramp tuned with them is stored too
     params = CacheParams.from_metadata(meta)
-    assert params.tuned and (params.theta, params.weight) == (stored["theta"], stored["lambda"])
+    assert params.tuned and (params.theta, params.weight, params.ramp) == (
+        stored["theta"], stored["lambda"], stored["ramp"])
     # The editor's engine picks them up.
     from editor.core.lm import LanguageModel as EditorModel
     from editor.core.suggest import Suggester

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from editor.core.neural_cache import (
+    DEFAULT_RAMP,
     DEFAULT_THETA,
     DEFAULT_WEIGHT,
     METADATA_KEY,
@@ -171,12 +172,32 @@ def test_the_lookup_follows_every_change():
 
 def test_params_from_the_model_file_or_defaults():
     assert CacheParams.from_metadata({}) == CacheParams(DEFAULT_THETA, DEFAULT_WEIGHT)
-    good = CacheParams(0.4, 0.12, 5000).to_text()
+    good = CacheParams(0.4, 0.12, 5000, ramp=300).to_text()
     p = CacheParams.from_metadata({METADATA_KEY: good})
-    assert (p.theta, p.weight, p.size, p.tuned) == (0.4, 0.12, 5000, True)
+    assert (p.theta, p.weight, p.size, p.tuned, p.ramp) == (0.4, 0.12, 5000, True, 300)
+    # A file tuned before the ramp existed keeps its θ and λ and gets the default ramp.
+    old = CacheParams.from_metadata({METADATA_KEY: json.dumps({"theta": 0.5, "lambda": 0.2})})
+    assert (old.theta, old.weight, old.ramp, old.tuned) == (0.5, 0.2, DEFAULT_RAMP, True)
     for bad in ("not json", json.dumps({"theta": 1}), json.dumps({"theta": -1, "lambda": 0.1}),
-                json.dumps({"theta": 1, "lambda": 1.5}), json.dumps([1, 2])):
+                json.dumps({"theta": 1, "lambda": 1.5}), json.dumps([1, 2]),
+                json.dumps({"theta": 1, "lambda": 0.1, "ramp": -5})):
         assert CacheParams.from_metadata({METADATA_KEY: bad}) == CacheParams()
+
+
+def test_the_weight_grows_with_the_entries_before_the_cursor():
+    # Issue 17 on short documents: a cache of a few entries at full weight cost fortunes-br
+    # top-3; λ must reach its value only once the cache holds `ramp` entries.
+    p = CacheParams(weight=0.3, ramp=200)
+    assert p.weight_at(0) == 0.0
+    assert p.weight_at(50) == pytest.approx(0.075)
+    assert p.weight_at(200) == p.weight_at(5000) == 0.3
+    assert p.weight_at(100, weight=0.2) == pytest.approx(0.1)  # the engine's override, ramped
+    assert CacheParams(weight=0.3, ramp=0).weight_at(1) == 0.3  # no ramp: full weight at once
+    c = NeuralCache(2, CacheParams(weight=0.3, ramp=4), VOCAB)
+    for k in range(3):
+        put(c, k, "a", [1, 0])
+    assert c.lookup(np.array([1.0, 0.0], np.float32), 100).entries == 3
+    assert c.lookup(np.array([1.0, 0.0], np.float32), 1).entries == 1  # only those before
 
 
 def test_utf16_offsets():
@@ -356,8 +377,8 @@ def test_the_word_list_fills_what_the_cache_leaves_of_the_unknown_mass(model):
     listed_off = {c.norm: c.prob for c in r_off.candidates if c.source == "lexicon"}
     both = listed_on.keys() & listed_off.keys()
     assert both  # the word list still fills the strip beside the recalled name
-    lam = on.neural_weight
-    assert 0 < lam < 1
+    lam = on.weight_of(on._hit)  # the cache holds pages of entries: the ramp is past
+    assert lam == on.neural_weight and 0 < lam < 1
     for word in both:
         assert listed_on[word] == pytest.approx((1 - lam) * listed_off[word], rel=1e-9)
 
