@@ -30,8 +30,8 @@ from editor.core.neural_cache import DEFAULT_SIZE, METADATA_KEY, CacheParams
 
 if TYPE_CHECKING:
     from training.config import TrainConfig
+    from training.corpus import Corpus
     from training.model import LanguageModel
-    from training.train import Corpus
 
 THETAS = (0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0)
 LAMBDAS = tuple(round(x, 2) for x in np.arange(0.0, 0.51, 0.02))

@@ -12,10 +12,10 @@ from editor.core.neural_cache import METADATA_KEY, CacheParams
 from editor.core.tokenizer import tokenize
 from training.cache_tune import cache_probs, tune_cache, validation_documents
 from training.config import ModelConfig, TrainConfig
+from training.corpus import load_corpus
 from training.data import Document
 from training.export import session
 from training.model import LanguageModel
-from training.train import load_corpus
 
 
 def test_cache_probabilities_match_the_formula():
