@@ -311,9 +311,9 @@ def occlusion(model: LanguageModel, ids: Sequence[int], h0: np.ndarray, c0: np.n
 
 
 def _window_and_target(model: LanguageModel, sug: Suggestions,
-                       target: str | None) -> tuple[list[str], int] | None:
-    """The panel's window tokens and the id of the word to explain (the top prediction unless
-    given); None when the window is too short or holds no states to start from."""
+                       target: str | None) -> tuple[list[str], str, int] | None:
+    """The panel's window tokens, the word to explain (the top prediction unless given) and its
+    id; None when the window is too short or holds no states to start from."""
     tokens = list(sug.context_tokens)
     if sug.h_seq is None or sug.c_seq is None or len(tokens) < 2:
         return None
@@ -321,7 +321,7 @@ def _window_and_target(model: LanguageModel, sug: Suggestions,
         if not sug.top_tokens:
             return None
         target = sug.top_tokens[0][0]
-    return tokens, model.ids.get(target, model.unk_id)
+    return tokens, target, model.ids.get(target, model.unk_id)
 
 
 def memory_for(model: LanguageModel, sug: Suggestions, target: str | None = None) -> Memory | None:
@@ -333,7 +333,7 @@ def memory_for(model: LanguageModel, sug: Suggestions, target: str | None = None
     asked = _window_and_target(model, sug, target)
     if asked is None:
         return None
-    tokens, tid = asked
+    tokens, target, tid = asked
     ids = context_ids(model, tokens)
     h0 = np.ascontiguousarray(sug.h_seq[0][:, None, :], np.float32)
     c0 = np.ascontiguousarray(sug.c_seq[0][:, None, :], np.float32)
@@ -392,7 +392,7 @@ def key_unit(model: LanguageModel, sug: Suggestions, target: str | None = None) 
     asked = _window_and_target(model, sug, target)
     if asked is None:
         return None
-    tokens, tid = asked
+    tokens, target, tid = asked
     last = context_ids(model, tokens[-1:])[0]
     h_prev = np.asarray(sug.h_seq[-2], np.float32)  # [L, H]
     c_prev = np.asarray(sug.c_seq[-2], np.float32)  # [L, H] or [L, 0]
