@@ -544,7 +544,7 @@ def main() -> int:
               f"{sum(split.words[p.name] for p in val)} words", file=sys.stderr)
         from training.cache_tune import _training_split_trigram, session_metadata
         from training.config import TrainConfig
-        from training.train import load_corpus
+        from training.corpus import load_corpus
 
         hyper = json.loads(session_metadata(args.out / "model.onnx")["training"])
         config = TrainConfig.from_dict(hyper["hyperparameters"])

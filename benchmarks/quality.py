@@ -119,12 +119,17 @@ def seed_baseline(model: Any, train_docs: list[str], out: Path, epochs: int | No
     from dataclasses import replace
 
     from editor.core.tokenizer import tokenize
-    from training.seed_baseline import SeedConfig, SeedModel, cache_key, train_seed, training_lines
+    from training.studies.seed_baseline import (
+        SeedConfig,
+        SeedModel,
+        cache_key,
+        load_or_train,
+        training_lines,
+    )
 
     config = SeedConfig() if epochs is None else replace(SeedConfig(), epochs=epochs)
     lines = training_lines([tokenize(d) for d in train_docs], model.lm.encode)
-    key = cache_key(lines, len(model.vocab), config)
-    path = out / f"seed-{key}.npz"
+    path = out / f"seed-{cache_key(lines, len(model.vocab), config)}.npz"
     if path.is_file():
         seed = SeedModel.load(path)
         print(f"seed baseline: reusing {path} (trained in {seed.seconds:.0f} s)", file=sys.stderr)
@@ -137,10 +142,7 @@ def seed_baseline(model: Any, train_docs: list[str], out: Path, epochs: int | No
 
     print(f"seed baseline: training {len(lines)} lines for {config.epochs} epochs ...",
           file=sys.stderr, flush=True)
-    seed = train_seed(lines, len(model.vocab), config, progress=progress)
-    seed.key = key
-    seed.save(path)
-    return seed
+    return load_or_train(lines, len(model.vocab), config, path, progress=progress)
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
@@ -183,6 +185,7 @@ def main() -> int:
     from editor.core.suggest import SuggestConfig
     from editor.core.tokenizer import tokenize
     from training.evaluate import OnnxModel, ProgressPrinter, compare, format_table
+    from training.studies.seed_baseline import seed_system
 
     lexicon = None
     if args.word_list != "none":
@@ -215,8 +218,10 @@ def main() -> int:
         seed = None
         if size == max(args.sizes) and not args.no_seed:
             seed = seed_baseline(model, subset, out, args.seed_epochs)
-        c = compare(model, held, config=SuggestConfig(),
-                    train_documents=[tokenize(d) for d in subset], seed_model=seed,
+        config = SuggestConfig()
+        seed_row = [] if seed is None else [seed_system(model, seed, config)]
+        c = compare(model, held, config=config,
+                    train_documents=[tokenize(d) for d in subset], extra=seed_row,
                     model_name=model_file.name, text_name="heldout.txt",
                     progress=ProgressPrinter(sys.stderr), lexicon=lexicon)
         print(f"\n== training text {name} ({len(subset)} fortunes): trained in "

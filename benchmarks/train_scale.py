@@ -152,8 +152,9 @@ def tokens_per_second(corpus: Path, *, softmax: str, batch: int | None, threads:
     from dataclasses import replace
 
     from training.config import ModelConfig, TrainConfig, fit_to_corpus
+    from training.corpus import load_corpus
+    from training.loop import Trainer
     from training.stream import read_corpus
-    from training.train import Trainer, load_corpus
 
     store = read_corpus([corpus], separator=SEPARATOR)
     model, train = fit_to_corpus(store.tokens, ModelConfig(softmax=softmax),

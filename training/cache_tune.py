@@ -33,8 +33,8 @@ from editor.core.neural_cache import DEFAULT_SIZE, METADATA_KEY, CacheParams
 if TYPE_CHECKING:
     from editor.core.modelfile import NgramModel
     from training.config import TrainConfig
+    from training.corpus import Corpus
     from training.model import LanguageModel
-    from training.train import Corpus
 
 THETAS = (0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0)
 # Plain floats: the values reach checkpoints, which refuse numpy scalars when loaded.
@@ -176,9 +176,9 @@ def _tune(lstm: Callable[[list[int]], tuple[np.ndarray, np.ndarray]], corpus: Co
 
 
 def _training_split_trigram(corpus: Corpus, config: TrainConfig) -> NgramModel:
+    from training.after_training import documents_of
     from training.data import split_corpus
     from training.kneser_ney import estimate
-    from training.train import documents_of
 
     vocab = corpus.export_vocab
     # The same split fit_ngram counts its β's trigram on.
@@ -261,7 +261,7 @@ def retune(path: str | Path, corpus_paths: Sequence[str | Path]) -> tuple[
     import json
 
     from training.config import TrainConfig
-    from training.train import load_corpus
+    from training.corpus import load_corpus
 
     meta = session_metadata(path)
     hyper = json.loads(meta.get("training", "{}")).get("hyperparameters", {})

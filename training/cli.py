@@ -11,7 +11,8 @@ import json
 import os
 import sys
 import time
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +58,6 @@ TRAIN_OPTIONS = {
     "embed_drop": (float, "share of word types dropped from the embedding per batch"),
     "rare_below": (int, "words seen fewer times are learnt as <unk> and exported sharing its "
                         "vector (1: off)"),
-    "ensemble": (int, "train K networks from seeds SEED, SEED+1, ... and merge them into one "
-                      "LSTM averaging their logits (K times the time and file size)"),
 }
 # Switches: --name / --no-name; None when not given, so corpus-size defaults can apply.
 MODEL_SWITCHES = {"tie": "tie the decoder to the embedding (adds a projection if sizes differ)"}
@@ -83,16 +82,52 @@ def _default_text(name: str, default: Any) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    model_defaults, train_defaults = ModelConfig(), TrainConfig()
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Train, export, evaluate and recite Caminho's word-level LSTM models.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("train", help="train on text files and export an ONNX model",
-                       description="Train on UTF-8 text files (one document per file) and "
-                                   "export the model for the editor.")
+    add_train_arguments(sub.add_parser(
+        "train", help="train on text files and export an ONNX model",
+        description="Train on UTF-8 text files (one document per file) and export the model "
+                    "for the editor."))
+
+    p = sub.add_parser("export", help="export a checkpoint as an ONNX model")
+    p.add_argument("checkpoint", metavar="CHECKPOINT")
+    p.add_argument("--out", required=True, metavar="MODEL.onnx")
+    p.add_argument("--corpus", nargs="+", metavar="CORPUS", default=None,
+                   help="the files the checkpoint was trained on: with them the model gets "
+                        "what `train` adds at the end (rare words, the trigram)")
+    p.add_argument("--no-check", action="store_true", help="skip the parity check")
+    p.add_argument("--language", metavar="CODE", type=_language_code,
+                   help="the corpus language to record (default: detected, with --corpus)")
+    p.add_argument("--force", action="store_true", help="replace an existing model at --out")
+    p.add_argument("--int8", action="store_true",
+                   help="8-bit weights for the output layer, input projection and embedding "
+                        "(onnxruntime dynamic quantization): a smaller file and a faster step "
+                        "for large models, at a small cost in quality (docs/BENCHMARKS.md)")
+
+    add_evaluate_arguments(sub.add_parser(
+        "evaluate", help="keystroke savings, next-word accuracy and perplexity on a text",
+        description="Measure a model through the editor's suggestion engine (onnxruntime): "
+                    "keystroke savings with the strip and with the ghost text, in-document "
+                    "learning on and off, next-word accuracy and perplexity. With --train, "
+                    "also a Kneser-Ney trigram trained on that text, as a baseline."))
+
+    p = sub.add_parser("recite", help="greedy generation from <doc> (and a prompt)")
+    p.add_argument("model", metavar="MODEL")
+    p.add_argument("--words", type=int, default=200, metavar="N",
+                   help="stop after N tokens if <doc> does not come first (default 200)")
+    p.add_argument("--prompt", default="", help="text to start from (default: nothing)")
+    return parser
+
+
+def add_train_arguments(p: argparse.ArgumentParser,
+                        study_options: dict[str, tuple[type, str]] | None = None) -> None:
+    """`train`'s arguments; `study_options`: more TrainConfig fields as options, for the
+    studies (training/studies/) that the shipped command leaves out."""
+    model_defaults, train_defaults = ModelConfig(), TrainConfig()
     p.add_argument("corpus", nargs="+", metavar="CORPUS", help="UTF-8 text files")
     p.add_argument("--out", required=True, metavar="MODEL.onnx", help="model file to write")
     metavars = {int: "N", float: "X", str: "TEXT"}
@@ -106,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cell", choices=CELLS, default=None,
                    help="the recurrent cell: lstm, gru, or rnn (a plain Elman RNN with tanh), to "
                         f"compare them in the editor (default {model_defaults.cell})")
-    for name, (kind, text) in TRAIN_OPTIONS.items():
+    for name, (kind, text) in {**TRAIN_OPTIONS, **(study_options or {})}.items():
         default = getattr(train_defaults, name)
         shown = "" if "default" in text or default is None else _default_text(name, default)
         p.add_argument(f"--{name.replace('_', '-')}", type=kind, default=None,
@@ -142,28 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "the editor's word list (default: detected from the text's most "
                         "common words; none recorded if unclear)")
 
-    p = sub.add_parser("export", help="export a checkpoint as an ONNX model")
-    p.add_argument("checkpoint", metavar="CHECKPOINT")
-    p.add_argument("--out", required=True, metavar="MODEL.onnx")
-    p.add_argument("--corpus", nargs="+", metavar="CORPUS", default=None,
-                   help="the files the checkpoint was trained on: with them the model gets "
-                        "what `train` adds at the end (rare words, the trigram)")
-    p.add_argument("--no-check", action="store_true", help="skip the parity check")
-    p.add_argument("--language", metavar="CODE", type=_language_code,
-                   help="the corpus language to record (default: detected, with --corpus)")
-    p.add_argument("--force", action="store_true", help="replace an existing model at --out")
-    p.add_argument("--int8", action="store_true",
-                   help="8-bit weights for the output layer, input projection and embedding "
-                        "(onnxruntime dynamic quantization): a smaller file and a faster step "
-                        "for large models, at a small cost in quality (docs/BENCHMARKS.md)")
 
-    p = sub.add_parser(
-        "evaluate", help="keystroke savings, next-word accuracy and perplexity on a text",
-        description="Measure a model through the editor's suggestion engine (onnxruntime): "
-                    "keystroke savings with the strip and with the ghost text, in-document "
-                    "learning on and off, next-word accuracy and perplexity. With --train, "
-                    "also a Kneser-Ney trigram and the seed's per-line LSTM trained on that "
-                    "text, as baselines.")
+
+def add_evaluate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", metavar="MODEL")
     p.add_argument("text", metavar="TEXT", help="UTF-8 text file (held out from training)")
     p.add_argument("--json", action="store_true", help="print the numbers as JSON")
@@ -171,23 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a line holding exactly TEXT separates documents (e.g. %%); each "
                         "document is typed from its start")
     p.add_argument("--train", nargs="+", metavar="CORPUS", default=None,
-                   help="the model's training text: adds the Kneser-Ney and seed baselines")
-    p.add_argument("--no-seed", action="store_true",
-                   help="with --train, leave out the seed baseline (it trains for minutes)")
-    p.add_argument("--seed-model", metavar="PATH", default=None,
-                   help="keep the trained seed baseline here and reuse it when it matches")
-    p.add_argument("--seed-epochs", type=int, default=None, metavar="N",
-                   help="epochs for the seed baseline (default 200, as the seed trained)")
+                   help="the model's training text: adds the Kneser-Ney baseline")
     p.add_argument("--learning", choices=("both", "on", "off"), default="both",
                    help="in-document learning of the engine (default: both)")
-    p.add_argument("--cache-weight", type=float, default=None, metavar="X",
-                   help="weight of the document-word cache (default: the editor's)")
-    p.add_argument("--unknown-repeat", type=float, default=None, metavar="X",
-                   help="share of the <unk> mass for unknown words already in the document "
-                        "(default: the editor's)")
-    p.add_argument("--ngram-weight", type=float, default=None, metavar="X",
-                   help="the LSTM's weight against the model file's n-gram (default: the "
-                        "weight stored with it; 1: the LSTM alone)")
     p.add_argument("--word-list", metavar="LANG", default=None,
                    help="also measure the engine completing from this bundled word list "
                         "(pt, en; 'auto': the model's language), as the editor does")
@@ -195,16 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only the first N documents (for a quick look)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
 
-    p = sub.add_parser("recite", help="greedy generation from <doc> (and a prompt)")
-    p.add_argument("model", metavar="MODEL")
-    p.add_argument("--words", type=int, default=200, metavar="N",
-                   help="stop after N tokens if <doc> does not come first (default 200)")
-    p.add_argument("--prompt", default="", help="text to start from (default: nothing)")
-    return parser
-
 
 def _explicit(args: argparse.Namespace, names: dict[str, Any]) -> dict[str, Any]:
-    return {n: getattr(args, n) for n in names if getattr(args, n) is not None}
+    return {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -215,7 +210,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     started = time.monotonic()  # a time budget counts from here
     model_opts = _explicit(args, {**MODEL_OPTIONS, **MODEL_SWITCHES, "softmax": None,
                                   "cell": None})
-    train_opts = _explicit(args, {**TRAIN_OPTIONS, **TRAIN_SWITCHES})
+    # Every TrainConfig field the parser has: the studies add some (add_train_arguments).
+    train_opts = _explicit(args, [f.name for f in fields(TrainConfig)])
     try:
         model_config = replace(ModelConfig(), **model_opts)
         train_config = replace(TrainConfig(), **train_opts)
@@ -470,7 +466,10 @@ def _word_list(choice: str | None, model: Any) -> Any:
         raise TrainError(f"--word-list {choice}: {exc}") from None
 
 
-def cmd_evaluate(args: argparse.Namespace) -> int:
+def cmd_evaluate(args: argparse.Namespace, config: Any = None,
+                 extra: Callable[[Any, list[Any] | None, Any], list[Any]] | None = None) -> int:
+    """`evaluate`; a study (training/studies/evaluate.py) gives the engine's `config` and
+    `extra(model, training documents' tokens, config)`: more systems to measure."""
     from editor.core.suggest import SuggestConfig
     from training.data import load_documents, read_text, split_documents
     from training.evaluate import OnnxModel, ProgressPrinter, compare, dumps, format_table
@@ -481,28 +480,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         documents = documents[: max(0, args.limit)]
     if not documents:
         raise TrainError(f"{args.text} holds no text to evaluate on")
-    config = SuggestConfig()
-    if args.cache_weight is not None:
-        if not 0 <= args.cache_weight < 1:
-            raise TrainError("--cache-weight must be in [0, 1)")
-        config.cache_weight = args.cache_weight
-    for name in ("unknown_repeat", "ngram_weight"):
-        value = getattr(args, name)
-        if value is not None:
-            if not 0 <= value <= 1:
-                raise TrainError(f"--{name.replace('_', '-')} must be in [0, 1]")
-            setattr(config, name, value)
+    config = config or SuggestConfig()
     learning = {"both": (True, False), "on": (True,), "off": (False,)}[args.learning]
     train_tokens = None
-    seed_model = None
     progress = None if args.quiet else ProgressPrinter(sys.stderr)
     if args.train:
         train_docs = load_documents(args.train, separator=args.doc_separator)
         train_tokens = [d.tokens for d in train_docs]
-        if not args.no_seed:
-            seed_model = _seed_baseline(model, train_tokens, args, quiet=args.quiet)
+    more = extra(model, train_tokens, config) if extra is not None else []
     result = compare(model, documents, config=config, learning=learning,
-                     train_documents=train_tokens, seed_model=seed_model,
+                     train_documents=train_tokens, extra=more,
                      model_name=Path(args.model).name, text_name=Path(args.text).name,
                      progress=progress, lexicon=_word_list(args.word_list, model))
     if args.json:
@@ -514,41 +501,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
           f"{model.layers}x{model.hidden} {model.lm.info.cell.upper()}{mixed})")
     print(format_table(result))
     return 0
-
-
-def _seed_baseline(model: Any, train_tokens: list[Any], args: argparse.Namespace,
-                   quiet: bool) -> Any:
-    """The seed's per-line LSTM on the training text: reused from --seed-model if it matches."""
-    from training.seed_baseline import SeedConfig, SeedModel, cache_key, train_seed, training_lines
-
-    config = SeedConfig()
-    if args.seed_epochs is not None:
-        if args.seed_epochs < 1:
-            raise TrainError("--seed-epochs must be at least 1")
-        config = replace(config, epochs=args.seed_epochs)
-    lines = training_lines(train_tokens, model.lm.encode)
-    key = cache_key(lines, len(model.vocab), config)
-    path = Path(args.seed_model) if args.seed_model else None
-    if path is not None and path.is_file():
-        try:
-            cached = SeedModel.load(path)
-        except (OSError, ValueError, KeyError):
-            cached = None
-        if cached is not None and cached.key == key:
-            return cached
-    _need_torch()
-
-    def progress(epoch: int, loss: float, seconds: float) -> None:
-        if not quiet:
-            print(f"\rseed baseline: epoch {epoch}/{config.epochs}, loss {loss:.3f}, "
-                  f"{seconds:.0f} s", end="\n" if epoch == config.epochs else "",
-                  file=sys.stderr, flush=True)
-
-    seed = train_seed(lines, len(model.vocab), config, progress=progress)
-    seed.key = key
-    if path is not None:
-        seed.save(path)
-    return seed
 
 
 def cmd_recite(args: argparse.Namespace) -> int:
@@ -580,10 +532,14 @@ def quiet_waiting_threads() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     quiet_waiting_threads()
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
+    return run(COMMANDS[args.command], args)
+
+
+def run(command: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run a command, with a user's errors as plain messages and exit status 2."""
     try:
-        return COMMANDS[args.command](args)
+        return command(args)
     except TrainError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

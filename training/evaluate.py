@@ -19,9 +19,10 @@ Per document (a file, or the parts between `--doc-separator` lines), from its st
   only reorders candidates): for Caminho the LSTM, mixed with the trigram stored in the model
   file when there is one, exactly as `Suggester.model_distribution` computes it.
 
-With `--train`, the same run trains and measures two baselines on the training text, over the
-same vocabulary: an interpolated Kneser-Ney trigram (training/kneser_ney.py) and the seed's
-per-line LSTM (training/seed_baseline.py, needs torch).
+With `--train`, the same run trains and measures a baseline on the training text, over the
+same vocabulary: an interpolated Kneser-Ney trigram (training/kneser_ney.py). The seed's
+per-line LSTM, a baseline for the studies in docs/BENCHMARKS.md, is measured by
+`python -m training.studies.evaluate` (training/studies/seed_baseline.py, not shipped).
 """
 
 from __future__ import annotations
@@ -291,48 +292,6 @@ def kneser_ney_system(model: OnnxModel, train_documents: Sequence[Sequence[Token
     return System("kneser-ney", "Kneser-Ney trigram", None, pred, dists)
 
 
-def seed_system(model: OnnxModel, seed_model: Any, config: SuggestConfig) -> System:
-    from training.seed_baseline import current_line_words
-
-    memo: dict[tuple[int, ...], np.ndarray] = {}
-
-    def context_dist(tokens: list[Token]) -> np.ndarray:
-        return context_dist_ids(model.lm.encode(current_line_words(tokens)))
-
-    def dists(ids: list[int], tokens: list[Token]) -> Blocks:
-        # Row k predicts tokens[k] (row 0 follows <doc>). The seed predicts words only, from
-        # the words of their line so far; the other rows stay 0 and are never scored.
-        step = block_rows(len(model.vocab))
-        line_ids: list[int] = []
-        for start in range(0, len(ids), step):
-            out = np.zeros((min(step, len(ids) - start), len(model.vocab)))
-            for pos in range(start, min(len(tokens), start + step)):
-                t = tokens[pos]
-                if t.kind == "newline":
-                    line_ids = []
-                elif t.is_word:
-                    out[pos - start] = context_dist_ids(line_ids)
-                    line_ids.append(model.lm.ids.get(t.norm, model.lm.unk_id))
-            yield start, out
-
-    # Lines repeat within a document, rarely across documents; the memo holds at most
-    # SCORE_BLOCK probabilities (4096 rows of a 20k vocabulary would be 650 MB).
-    most = max(16, SCORE_BLOCK // max(1, len(model.vocab)))
-
-    def context_dist_ids(line_ids: list[int]) -> np.ndarray:
-        key = tuple(line_ids)
-        hit = memo.get(key)
-        if hit is None:
-            if len(memo) >= most:
-                memo.clear()
-            hit = memo[key] = seed_model.next_distribution(list(key))
-        return hit
-
-    pred = RankedPredictor("seed", model.vocab, context_dist, strip_size=config.strip_size,
-                           ghost_threshold=config.ghost_threshold)
-    return System("seed", "seed (per-line LSTM)", None, pred, dists, all_tokens=False)
-
-
 # -- the run --------------------------------------------------------------------------------------
 
 
@@ -437,18 +396,18 @@ def score(result: SystemResult, p: np.ndarray, targets: np.ndarray, word: np.nda
 def compare(model: OnnxModel, documents: Sequence[str], *, config: SuggestConfig | None = None,
             learning: Sequence[bool] = (True, False),
             train_documents: Sequence[Sequence[Token]] | None = None,
-            seed_model: Any = None, model_name: str = "", text_name: str = "",
+            extra: Sequence[System] = (), model_name: str = "", text_name: str = "",
             progress: ProgressFn | None = None, lexicon: Any = None) -> Comparison:
     """Measure the model (and, given training text, the baselines) on `documents`; with a
-    `lexicon` (editor.core.lexicon.Lexicon), also the engine completing from that word list."""
+    `lexicon` (editor.core.lexicon.Lexicon), also the engine completing from that word list;
+    `extra`: more systems to measure last (the studies' seed baseline)."""
     config = config or SuggestConfig()
     documents = [unicodedata.normalize("NFC", d) for d in documents]
     lm = model.lm
     systems = engine_systems(model, config, learning, lexicon)
     if train_documents is not None:
         systems.append(kneser_ney_system(model, train_documents, config))
-    if seed_model is not None:
-        systems.append(seed_system(model, seed_model, config))
+    systems.extend(extra)
     engine = next((s.predictor for s in systems if isinstance(s.predictor, EnginePredictor)),
                   None)
     is_word = np.array([is_word_norm(t) for t in model.vocab], dtype=bool)

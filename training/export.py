@@ -220,7 +220,8 @@ def model_from_checkpoint(data: dict[str, Any]) -> LanguageModel:
 def export_checkpoint(checkpoint: str | Path, out: str | Path, *, check: bool = True,
                       language: str | None = None) -> ExportReport:
     """`caminho-train export`: a checkpoint (finished or not) -> ONNX file."""
-    from training.train import TrainConfig, training_facts
+    from training.config import TrainConfig
+    from training.result import training_facts
 
     data = load_checkpoint(checkpoint)
     model = model_from_checkpoint(data)

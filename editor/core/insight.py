@@ -310,12 +310,10 @@ def occlusion(model: LanguageModel, ids: Sequence[int], h0: np.ndarray, c0: np.n
     return p_base, probs
 
 
-def memory_for(model: LanguageModel, sug: Suggestions, target: str | None = None) -> Memory | None:
-    """Occlusion importance of each token of the panel's window for the LSTM's top prediction.
-
-    The run starts from the state after the window's first token (the one state the window
-    carries), so every later token can be replaced; the first is not measured (NaN).
-    """
+def _window_and_target(model: LanguageModel, sug: Suggestions,
+                       target: str | None) -> tuple[list[str], str, int] | None:
+    """The panel's window tokens, the word to explain (the top prediction unless given) and its
+    id; None when the window is too short or holds no states to start from."""
     tokens = list(sug.context_tokens)
     if sug.h_seq is None or sug.c_seq is None or len(tokens) < 2:
         return None
@@ -323,7 +321,19 @@ def memory_for(model: LanguageModel, sug: Suggestions, target: str | None = None
         if not sug.top_tokens:
             return None
         target = sug.top_tokens[0][0]
-    tid = model.ids.get(target, model.unk_id)
+    return tokens, target, model.ids.get(target, model.unk_id)
+
+
+def memory_for(model: LanguageModel, sug: Suggestions, target: str | None = None) -> Memory | None:
+    """Occlusion importance of each token of the panel's window for the LSTM's top prediction.
+
+    The run starts from the state after the window's first token (the one state the window
+    carries), so every later token can be replaced; the first is not measured (NaN).
+    """
+    asked = _window_and_target(model, sug, target)
+    if asked is None:
+        return None
+    tokens, target, tid = asked
     ids = context_ids(model, tokens)
     h0 = np.ascontiguousarray(sug.h_seq[0][:, None, :], np.float32)
     c0 = np.ascontiguousarray(sug.c_seq[0][:, None, :], np.float32)
@@ -379,14 +389,10 @@ def key_unit(model: LanguageModel, sug: Suggestions, target: str | None = None) 
     the most is the answer. This asks the model itself (the same onnxruntime graph), so it
     works for every cell without reading weights: the editor only has the graph's outputs.
     """
-    tokens = list(sug.context_tokens)
-    if sug.h_seq is None or sug.c_seq is None or len(tokens) < 2:
+    asked = _window_and_target(model, sug, target)
+    if asked is None:
         return None
-    if target is None:
-        if not sug.top_tokens:
-            return None
-        target = sug.top_tokens[0][0]
-    tid = model.ids.get(target, model.unk_id)
+    tokens, target, tid = asked
     last = context_ids(model, tokens[-1:])[0]
     h_prev = np.asarray(sug.h_seq[-2], np.float32)  # [L, H]
     c_prev = np.asarray(sug.c_seq[-2], np.float32)  # [L, H] or [L, 0]

@@ -4,7 +4,8 @@ import pytest
 
 from training.budget import Budget, make_budget, natural_epochs, parse_duration
 from training.config import ModelConfig, TrainConfig
-from training.train import Trainer, load_corpus
+from training.corpus import load_corpus
+from training.loop import Trainer
 
 SMALL = ModelConfig(embedding=8, hidden=16)
 

@@ -12,10 +12,10 @@ from editor.core.neural_cache import METADATA_KEY, CacheParams
 from editor.core.tokenizer import tokenize
 from training.cache_tune import cache_probs, tune_cache, tune_documents, validation_documents
 from training.config import ModelConfig, TrainConfig
+from training.corpus import load_corpus
 from training.data import Document
 from training.export import session
 from training.model import LanguageModel
-from training.train import load_corpus
 
 
 def test_cache_probabilities_match_the_formula():
@@ -173,10 +173,10 @@ def test_tuning_a_model_file_sees_what_tuning_after_training_sees(tmp_path):
     # `python -m training.cache_tune` must store what `train` would have: the same LSTM (run by
     # onnxruntime) mixed with the file's trigram, that trigram re-counted on the training
     # split only, so the validation text is unseen as it was at training time.
+    from training.after_training import fit_ngram
     from training.cache_tune import retune, tune_file
     from training.export import export_model
     from training.kneser_ney import attach
-    from training.train import fit_ngram
 
     torch.manual_seed(3)
     rng = random.Random(4)
@@ -227,9 +227,9 @@ def test_export_of_an_ensemble_checkpoint_tunes_the_cache_as_train_does(cli, tmp
     corpus = tmp_path / "c.txt"
     corpus.write_text("\n%\n".join(docs) + "\n", encoding="utf-8")
     trained, ckpt = tmp_path / "t.onnx", tmp_path / "t.ckpt"
-    result = cli("train", corpus, "--doc-separator", "%", "--out", trained, "--checkpoint",
+    result = cli(corpus, "--doc-separator", "%", "--out", trained, "--checkpoint",
                  ckpt, "--ensemble", "2", "--embedding", "8", "--hidden", "16", "--epochs", "1",
-                 "--quiet", "--no-check")
+                 "--quiet", "--no-check", module="training.studies.ensemble")
     assert result.returncode == 0, result.stderr
     exported = tmp_path / "e.onnx"
     result = cli("export", ckpt, "--out", exported, "--corpus", corpus,

@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from training.ensemble import merge_models
 from training.model import LanguageModel, ModelConfig
+from training.studies.ensemble import merge_models
 
 
 def members(config: ModelConfig, k: int) -> list[LanguageModel]:
@@ -87,6 +87,22 @@ def test_ensemble_training_merges_the_seeds_members(tmp_path):
     want = merge_models(members).state_dict()
     got = result.model.state_dict()
     assert all(torch.equal(want[k], got[k]) for k in want)
+
+
+@pytest.mark.slow
+def test_the_study_command_trains_an_ensemble_the_shipped_one_refuses(cli, tmp_path):
+    # `--ensemble` is a study's option (training/studies/ensemble.py, not in the wheel).
+    corpus = fortunes(tmp_path)
+    opts = ["--doc-separator", "%", "--embedding", "8", "--hidden", "8", "--epochs", "1",
+            "--no-check", "--quiet"]
+    shipped = cli("train", corpus, "--out", tmp_path / "one.onnx", "--ensemble", "2", *opts)
+    assert shipped.returncode == 2 and "--ensemble" in shipped.stderr
+    result = cli(corpus, "--out", tmp_path / "two.onnx", "--ensemble", "2", *opts,
+                 module="training.studies.ensemble")
+    assert result.returncode == 0, result.stderr
+    from editor.core.lm import LanguageModel as EditorModel
+
+    assert EditorModel.load(tmp_path / "two.onnx").info.hidden == 16  # two members of 8
 
 
 @pytest.mark.slow

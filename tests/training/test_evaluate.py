@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from editor.core.suggest import SuggestConfig
 from training.evaluate import OnnxModel, compare, format_table
 from training.ksr import Offer, RankedPredictor, run_document, simulate, word_spans
 
@@ -113,7 +114,7 @@ def test_engine_on_the_poem_gets_every_word(poem_model, poem_path):
 
 def test_cli_json_fields(cli, bundled_model, poem_path):
     result = cli("evaluate", bundled_model, poem_path, "--json", "--train", poem_path,
-                 "--no-seed", "--quiet")
+                 "--quiet")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     for key in ("model", "text", "documents", "characters", "words", "unknown_words", "tokens",
@@ -133,10 +134,32 @@ def test_cli_json_fields(cli, bundled_model, poem_path):
     assert data["settings"]["match"] == "case-insensitive"
 
 
+def test_the_study_evaluator_takes_the_ranking_weights(cli, bundled_model, poem_path):
+    # The weights the studies tuned (docs/BENCHMARKS.md) are options of the study's entry
+    # point only: the shipped command refuses them, the study reaches the engine with them.
+    shipped = cli("evaluate", bundled_model, poem_path, "--cache-weight", "0.5", "--quiet")
+    assert shipped.returncode == 2 and "--cache-weight" in shipped.stderr
+    result = cli(bundled_model, poem_path, "--json", "--learning", "on", "--cache-weight", "0.5",
+                 "--unknown-repeat", "0.25", "--ngram-weight", "1", "--quiet",
+                 module="training.studies.evaluate")
+    assert result.returncode == 0, result.stderr
+    settings = json.loads(result.stdout)["settings"]
+    assert (settings["cache_weight"], settings["unknown_repeat"]) == (0.5, 0.25)
+    assert settings["ngram_weight"] == 1.0
+    bad = cli(bundled_model, poem_path, "--cache-weight", "1", module="training.studies.evaluate")
+    assert bad.returncode == 2 and "--cache-weight must be in [0, 1)" in bad.stderr
+
+
 def test_seed_baseline_round_trip(tmp_path, poem_model, poem_path):
     pytest.importorskip("torch")
     from editor.core.tokenizer import tokenize
-    from training.seed_baseline import SeedConfig, SeedModel, train_seed, training_lines
+    from training.studies.seed_baseline import (
+        SeedConfig,
+        SeedModel,
+        seed_system,
+        train_seed,
+        training_lines,
+    )
 
     poem = poem_path.read_text(encoding="utf-8")
     lines = training_lines([tokenize(poem)], poem_model.lm.encode)
@@ -148,7 +171,8 @@ def test_seed_baseline_round_trip(tmp_path, poem_model, poem_path):
     assert again.key == "k" and again.config.epochs == 3
     p = again.line_distributions(lines[0][:2])
     assert p.shape == (3, len(poem_model.vocab)) and np.allclose(p.sum(axis=1), 1.0)
-    c = compare(poem_model, [poem], learning=(False,), seed_model=again)
+    c = compare(poem_model, [poem], learning=(False,),
+                extra=[seed_system(poem_model, again, SuggestConfig())])
     row = c.results[-1].to_dict()
     assert row["name"] == "seed" and row["perplexity"] is None  # words only
     assert row["word_perplexity"] is not None and 0 <= row["ksr_strip"] < 1

@@ -54,7 +54,8 @@ stage, folder = sys.argv[1], Path(sys.argv[2])
 rng = random.Random(5)
 if stage == "after-training":
     from training.config import ModelConfig, TrainConfig
-    from training.train import Trainer, load_corpus
+    from training.corpus import load_corpus
+    from training.loop import Trainer
 
     # 60 documents of 400 words drawn from 50 000 made-up words: about 20 000 of them occur,
     # every one kept (rare_below 1), and every tenth document is held out (about 2 400 tokens).
@@ -137,7 +138,7 @@ def test_seed_baseline_computes_only_the_row_it_is_asked_for():
     # and memoised 4096 such rows (650 MB at 20k words); it now asks for the last row alone.
     import numpy as np
 
-    from training.seed_baseline import SeedConfig, SeedModel
+    from training.studies.seed_baseline import SeedConfig, SeedModel
 
     rng = np.random.default_rng(0)
     v, e, h = 300, 6, 7

@@ -26,7 +26,7 @@ OPTS = ["--embedding", "8", "--hidden", "16", "--epochs", "2", "--no-check"]
 # Runs `caminho-train` with one step after training replaced by a failure.
 _FAILS_AFTER_TRAINING = """
 import errno, os, signal, sys
-import training.export, training.train
+import training.export, training.loop
 how = sys.argv[1]
 def fail(*args, **kwargs):
     if how == "memory":
@@ -38,7 +38,7 @@ def fail(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), kwargs.get("path", "m.onnx"))
     os.kill(os.getpid(), signal.SIGKILL)
 if how.endswith("memory"):
-    training.train.fit_ngram = fail  # the trigram's fit, where 1 MB corpora ran out of memory
+    training.loop.fit_ngram = fail  # the trigram's fit, where 1 MB corpora ran out of memory
 else:
     training.export.to_onnx = fail  # the export itself
 from training.cli import main
@@ -137,12 +137,13 @@ def test_success_removes_the_default_checkpoint_and_keeps_a_chosen_one(cli, tmp_
 
 def test_a_default_checkpoint_that_cannot_be_written_does_not_end_the_run(poem_path, tmp_path,
                                                                           monkeypatch):
+    import training.loop
     import training.train as train_module
 
     def full_disk(path, data):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
-    monkeypatch.setattr(train_module, "save_checkpoint", full_disk)
+    monkeypatch.setattr(training.loop, "save_checkpoint", full_disk)
     calls = []
     small, cfg = ModelConfig(embedding=8, hidden=16), TrainConfig(epochs=2)
     result = train_module.train([poem_path], small, cfg, checkpoint=tmp_path / "run.ckpt",

@@ -7,13 +7,13 @@ import pytest
 import torch
 
 from editor.core.lm import LanguageModel as EditorModel
+from training.after_training import expand_vocabulary
 from training.config import ModelConfig
 from training.data import IGNORE, Vocabulary
-from training.ensemble import merge_models
 from training.export import export_model, random_vocab
 from training.model import ExportableLSTM, LanguageModel
 from training.softmax import choose_cutoffs, resolve_cutoffs
-from training.train import expand_vocabulary
+from training.studies.ensemble import merge_models
 
 V = 90
 CUTOFFS = (10, 40, V)  # a head of 10 entries, clusters [10, 40) and [40, 90)

@@ -184,7 +184,7 @@ def test_export_checkpoint(poem_path, tmp_path):
 # Saves every epoch, and is SIGKILLed halfway through writing the third checkpoint.
 _DIES_WRITING = """
 import os, signal, sys, torch
-import training.train as train_module
+import training.loop as train_module
 real_save, saves = torch.save, []
 def dying_save(obj, f):
     saves.append(f)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QTextEdit,
     QWidget,
 )
+from ui_waits import type_and_wait
 
 from editor.ui import i18n
 from editor.ui.settings import Settings
@@ -54,12 +55,6 @@ def activate(qtbot, w: MainWindow) -> None:
     w.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is w, timeout=3000)
     w.editor.setFocus()
-
-
-def type_and_wait(qtbot, w: MainWindow, text: str) -> None:
-    qtbot.keyClicks(w.editor, text)
-    qtbot.waitUntil(lambda: w.suggestions.is_fresh() and not w.suggestions._post_timer.isActive(),
-                    timeout=5000)
 
 
 # --- what a screen reader reads -----------------------------------------------------------------

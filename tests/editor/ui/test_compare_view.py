@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QFontMetrics, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit
+from ui_waits import wait_fresh
 
 from editor.core import insight
 from editor.core.lm import LanguageModel
@@ -26,11 +27,6 @@ from editor.ui.window import MainWindow
 POEM = poem_corpus_path().read_text(encoding="utf-8")
 AT = POEM.rindex("Nunca me esquecerei")
 HEAD, TAIL = POEM[:AT], "Nunca me esquecerei "
-
-
-def wait_fresh(qtbot, w: MainWindow) -> None:
-    qtbot.waitUntil(lambda: w.suggestions.is_fresh() and not w.suggestions._post_timer.isActive(),
-                    timeout=5000)
 
 
 def type_second_nunca(qtbot, w: MainWindow) -> None:

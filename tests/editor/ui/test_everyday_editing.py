@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, QRect, Qt
 from PySide6.QtGui import QImage, QTextCursor, QWheelEvent
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
+from ui_waits import type_and_wait, wait_fresh
 
 from editor.ui.settings import Settings
 from editor.ui.suggestions.strip import strip_shortcuts
@@ -24,16 +25,6 @@ def win(app_window, qtbot) -> MainWindow:
     # The cursor blinks: it must not be told apart from the ghost by when the view is grabbed.
     w.editor.setCursorWidth(0)
     return w
-
-
-def wait_fresh(qtbot, w: MainWindow) -> None:
-    qtbot.waitUntil(lambda: w.suggestions.is_fresh() and not w.suggestions._post_timer.isActive(),
-                    timeout=5000)
-
-
-def type_and_wait(qtbot, w: MainWindow, text: str) -> None:
-    qtbot.keyClicks(w.editor, text)
-    wait_fresh(qtbot, w)
 
 
 def _pixels(image: QImage) -> np.ndarray:

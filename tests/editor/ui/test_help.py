@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QKeySequence, QTextDocument
+from ui_waits import wait_fresh
 
 from editor.app import version
 from editor.core import resources
@@ -25,11 +26,6 @@ def help_of(w: MainWindow) -> HelpMenu:
     found = w.findChild(HelpMenu)
     assert found is not None
     return found
-
-
-def wait_fresh(qtbot, w: MainWindow) -> None:
-    qtbot.waitUntil(lambda: w.suggestions.is_fresh() and not w.suggestions._post_timer.isActive(),
-                    timeout=5000)
 
 
 def test_help_is_the_last_menu_with_guide_shortcuts_and_about(app_window):

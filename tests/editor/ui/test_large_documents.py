@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication
+from ui_waits import wait_fresh
 
 from editor.app import build_window
 from editor.core.paths import CONFIG_DIR_ENV
@@ -31,8 +32,6 @@ LINES = 200_000
 MEDIAN_KEY_MS = 30
 # The auto-save's reading slices: 4 ms of budget plus one chunk (~2 ms) on an idle machine.
 SLICE_MS = 60
-
-
 
 
 @pytest.fixture(scope="module")
@@ -75,11 +74,6 @@ def big_window(qapp, big_file: Path, tmp_path_factory, make_args):
         w.editor.document().setModified(False)
         w.close()
         w.deleteLater()
-
-
-def wait_fresh(qtbot, w: MainWindow) -> None:
-    ctl = w.suggestions
-    qtbot.waitUntil(lambda: ctl.is_fresh() and not ctl._post_timer.isActive(), timeout=5000)
 
 
 def type_timed(qtbot, w: MainWindow, text: str) -> list[float]:

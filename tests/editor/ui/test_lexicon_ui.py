@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from ui_waits import type_and_wait, wait_fresh
 
 from editor.core import service as service_module
 from editor.core.lexicon import LEXICON_DIR_ENV, Lexicon
@@ -16,16 +17,6 @@ from editor.ui.lexicon_ui import LexiconChooser, find_chooser
 from editor.ui.preferences import PreferencesDialog
 from editor.ui.user_features import UserFeatures
 from editor.ui.window import MainWindow
-
-
-def wait_fresh(qtbot, w: MainWindow) -> None:
-    qtbot.waitUntil(lambda: w.suggestions.is_fresh() and not w.suggestions._post_timer.isActive(),
-                    timeout=5000)
-
-
-def type_and_wait(qtbot, w: MainWindow, text: str) -> None:
-    qtbot.keyClicks(w.editor, text)
-    wait_fresh(qtbot, w)
 
 
 def chooser(w: MainWindow) -> LexiconChooser:

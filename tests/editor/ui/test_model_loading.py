@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QMessageBox
+from ui_waits import wait_fresh
 
 from editor.core.lm import LanguageModel, ModelError
 from editor.core.resources import bundled_model_path
@@ -18,11 +19,6 @@ from editor.core.service import explain_load_error
 from editor.ui.window import MainWindow
 
 POEM_MODEL = "no-meio-do-caminho.onnx"
-
-
-def wait_fresh(qtbot, w: MainWindow) -> None:
-    qtbot.waitUntil(lambda: w.suggestions.is_fresh() and not w.suggestions._post_timer.isActive(),
-                    timeout=5000)
 
 
 def not_onnx(path: Path) -> Path:

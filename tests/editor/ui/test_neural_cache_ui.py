@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
+from ui_waits import wait_fresh
 
 from editor.core.context import WINDOW
 from editor.core.resources import poem_corpus_path
@@ -14,11 +15,6 @@ from editor.core.resources import poem_corpus_path
 POEM = poem_corpus_path().read_text(encoding="utf-8")
 HEAD = "Carlos Drummond de Andrade escreveu:\n"
 DOC = HEAD + POEM * 13  # the name is on line 1, far outside the model's window at the end
-
-
-def wait_fresh(qtbot, w) -> None:
-    qtbot.waitUntil(lambda: w.suggestions.is_fresh() and not w.suggestions._post_timer.isActive(),
-                    timeout=5000)
 
 
 def cache_of(w):

@@ -7,13 +7,9 @@ GUI thread's time per key.
 
 from __future__ import annotations
 
+from ui_waits import wait_fresh
+
 from editor.ui.insight.panel import FRAME_MS
-from editor.ui.window import MainWindow
-
-
-def wait_fresh(qtbot, w: MainWindow) -> None:
-    qtbot.waitUntil(lambda: w.suggestions.is_fresh() and not w.suggestions._post_timer.isActive(),
-                    timeout=5000)
 
 
 def test_letters_inside_a_word_do_not_redraw_the_panel(qtbot, app_window):

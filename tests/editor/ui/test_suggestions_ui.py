@@ -13,6 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent, QTextCursor
 from PySide6.QtWidgets import QApplication
+from ui_waits import type_and_wait, wait_fresh
 
 from editor.core.resources import poem_corpus_path
 from editor.ui.window import MainWindow
@@ -25,16 +26,6 @@ def win(app_window, qtbot) -> MainWindow:
     w = app_window()
     qtbot.waitUntil(lambda: w.suggestions.model_name is not None, timeout=10000)
     return w
-
-
-def type_and_wait(qtbot, w: MainWindow, text: str) -> None:
-    qtbot.keyClicks(w.editor, text)
-    wait_fresh(qtbot, w)
-
-
-def wait_fresh(qtbot, w: MainWindow) -> None:
-    qtbot.waitUntil(lambda: w.suggestions.is_fresh() and not w.suggestions._post_timer.isActive(),
-                    timeout=5000)
 
 
 def test_typing_shows_caminho_in_the_middle_and_as_ghost(qtbot, win):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QColor
+from ui_waits import wait_fresh
 
 from editor.core import trainer
 from editor.core.paths import models_dir
@@ -61,11 +62,6 @@ def leftovers() -> list[Path]:
     """Everything in the models folder: models and any hidden temp folders or files."""
     folder = models_dir()
     return sorted(folder.iterdir()) if folder.is_dir() else []
-
-
-def wait_fresh(qtbot, w: MainWindow) -> None:
-    qtbot.waitUntil(lambda: w.suggestions.is_fresh() and not w.suggestions._post_timer.isActive(),
-                    timeout=5000)
 
 
 # --- a trainer stand-in -----------------------------------------------------------------------

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication
+from ui_waits import wait_fresh
 
 from editor.app import build_window
 from editor.core import service
@@ -78,8 +79,6 @@ OPS = st.one_of(
 )
 
 
-
-
 @pytest.fixture(scope="module")
 def worker_errors():
     """Tracebacks the suggestion worker would only have printed, and thread crashes."""
@@ -126,11 +125,6 @@ def cursor_index(w: MainWindow, text: str) -> int:
         return len(units.decode("utf-16-le"))
     except UnicodeDecodeError:
         pytest.fail(f"cursor at {pos} splits a surrogate pair")
-
-
-def wait_fresh(qtbot, w: MainWindow) -> None:
-    ctl = w.suggestions
-    qtbot.waitUntil(lambda: ctl.is_fresh() and not ctl._post_timer.isActive(), timeout=5000)
 
 
 def char_key(ch: str) -> tuple[int, Qt.KeyboardModifier]:
@@ -327,8 +321,6 @@ def test_accepting_after_any_script_then_typing(qtbot, win, worker_errors, words
 
 
 # --- the incremental LSTM context the typing above drives ------------------------------------
-
-
 
 
 # Token ids below 24, the poem model's vocabulary. Each step edits the previous sequence: cut

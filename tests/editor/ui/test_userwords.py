@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
+from ui_waits import type_and_wait
 
 from editor.core import userwords as uw
 from editor.core.paths import userwords_path
@@ -118,12 +119,6 @@ def app_window(app_window):
         return app_window(settings=Settings(), wait_for_model=True)
 
     return make
-
-
-def type_and_wait(qtbot, w: MainWindow, text: str) -> None:
-    qtbot.keyClicks(w.editor, text)
-    qtbot.waitUntil(lambda: w.suggestions.is_fresh() and not w.suggestions._post_timer.isActive(),
-                    timeout=5000)
 
 
 def shown(w: MainWindow) -> str:

@@ -13,7 +13,9 @@ The model reads the evaluated model's vocabulary (same words, same `<unk>`), so 
 compare with the others. At a line's first word it has read nothing: its prediction is then
 the decoder's bias, as an all-padding input would give.
 
-`SeedModel` holds the trained weights as numpy arrays: evaluation needs no torch.
+`SeedModel` holds the trained weights as numpy arrays: evaluation needs no torch. A study
+only (docs/BENCHMARKS.md): `python -m training.studies.evaluate` and benchmarks/quality.py
+measure it; the wheel does not ship it.
 """
 
 from __future__ import annotations
@@ -24,11 +26,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from editor.core.atomic import replace_file
 from editor.core.tokenizer import NEWLINE, Token
+
+if TYPE_CHECKING:
+    from editor.core.suggest import SuggestConfig
+    from training.evaluate import Blocks, OnnxModel, System
 
 
 @dataclass(frozen=True)
@@ -201,3 +208,67 @@ def train_seed(lines: Sequence[Sequence[int]], vocab_size: int, config: SeedConf
             dec_b=decoder.bias.numpy().astype(np.float32).copy(),
             config=config, seconds=time.monotonic() - started, epochs=config.epochs,
         )
+
+
+def load_or_train(lines: Sequence[Sequence[int]], vocab_size: int, config: SeedConfig,
+                  path: Path | None = None, *,
+                  progress: Callable[[int, float, float], None] | None = None) -> SeedModel:
+    """The seed's network for `lines`: the one saved at `path` when it was trained on them
+    with `config` (training takes minutes), else trained now and saved there."""
+    key = cache_key(lines, vocab_size, config)
+    if path is not None and path.is_file():
+        try:
+            cached = SeedModel.load(path)
+        except (OSError, ValueError, KeyError):
+            cached = None
+        if cached is not None and cached.key == key:
+            return cached
+    seed = train_seed(lines, vocab_size, config, progress=progress)
+    seed.key = key
+    if path is not None:
+        seed.save(path)
+    return seed
+
+
+def seed_system(model: OnnxModel, seed_model: SeedModel, config: SuggestConfig) -> System:
+    """The seed's network as a system `training.evaluate.compare` measures (its `extra`)."""
+    from training.evaluate import SCORE_BLOCK, System, block_rows
+    from training.ksr import RankedPredictor
+
+    memo: dict[tuple[int, ...], np.ndarray] = {}
+
+    def context_dist(tokens: list[Token]) -> np.ndarray:
+        return context_dist_ids(model.lm.encode(current_line_words(tokens)))
+
+    def dists(ids: list[int], tokens: list[Token]) -> Blocks:
+        # Row k predicts tokens[k] (row 0 follows <doc>). The seed predicts words only, from
+        # the words of their line so far; the other rows stay 0 and are never scored.
+        step = block_rows(len(model.vocab))
+        line_ids: list[int] = []
+        for start in range(0, len(ids), step):
+            out = np.zeros((min(step, len(ids) - start), len(model.vocab)))
+            for pos in range(start, min(len(tokens), start + step)):
+                t = tokens[pos]
+                if t.kind == "newline":
+                    line_ids = []
+                elif t.is_word:
+                    out[pos - start] = context_dist_ids(line_ids)
+                    line_ids.append(model.lm.ids.get(t.norm, model.lm.unk_id))
+            yield start, out
+
+    # Lines repeat within a document, rarely across documents; the memo holds at most
+    # SCORE_BLOCK probabilities (4096 rows of a 20k vocabulary would be 650 MB).
+    most = max(16, SCORE_BLOCK // max(1, len(model.vocab)))
+
+    def context_dist_ids(line_ids: list[int]) -> np.ndarray:
+        key = tuple(line_ids)
+        hit = memo.get(key)
+        if hit is None:
+            if len(memo) >= most:
+                memo.clear()
+            hit = memo[key] = seed_model.next_distribution(list(key))
+        return hit
+
+    pred = RankedPredictor("seed", model.vocab, context_dist, strip_size=config.strip_size,
+                           ghost_threshold=config.ghost_threshold)
+    return System("seed", "seed (per-line LSTM)", None, pred, dists, all_tokens=False)
