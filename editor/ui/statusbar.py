@@ -54,9 +54,43 @@ def elide_words(text: str, width: float, measure: Callable[[str], float]) -> str
 class ElidingStatusBar(QStatusBar):
     """QStatusBar with `showMessage`/`currentMessage` as usual; only the drawing differs."""
 
+    MESSAGE_SHARE = 0.6  # of the bar a message may claim from the droppable widgets
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.shown_text = ""  # the message as last drawn (tests read it)
+        self._droppable: list[QWidget] = []
+        self._dropped: list[QWidget] = []
+        self.messageChanged.connect(self._make_room)
+
+    def set_droppable(self, widgets: list[QWidget]) -> None:
+        """Permanent widgets a message may hide while it shows, least useful first.
+
+        In a narrow window the permanent labels (time, position, encoding, model, hint, word
+        list) filled the whole bar and a message such as "Opened as Windows-1252…" was drawn
+        as nothing at all. A message is there for a few seconds and says what just happened,
+        so for that time it takes the room of the figures that change on every key.
+        """
+        self._droppable = list(widgets)
+
+    def _room(self) -> int:
+        used = sum(w.width() + 8 for w in self._items() if w not in self._dropped)
+        return self.width() - 24 - used
+
+    def _make_room(self, message: str) -> None:
+        if not message:
+            for widget in self._dropped:
+                widget.show()
+            self._dropped = []
+            return
+        need = min(self.fontMetrics().horizontalAdvance(message),
+                   int(self.width() * self.MESSAGE_SHARE))
+        for widget in self._droppable:
+            if self._room() >= need:
+                break
+            if widget.isVisible() and widget not in self._dropped:
+                widget.hide()
+                self._dropped.append(widget)
 
     def _items(self) -> list[QWidget]:
         return [child for child in self.findChildren(QWidget, "",

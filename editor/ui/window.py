@@ -308,6 +308,7 @@ class MainWindow(DocumentLifecycle, QMainWindow):
         ):
             label.setContentsMargins(6, 0, 6, 0)
             status.addPermanentWidget(label)
+        status.set_droppable([self.latency_label, self.position_label])
 
     def _connect(self) -> None:
         document = self.editor.document()

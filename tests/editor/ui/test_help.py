@@ -195,6 +195,11 @@ def test_long_status_messages_end_at_a_word_with_the_whole_text_in_a_tooltip(qtb
     window.show_status("Saved notes.txt")
     bar.grab()
     assert bar.shown_text == "Saved notes.txt" and bar.toolTip() == ""
+    # Bug: in a narrow window the permanent labels filled the bar and a message was drawn as
+    # nothing. A message hides the figures that change on every key while it shows, and they
+    # come back when it goes.
+    bar.clearMessage()
+    assert window.latency_label.isVisible() and window.position_label.isVisible()
 
 
 def test_the_latency_figure_says_what_it_measures(qtbot, app_window):
