@@ -8,7 +8,8 @@ keystroke, for prefixes cut from random words of the list (seed 1928):
 - prefix: the most frequent words the model lacks among those starting with the prefix
   (accent-folded range + top-3 by frequency), 1 to 8 letters;
 - accented: the same for a prefix typed with its accents (the narrowing path);
-- typo: the words one edit away from a prefix with a wrong last letter (4 to 9 letters);
+- typo: the words one edit away from a prefix with a wrong last letter (4 to 9 letters),
+  also with the remembered one- and two-letter heads forgotten before each call (as before);
 - suggest(): the whole ranking of `Suggester.suggest` with the poem model, without and with
   the list, for the same prefixes after a fixed context (the LSTM state is reused, as when
   typing inside a word).
@@ -119,8 +120,13 @@ def main() -> int:
                     for k in [next((j + 1 for j, ch in enumerate(w) if ch != fold(ch)), 0)]
                     if k]
         print(row("prefix typed with its accent", timed(narrow, accented)))
+        def cold(key: str, index=index) -> None:
+            index._letters.clear()  # as before short heads were remembered (issue 15)
+            index.typo_ranges(key)
+
         for n in (4, 6, 9):
             typos = [(fold(w[: n - 1]) + "q",) for w in words if len(w) >= n][:1000]
+            print(row(f"typo, {n} letters, nothing remembered", timed(cold, typos)))
             print(row(f"typo, {n} letters", timed(index.typo_ranges, typos)))
 
         contexts = "Eu gosto de comer " if lang == "pt" else "I really like the "

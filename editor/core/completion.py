@@ -67,11 +67,14 @@ class Pool:
 
 def complete(prefix: str, *, p: np.ndarray, vocab: VocabIndex, unknown: Mapping[str, float],
              p_left: float, lexicon: BoundLexicon | None, blocked: Collection[str],
-             k: int) -> Pool:
+             k: int, lexicon_weight: float = 1.0, keep_first: bool = True) -> Pool:
     """Up to `k` words completing `prefix` (the model-side form of what is typed), best first.
 
     `p`: mixed probabilities of the vocabulary; `unknown`: document words the model lacks
     with their probabilities; `p_left`: the unknown-word probability left for other words.
+    `lexicon_weight`: the lexicon's words are ranked as if they had this many times their
+    probability (SuggestConfig.lexicon_weight); with `keep_first`, not for the first place,
+    the ghost text's word, which stays the most probable one.
     """
     key = fold(prefix)
     narrow = key != prefix  # the writer typed an accent: only words with it match
@@ -117,12 +120,24 @@ def complete(prefix: str, *, p: np.ndarray, vocab: VocabIndex, unknown: Mapping[
         else:
             _add_lexicon(found, lexicon, [(llo, lhi)], p_left, blocked, k, fits, typo=False)
 
-    ranked = sorted(found.values(), key=lambda r: (-r.prob, r.norm))[:k]
+    ranked = _order(list(found.values()), lexicon_weight, keep_first)[:k]
     if len(ranked) < k and len(prefix) >= TYPO_MIN_LETTERS:
         ranked += _typos(prefix, key, p=p, vocab=vocab, unknown=unknown, p_left=p_left,
                          lexicon=lexicon, blocked=blocked, exclude=set(found),
                          k=k - len(ranked))
     return Pool(ranked, p_prefix, p_left, share)
+
+
+def _order(found: list[Ranked], weight: float, keep_first: bool) -> list[Ranked]:
+    """Best first by probability, the lexicon's words by `weight` times theirs (after the
+    first place with `keep_first`)."""
+    plain = sorted(found, key=lambda r: (-r.prob, r.norm))
+    if weight == 1.0 or not plain:
+        return plain
+    head = plain[:1] if keep_first else []
+    rest = plain[1:] if keep_first else plain
+    return head + sorted(rest, key=lambda r: (-r.prob * (weight if r.source == "lexicon"
+                                                          else 1.0), r.norm))
 
 
 def next_words(*, p: np.ndarray, is_word: np.ndarray, vocab: Sequence[str],

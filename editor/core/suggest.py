@@ -94,6 +94,17 @@ class SuggestConfig:
     neural_weight: float | None = None
     neural_theta: float | None = None
     panel_tokens: int = 30  # recent tokens whose states the panel shows
+    # The word list against the model's words, once `lexicon_min_letters` letters of a word are
+    # typed: its words rank as if they had `lexicon_weight` times their share of the unknown-word
+    # mass (their probability stays that share); `lexicon_keep_first` ranks the first place (the
+    # ghost's word) without the weight. 1: off. On a development split of the training fortunes
+    # (training/studies/lexicon_ranking.py) 16 from 3 letters added 0.7 points of strip savings,
+    # but on the held-out fortunes it cost 0.4 (and 0.7 of ghost savings): the model is surer of
+    # text it was trained on, and on new text the boosted words push out right model words
+    # (docs/BENCHMARKS.md "Word lists"). Kept at 1 until a better-founded prior beats it.
+    lexicon_weight: float = 1.0
+    lexicon_min_letters: int = 3
+    lexicon_keep_first: bool = False
 
 
 @dataclass(frozen=True)
@@ -345,7 +356,9 @@ class Suggester:
         confidence = 0.0
         if prefix:
             pool = complete(normalize(prefix), p=p, vocab=self.vocab_index, unknown=unknown,
-                            p_left=p_unk, lexicon=self.lexicon, blocked=self.blocked, k=k)
+                            p_left=p_unk, lexicon=self.lexicon, blocked=self.blocked, k=k,
+                            lexicon_weight=self._lexicon_weight(prefix),
+                            keep_first=self.config.lexicon_keep_first)
             best = pool.ranked
             if best and not best[0].typo:
                 confidence = prefix_confidence(best[0].prob, pool.p_prefix, pool.p_unknown,
@@ -362,6 +375,11 @@ class Suggester:
             for r in best
         ]
         return cands, confidence
+
+    def _lexicon_weight(self, prefix: str) -> float:
+        if len(prefix) < self.config.lexicon_min_letters:
+            return 1.0
+        return self.config.lexicon_weight
 
     def _written(self, norm: str, doc_surface: dict[str, str]) -> str:
         """How a word is written when nothing forces its case: as the user or the corpus wrote it."""
