@@ -193,7 +193,7 @@ def test_compare_screenshot_with_the_probe(tmp_path):
         [sys.executable, "-m", "editor", "--type", "No meio do ", "--json", "--compare",
          str(bundled_cell_model_path("gru")), "--panel-view", "compare", "--screenshot",
          str(shot)], capture_output=True, text=True, env=env, timeout=120,
-        cwd=Path(__file__).resolve().parents[2])
+        cwd=Path(__file__).resolve().parents[3])  # the repository root
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert [s["cell"] for s in report["compare"]] == ["lstm", "gru"]
