@@ -224,14 +224,12 @@ class ModelRegistry:
         return was_default
 
     # -- training output -------------------------------------------------------------------
-    def unique_path(self, name: str, folder: Path | None = None, suffix: str = SUFFIX) -> Path:
-        """A free file name for `name` in `folder` (the models folder): name.onnx, name-2.onnx…"""
-        folder = self.folder if folder is None else folder
+    def unique_path(self, name: str) -> Path:
         stem = safe_name(name)
-        candidate = folder / (stem + suffix)
+        candidate = self.folder / (stem + SUFFIX)
         n = 2
         while candidate.exists():
-            candidate = folder / f"{stem}-{n}{suffix}"
+            candidate = self.folder / f"{stem}-{n}{SUFFIX}"
             n += 1
         return candidate
 
@@ -245,7 +243,12 @@ class ModelRegistry:
         """
         folder = self.folder / CHECKPOINTS
         folder.mkdir(parents=True, exist_ok=True)
-        target = self.unique_path(name, folder, ".ckpt")
+        stem = safe_name(name)
+        target = folder / f"{stem}.ckpt"
+        n = 2
+        while target.exists():
+            target = folder / f"{stem}-{n}.ckpt"
+            n += 1
         shutil.move(str(checkpoint), target)
         return target
 
