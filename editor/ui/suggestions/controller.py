@@ -54,11 +54,14 @@ class SuggestionController(QObject):
         self._shown_revision = -1  # revision of the last full result on screen
         self._ghost_revision = -1  # revision the ghost text on screen is right for
         self._final_revision = -1  # revision whose last result (ghost run on) has arrived
-        self._dismissed_revision = -1
+        # Text states (`_text_state`) rather than revisions: a refresh for the same text (words
+        # learnt after a pause, a word list loaded) bumps the revision but must neither bring
+        # back a dismissed ghost nor drop the rest of an accepted one.
+        self._dismissed_at: tuple[int, int] | None = None
         self._carry: str | None = None  # ghost text left after the user typed its first letters
         self._carry_pieces: list[str] = []
-        # (revision, pieces): the ghost left after accepting one word, kept for that text.
-        self._kept: tuple[int, list[str]] | None = None
+        # (text state, pieces): the ghost left after accepting one word, kept for that text.
+        self._kept: tuple[tuple[int, int], list[str]] | None = None
         self._composing = False
         self._dead_key = False
         self._auto_space_at = -1  # position right after a space we added on accept
@@ -226,7 +229,7 @@ class SuggestionController(QObject):
             return  # made for text that has changed since: never show it
         sug = result.suggestions
         if self._kept is not None:
-            if self._kept[0] == result.revision:
+            if self._kept[0] == self._text_state():
                 sug = replace(sug, ghost=list(self._kept[1]), _continuation=None)
             else:
                 self._kept = None
@@ -236,13 +239,17 @@ class SuggestionController(QObject):
             self._final_revision = result.revision
         self.strip.set_words(sug.words)
         ghost = sug.ghost_text if self._ghost_allowed() else ""
-        if self._dismissed_revision == self.revision:
+        if self._dismissed_at == self._text_state():
             ghost = ""
         self.ghost.set_text(ghost)
         if not result.extension:
             self.last_latency_ms = (
                 (time.perf_counter() - self._key_time) * 1e3 if self._key_time else None)
         self.shown.emit(sug)
+
+    def _text_state(self) -> tuple[int, int]:
+        """The document's edit count and the cursor: equal only for the same text and place."""
+        return self.edit.document().revision(), self.edit.textCursor().position()
 
     def _ghost_allowed(self) -> bool:
         if self._composing or self._dead_key:
@@ -287,7 +294,7 @@ class SuggestionController(QObject):
             self.current.ghost = rest
             self.ghost.set_text("".join(rest))
             self._ghost_revision = self.revision
-            self._kept = (self.revision, rest)
+            self._kept = (self._text_state(), rest)
         return True
 
     def accept_candidate(self, rank: int) -> bool:
@@ -313,7 +320,7 @@ class SuggestionController(QObject):
     def dismiss(self) -> bool:
         if not self.ghost.text():
             return False
-        self._dismissed_revision = self.revision
+        self._dismissed_at = self._text_state()
         self.ghost.set_text("")
         return True
 
