@@ -144,11 +144,15 @@ class LanguageModel:
         cell = (self.info.layers, 1, self.cell_size)
         return np.zeros(shape, np.float32), np.zeros(cell, np.float32)
 
-    def feed(self, tokens: np.ndarray, h: np.ndarray, c: np.ndarray) -> dict[str, np.ndarray]:
-        """The graph's inputs for `tokens` [B, T] from state (h, c); c only where there is one."""
+    def feed(self, tokens: np.ndarray, h: np.ndarray, c: np.ndarray,
+             last_only: bool = False) -> dict[str, np.ndarray]:
+        """The graph's inputs for `tokens` [B, T] from state (h, c); c only where there is one,
+        and the last-position switch only where the file has it."""
         feed = {"tokens": tokens, "h0": h}
         if self.info.has_cell:
             feed["c0"] = c
+        if last_only and self.scores_last_only:
+            feed[LAST_ONLY_INPUT] = _TRUE
         return feed
 
     def run(self, ids: list[int] | np.ndarray, h: np.ndarray, c: np.ndarray, *,
@@ -159,10 +163,8 @@ class LanguageModel:
         tokens = np.asarray(ids, dtype=np.int64).reshape(1, -1)
         cell = self.info.cell
         names = CELL_OUTPUTS[cell]
-        feed = self.feed(tokens, h, c)
-        if last_only and self.scores_last_only:
-            feed[LAST_ONLY_INPUT] = _TRUE
-        got = dict(zip(names, self.session.run(list(names), feed), strict=True))
+        got = dict(zip(names, self.session.run(list(names), self.feed(tokens, h, c, last_only)),
+                       strict=True))
         t = tokens.shape[1]
         layers, hidden = self.info.layers, self.info.hidden
         if "c" not in got:
@@ -177,10 +179,7 @@ class LanguageModel:
                      last_only: bool = False) -> np.ndarray:
         """Logits [B, T, V] for a batch of sequences `tokens` [B, T] from states [L, B, ·];
         [B, 1, V] with `last_only` when the file can score the last position alone."""
-        feed = self.feed(tokens, h, c)
-        if last_only and self.scores_last_only:
-            feed[LAST_ONLY_INPUT] = _TRUE
-        return self.session.run(["logits"], feed)[0]
+        return self.session.run(["logits"], self.feed(tokens, h, c, last_only))[0]
 
 
 def session_options() -> Any:

@@ -224,12 +224,14 @@ class ModelRegistry:
         return was_default
 
     # -- training output -------------------------------------------------------------------
-    def unique_path(self, name: str) -> Path:
+    def unique_path(self, name: str, folder: Path | None = None, suffix: str = SUFFIX) -> Path:
+        """A free file name for `name` in `folder` (the models folder): name.onnx, name-2.onnx…"""
+        folder = self.folder if folder is None else folder
         stem = safe_name(name)
-        candidate = self.folder / (stem + SUFFIX)
+        candidate = folder / (stem + suffix)
         n = 2
         while candidate.exists():
-            candidate = self.folder / f"{stem}-{n}{SUFFIX}"
+            candidate = folder / f"{stem}-{n}{suffix}"
             n += 1
         return candidate
 
@@ -243,12 +245,7 @@ class ModelRegistry:
         """
         folder = self.folder / CHECKPOINTS
         folder.mkdir(parents=True, exist_ok=True)
-        stem = safe_name(name)
-        target = folder / f"{stem}.ckpt"
-        n = 2
-        while target.exists():
-            target = folder / f"{stem}-{n}.ckpt"
-            n += 1
+        target = self.unique_path(name, folder, ".ckpt")
         shutil.move(str(checkpoint), target)
         return target
 
