@@ -103,10 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--language", metavar="CODE", type=_language_code,
                    help="the corpus language to record (default: detected, with --corpus)")
     p.add_argument("--force", action="store_true", help="replace an existing model at --out")
-    p.add_argument("--int8", action="store_true",
-                   help="8-bit weights for the output layer, input projection and embedding "
-                        "(onnxruntime dynamic quantization): a smaller file and a faster step "
-                        "for large models, at a small cost in quality (docs/BENCHMARKS.md)")
+    _add_weights_argument(p)
+    p.add_argument("--int8", dest="weights", action="store_const", const="int8",
+                   help="the same as --weights int8")
 
     add_evaluate_arguments(sub.add_parser(
         "evaluate", help="keystroke savings, next-word accuracy and perplexity on a text",
@@ -172,6 +171,7 @@ def add_train_arguments(p: argparse.ArgumentParser,
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.add_argument("--no-check", action="store_true",
                    help="skip the onnxruntime parity check after export")
+    _add_weights_argument(p)
     p.add_argument("--language", metavar="CODE", type=_language_code,
                    help="the corpus language recorded in the model (pt, en, ...), which picks "
                         "the editor's word list (default: detected from the text's most "
@@ -289,6 +289,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         if result is None:  # a process other than the first of a distributed run
             return 0
         report = _write_model(result, out, check=not args.no_check, language=args.language)
+        _apply_weights(out, args.weights, *_sizes(out), quiet=args.quiet)
     except KeyboardInterrupt:
         if bar is not None:
             bar.close()
@@ -334,6 +335,8 @@ def _make_it(checkpoint: Path, args: argparse.Namespace, out: Path) -> str:
         command.append("--force")
     if args.no_check:
         command.append("--no-check")
+    if args.weights != "auto":
+        command += ["--weights", args.weights]
     if args.language:
         command += ["--language", args.language]
     return (f"the trained network is saved in {checkpoint}; make the model from it with:\n"
@@ -368,6 +371,37 @@ def _export_line(report: Any) -> str:
     if report.parity:
         line += f"; onnxruntime matches PyTorch within {report.max_diff:.1e}"
     return line
+
+
+def _add_weights_argument(p: argparse.ArgumentParser) -> None:
+    from training.quantize import INT8_FROM_WEIGHTS, WEIGHT_CHOICES
+
+    p.add_argument("--weights", choices=WEIGHT_CHOICES, default="auto",
+                   help="int8: 8-bit weights for the output layer, input projection and "
+                        "embedding (onnxruntime dynamic quantization): a file about 3× smaller "
+                        "and a step up to 2× faster, at a small cost in quality "
+                        "(docs/BENCHMARKS.md); float: 32-bit weights; auto (default): int8 "
+                        f"when vocabulary × hidden units is at least {INT8_FROM_WEIGHTS:,}, "
+                        "after the float file has passed its parity check")
+
+
+def _apply_weights(out: Path, choice: str, vocab_size: int, hidden: int, *,
+                   quiet: bool = False) -> None:
+    """Quantize the written model when `--weights` asks for it (auto: by size)."""
+    from training.quantize import MAX_AUTO_PROB_SHIFT, quantize_file, wants_int8
+
+    if not wants_int8(choice, vocab_size, hidden):
+        return
+    q = quantize_file(out, max_prob_shift=MAX_AUTO_PROB_SHIFT if choice == "auto" else None)
+    if q.kept_float:
+        print(f"{PROG}: note: kept float weights: int8 moved a probability by "
+              f"{q.max_prob_diff:.2f} on the probe (more than {MAX_AUTO_PROB_SHIFT})",
+              file=sys.stderr)
+    elif not quiet:
+        print(f"quantized {q.path} to int8: {q.bytes_before / 1024:.0f} KiB -> "
+              f"{q.bytes_after / 1024:.0f} KiB; the same top token as the float model at "
+              f"{q.top1_agreement:.0%} of a probe's positions (--weights float keeps 32-bit "
+              "weights)", file=sys.stderr)
 
 
 def _need_torch() -> None:
@@ -437,14 +471,16 @@ def cmd_export(args: argparse.Namespace) -> int:
                   "was trained on to add the rare words and the trigram, as `train` does",
                   file=sys.stderr)
     print(_export_line(report), file=sys.stderr)
-    if args.int8:
-        from training.quantize import quantize_file
-
-        q = quantize_file(args.out)
-        print(f"quantized {q.path} to int8: {q.bytes_before / 1024:.0f} KiB -> "
-              f"{q.bytes_after / 1024:.0f} KiB; the same top token as the float model at "
-              f"{q.top1_agreement:.0%} of a probe's positions", file=sys.stderr)
+    _apply_weights(Path(args.out), args.weights, *_sizes(Path(args.out)))
     return 0
+
+
+def _sizes(model_path: Path) -> tuple[int, int]:
+    """(vocabulary, hidden units) as the written file states them."""
+    from editor.core.lm import LanguageModel
+
+    info = LanguageModel.load(model_path).info
+    return info.vocab_size, info.hidden
 
 
 def _word_list(choice: str | None, model: Any) -> Any:

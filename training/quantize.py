@@ -25,6 +25,23 @@ from training.checkpoint import atomic_write
 from training.errors import ExportError
 
 OPS = ("MatMul", "Gather")
+# `--weights auto` quantizes a model whose output layer has at least this many weights
+# (vocabulary × hidden units): there the [hidden × vocabulary] matrix dominates a step and int8
+# halves it (docs/BENCHMARKS.md: the fortunes model, 7 984 × 256, lost 0.02 points of top-3 and
+# stepped 1.6× faster). Below it a step is mostly onnxruntime's own overhead and the file is
+# small anyway: the poem model (24 × 128) stays float.
+INT8_FROM_WEIGHTS = 1_000_000
+# With `auto`, an int8 file that moves some token's probability by more than this on the probe
+# is discarded and the float file kept: quantization went wrong for this model.
+MAX_AUTO_PROB_SHIFT = 0.1
+WEIGHT_CHOICES = ("auto", "float", "int8")
+
+
+def wants_int8(choice: str, vocab_size: int, hidden: int) -> bool:
+    """Whether `--weights choice` quantizes a model of these sizes."""
+    if choice == "auto":
+        return vocab_size * hidden >= INT8_FROM_WEIGHTS
+    return choice == "int8"
 
 
 @dataclass
@@ -34,11 +51,14 @@ class QuantizeReport:
     bytes_after: int
     max_prob_diff: float  # largest |P_int8 - P_float| of any token on a short probe text
     top1_agreement: float  # share of probe positions where both rank the same token first
+    kept_float: bool = False  # the int8 file was worse than allowed and was not written
 
 
-def quantize_file(src: str | Path, dst: str | Path | None = None) -> QuantizeReport:
+def quantize_file(src: str | Path, dst: str | Path | None = None, *,
+                  max_prob_shift: float | None = None) -> QuantizeReport:
     """Write the int8 version of the Caminho model `src` to `dst` (default: replace `src`),
-    atomically, and compare the two on a probe sequence."""
+    atomically, and compare the two on a probe sequence. With `max_prob_shift`, an int8 file
+    that moves a probability further than that is not written (`report.kept_float`)."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -72,6 +92,8 @@ def quantize_file(src: str | Path, dst: str | Path | None = None) -> QuantizeRep
         probe = Path(tmp) / "probe.onnx"
         probe.write_bytes(blob)
         max_diff, agreement = compare_models(src, probe)
+    if max_prob_shift is not None and max_diff > max_prob_shift:
+        return QuantizeReport(src, before, len(blob), max_diff, agreement, kept_float=True)
     atomic_write(dst, lambda tmp_path: Path(tmp_path).write_bytes(blob))
     return QuantizeReport(dst, before, len(blob), max_diff, agreement)
 

@@ -80,3 +80,45 @@ def test_int8_poem_model_suggests_what_the_float_one_does(bundled_model, tmp_pat
         fa, fb = Suggester(a).suggest(text), Suggester(b).suggest(text)
         assert fa.words and fa.words[0] == fb.words[0], text
         assert fa.top_tokens[0][0] == fb.top_tokens[0][0], text
+
+
+def test_auto_weights_quantize_large_models_and_keep_small_ones_float(tmp_path, capsys):
+    from training.cli import _apply_weights
+    from training.quantize import INT8_FROM_WEIGHTS, wants_int8
+
+    # The rule: by the output layer's size; an explicit choice wins.
+    assert not wants_int8("auto", 24, 128) and wants_int8("auto", 12000, 512)
+    assert wants_int8("int8", 24, 128) and not wants_int8("float", 12000, 512)
+    small = export_random_model(tmp_path / "small.onnx", 3000, embedding=16, hidden=32)
+    large = export_random_model(tmp_path / "large.onnx", INT8_FROM_WEIGHTS // 256 + 1,
+                                embedding=16, hidden=256)
+    small_bytes, large_bytes = small.stat().st_size, large.stat().st_size
+    for path in (small, large):
+        info = LanguageModel.load(path).info
+        _apply_weights(path, "auto", info.vocab_size, info.hidden)
+    assert small.stat().st_size == small_bytes  # untouched
+    assert large.stat().st_size < 0.5 * large_bytes  # the recurrent matrix stays float
+    meta = dict(LanguageModel.load(large).session.get_modelmeta().custom_metadata_map)
+    assert QUANTIZATION_KEY in meta
+    assert "quantized" in capsys.readouterr().err
+
+
+def test_an_int8_file_that_moves_probabilities_too_far_is_not_written(float_model, tmp_path):
+    out = tmp_path / "int8.onnx"
+    report = quantize_file(float_model, out, max_prob_shift=0.0)
+    assert report.kept_float and not out.exists()
+
+
+def test_train_keeps_the_poem_model_float_by_default(cli, poem_path, tmp_path):
+    out = tmp_path / "poem.onnx"
+    result = cli("train", poem_path, "--out", out, "--epochs", "1", "--hidden", "16",
+                 "--embedding", "8", "--quiet")
+    assert result.returncode == 0, result.stderr
+    meta = dict(LanguageModel.load(out).session.get_modelmeta().custom_metadata_map)
+    assert QUANTIZATION_KEY not in meta
+    out8 = tmp_path / "poem8.onnx"
+    result = cli("train", poem_path, "--out", out8, "--epochs", "1", "--hidden", "16",
+                 "--embedding", "8", "--quiet", "--weights", "int8")
+    assert result.returncode == 0, result.stderr
+    meta = dict(LanguageModel.load(out8).session.get_modelmeta().custom_metadata_map)
+    assert QUANTIZATION_KEY in meta
