@@ -9,7 +9,9 @@ Three tables, each measured side by side in one run:
    without and with the Portuguese word list (editor/core/lexicon.py);
 3. CPU time per keystroke (all threads, idle gaps between keys included), with Caminho's
    session options (one intra-op thread, no spinning) vs onnxruntime's defaults.
-Models: the bundled poem model and a large random-weight model (vocab 12k, hidden 512).
+Models: the bundled poem model and a large random-weight model (vocab 12k, hidden 512), typed
+with as `caminho-train` writes it (int8 weights where the tree's `--weights auto` picks them;
+the step table times both the float and the int8 file).
 With `--document-words N` (0 skips it), also typing at the end of an N-word document with the
 neural cache full and switched off (`--only-document`: that table alone).
 
@@ -43,7 +45,15 @@ PASSAGE = ("No meio do caminho tinha uma pedra tinha uma pedra no meio do caminh
            "tinha uma pedra no meio do caminho tinha uma pedra. Nunca me esquecerei desse "
            "acontecimento na vida de minhas retinas tão fatigadas.")
 LARGE = "large (V=12k, H=512)"
-STEP_MODELS = ("large", "poem-sized")
+# (row name, model file stem, PyTorch weights stem): the int8 file's eager twin is the float one.
+STEP_MODELS = (("large", "large", "large"), ("large int8", "large-int8", "large"),
+               ("poem-sized", "small", "small"))
+
+
+def large_model(folder: Path) -> Path:
+    """The large model as the tree's `caminho-train` would write it (int8 when it quantizes)."""
+    int8 = folder / "large-int8.onnx"
+    return int8 if int8.is_file() else folder / "large.onnx"
 
 
 def editor_module(name: str):  # noqa: ANN201 (a module)
@@ -97,6 +107,12 @@ def make_models(folder: Path) -> None:
                      training={"corpus": [], "random": True}, check=False)
         torch.save({"config": config.to_dict(), "weights": model.state_dict()},
                    folder / f"{name}.pt")
+    try:  # trees from before int8 by default write float files only
+        from training.quantize import quantize_file, wants_int8
+    except ImportError:
+        return
+    if wants_int8("auto", 12000, 512) and not (folder / "large-int8.onnx").is_file():
+        quantize_file(folder / "large.onnx", folder / "large-int8.onnx")
 
 
 def torch_model(path: Path) -> object:
@@ -118,9 +134,11 @@ def bench_step(folder: Path, n: int) -> dict[str, dict[str, list[float]]]:
     LanguageModel = editor_module("lm").LanguageModel  # noqa: N806
     torch.set_num_threads(1)
     out: dict[str, dict[str, list[float]]] = {}
-    for name, stem in zip(STEP_MODELS, ("large", "small"), strict=True):
+    for name, stem, pt in STEP_MODELS:
+        if not (folder / f"{stem}.onnx").is_file():
+            continue
         lm = LanguageModel.load(folder / f"{stem}.onnx")
-        tmodel = torch_model(folder / f"{stem}.pt")
+        tmodel = torch_model(folder / f"{pt}.pt")
         h, c = lm.zero_state()
         ort_times, torch_times = [], []
         th, tc = (torch.from_numpy(h), torch.from_numpy(c))
@@ -264,7 +282,7 @@ def measure(folder: Path, keys: int, gap_ms: float, step_n: int, word_list: bool
     bundled_model_path = editor_module("resources").bundled_model_path
     data: dict = {"load": os.getloadavg()[0], "step": bench_step(folder, step_n), "typing": {},
                   "typing_pt": {}, "reread": bench_reread(folder)}
-    for name, path in (("poem", bundled_model_path()), (LARGE, folder / "large.onnx")):
+    for name, path in (("poem", bundled_model_path()), (LARGE, large_model(folder))):
         lat, cpu, comp, gui = type_passage(path, keys, gap_ms)
         data["typing"][name] = {"latency": lat, "cpu": cpu, "compute": comp, "gui": gui}
         if word_list:
@@ -305,7 +323,7 @@ def ort_defaults(folder: Path, args: argparse.Namespace) -> None:
     lm_module = editor_module("lm")
     bundled_model_path = editor_module("resources").bundled_model_path
     lm_module.session_options = ort.SessionOptions  # type: ignore[assignment]
-    for name, path in (("poem", bundled_model_path()), (LARGE, folder / "large.onnx")):
+    for name, path in (("poem", bundled_model_path()), (LARGE, large_model(folder))):
         _, cpu, comp, gui = type_passage(path, max(30, args.keys // 4), args.gap_ms)
         print(row(f"{name}: process CPU per key, ORT defaults", cpu))
         rest = [a - b - g for a, b, g in zip(cpu, comp, gui, strict=True)]
@@ -318,7 +336,7 @@ def long_document_table(folder: Path, args: argparse.Namespace) -> None:
     document = long_document(args.document_words)
     header(f"Keystroke → suggestions at the end of a {args.document_words}-word document "
            f"({args.keys} keys)")
-    for name, path in (("poem", bundled_model_path()), (LARGE, folder / "large.onnx")):
+    for name, path in (("poem", bundled_model_path()), (LARGE, large_model(folder))):
         for on in (True, False):
             lat, _, comp, _ = type_passage(path, args.keys, args.gap_ms, document=document,
                                            neural_cache=on)
@@ -387,6 +405,10 @@ def print_comparison(pooled: dict[str, list[dict]], label: str, args: argparse.N
         med, p99 = statistics.median(v) * scale, pct(v, 99) * scale
         return f"{med:.3g} {unit}" if how == "median" else f"{p99:.3g} {unit} (median {med:.3g})"
 
+    def shipped(side: str) -> str:
+        """The large model's step row as that tree's caminho-train writes the file."""
+        return "large int8" if "large int8" in pooled[side][0]["step"] else "large"
+
     def ratio(side: str, name: str) -> str:
         eager = statistics.median(samples(side, "step", name, "torch"))
         return f"{eager / statistics.median(samples(side, 'step', name, 'ort')):.1f}×"
@@ -394,10 +416,12 @@ def print_comparison(pooled: dict[str, list[dict]], label: str, args: argparse.N
     rows = [
         ("one model step, poem-sized, onnxruntime (median)",
          lambda s: cell(s, ("step", "poem-sized", "ort"), "median", 1e3, "µs")),
-        ("one model step, large model (V=12k, H=512), onnxruntime (median)",
+        ("one model step, large model (V=12k, H=512), float, onnxruntime (median)",
          lambda s: cell(s, ("step", "large", "ort"), "median")),
-        ("same step, PyTorch eager ÷ onnxruntime (poem-sized, large)",
-         lambda s: f"{ratio(s, 'poem-sized')}, {ratio(s, 'large')}"),
+        ("one model step, large model as written (int8 where chosen), onnxruntime (median)",
+         lambda s: cell(s, ("step", shipped(s), "ort"), "median")),
+        ("same step, PyTorch eager ÷ onnxruntime (poem-sized, large as written)",
+         lambda s: f"{ratio(s, 'poem-sized')}, {ratio(s, shipped(s))}"),
         ("re-reading 350 tokens when the window moves, large model, CPU (median)",
          lambda s: cell(s, ("reread",), "median")),
         ("keystroke → strip and ghost shown, large model, p99",
