@@ -41,12 +41,16 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise CheckpointError(f"checkpoint not found: {path}") from None
+        raise CheckpointError(f"checkpoint not found: {path}", code="checkpoint.not_found",
+                              path=path) from None
     except OSError as exc:
-        raise CheckpointError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise CheckpointError(f"cannot read {path}: {exc.strerror or exc}",
+                              code="checkpoint.unreadable", path=path,
+                              reason=exc.strerror or exc) from None
     if not stat.S_ISREG(info.st_mode):
         # A FIFO would block for ever, a device never end.
-        raise CheckpointError(f"{path} is not a checkpoint: it is not a regular file")
+        raise CheckpointError(f"{path} is not a checkpoint: it is not a regular file",
+                              code="checkpoint.not_regular", path=path)
     try:
         with warnings.catch_warnings():  # e.g. "Detected pickle protocol 4": not for users
             warnings.simplefilter("ignore")
@@ -58,25 +62,30 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
         if isinstance(exc, pickle.UnpicklingError) and "GLOBAL" in str(exc):
             raise CheckpointError(
                 f"{path} is not a Caminho checkpoint: it holds Python objects that no "
-                "checkpoint holds, and they were not loaded (loading them could run code)"
-            ) from None
+                "checkpoint holds, and they were not loaded (loading them could run code)",
+                code="checkpoint.unsafe", path=path) from None
         raise CheckpointError(
             f"{path} is not a Caminho checkpoint, or it is damaged (truncated or another "
-            "format)") from None
+            "format)", code="checkpoint.damaged", path=path) from None
     if not isinstance(data, dict) or data.get("kind") != KIND:
-        raise CheckpointError(f"{path} is not a Caminho checkpoint")
+        raise CheckpointError(f"{path} is not a Caminho checkpoint", code="checkpoint.not_ours",
+                              path=path)
     version = data.get("version")
     if not _is_int(version):
         raise CheckpointError(f"{path} is not a usable Caminho checkpoint: its version "
-                              f"({_shown(version)}) is not a whole number")
+                              f"({_shown(version)}) is not a whole number",
+                              code="checkpoint.bad_version", path=path, version=_shown(version))
     if version > VERSION:
-        raise CheckpointError(f"{path} was written by a newer caminho-train (version {version})")
+        raise CheckpointError(f"{path} was written by a newer caminho-train (version {version})",
+                              code="checkpoint.newer_version", path=path, version=version)
     missing = [k for k in REQUIRED if k not in data]
     if missing:
-        raise CheckpointError(f"{path} is incomplete: it lacks {', '.join(missing)}")
+        raise CheckpointError(f"{path} is incomplete: it lacks {', '.join(missing)}",
+                              code="checkpoint.incomplete", path=path, missing=", ".join(missing))
     problem = _problem(data)
     if problem:
-        raise CheckpointError(f"{path} is not a usable Caminho checkpoint: {problem}")
+        raise CheckpointError(f"{path} is not a usable Caminho checkpoint: {problem}",
+                              code="checkpoint.unusable", path=path, reason=problem)
     return data
 
 

@@ -216,7 +216,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         model_config = replace(ModelConfig(), **model_opts)
         train_config = replace(TrainConfig(), **train_opts)
     except ValueError as exc:
-        raise TrainError(str(exc)) from None
+        raise TrainError(str(exc), code="options.invalid", reason=exc) from None
     # Where the model and the checkpoint go is checked before anything is read or trained:
     # a run must not replace its own corpus, nor end in a refusal.
     out = Path(args.out)
@@ -229,7 +229,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     try:
         budget = parse_duration(args.time_budget) if args.time_budget else None
     except ValueError as exc:
-        raise TrainError(f"--time-budget: {exc}") from None
+        raise TrainError(f"--time-budget: {exc}", code="options.time_budget", reason=exc) from None
     # Read the corpus before importing torch (seconds): a bad file is reported at once.
     documents = None
     if not args.resume:
@@ -350,20 +350,39 @@ def _failed_after_training(exc: BaseException, checkpoint: Path, args: argparse.
     # allocate memory"), numpy as a MemoryError.
     if isinstance(exc, MemoryError) or (isinstance(exc, RuntimeError)
                                         and "allocate memory" in str(exc)):
-        what, status = "out of memory after training", EXIT_ERROR
+        error, status = TrainError("out of memory after training",
+                                   code="memory.after_training"), EXIT_ERROR
     elif isinstance(exc, TrainError):
-        what, status = str(exc), EXIT_ERROR
+        error, status = exc, EXIT_ERROR
     elif isinstance(exc, OSError):
-        where = f": {exc.filename}" if exc.filename else ""
-        what, status = f"{exc.strerror or exc}{where}", EXIT_ERROR
+        error, status = os_error(exc), EXIT_ERROR
     else:  # not something a user can fix: keep the traceback for the report
         import traceback
 
         traceback.print_exception(exc, file=sys.stderr)
-        what, status = f"{type(exc).__name__} after training", 1
-    print(f"{PROG}: error: {what}", file=sys.stderr)
+        error = TrainError(f"{type(exc).__name__} after training", code="crash.after_training",
+                           kind=type(exc).__name__)
+        status = 1
+    report_error(error, args)
     print(f"{PROG}: {_make_it(checkpoint, args, out)}", file=sys.stderr)
     return status
+
+
+def os_error(exc: OSError) -> TrainError:
+    """An OSError (a full disk, a folder that cannot be written) in the words it always had."""
+    reason = str(exc.strerror or exc)
+    if exc.filename:
+        return TrainError(f"{reason}: {exc.filename}", code="system.file_error", reason=reason,
+                          path=exc.filename)
+    return TrainError(reason, code="system.error", reason=reason)
+
+
+def report_error(error: TrainError, args: argparse.Namespace) -> None:
+    """`caminho-train: error: ...` on stderr; with --progress-json also the error as a JSON
+    line, so that the editor can say it in its user's language (editor/core/trainer.py)."""
+    print(f"{PROG}: error: {error}", file=sys.stderr)
+    if getattr(args, "progress_json", False):
+        print(error.to_json(), flush=True)
 
 
 def _export_line(report: Any) -> str:
@@ -411,8 +430,8 @@ def _need_torch() -> None:
     if missing:
         raise TrainError(
             f"training and export need {', '.join(missing)}, which this installation lacks; "
-            "install the training extra: pip install torch==2.13.0 -e '.[train]'"
-        )
+            "install the training extra: pip install torch==2.13.0 -e '.[train]'",
+            code="setup.missing_packages", packages=", ".join(missing))
 
 
 def _language_code(text: str) -> str:
@@ -495,11 +514,12 @@ def _word_list(choice: str | None, model: Any) -> Any:
         language = model_language(model.lm.info.language, model.vocab)
         if language is None:
             raise TrainError("--word-list auto: the model does not say its language; "
-                             "give --word-list pt or en")
+                             "give --word-list pt or en", code="options.word_list_language")
     try:
         return Lexicon.load(lexicon_path(language), language)
     except LexiconError as exc:
-        raise TrainError(f"--word-list {choice}: {exc}") from None
+        raise TrainError(f"--word-list {choice}: {exc}", code="options.word_list", choice=choice,
+                         reason=exc) from None
 
 
 def cmd_evaluate(args: argparse.Namespace, config: Any = None,
@@ -515,7 +535,8 @@ def cmd_evaluate(args: argparse.Namespace, config: Any = None,
     if args.limit is not None:
         documents = documents[: max(0, args.limit)]
     if not documents:
-        raise TrainError(f"{args.text} holds no text to evaluate on")
+        raise TrainError(f"{args.text} holds no text to evaluate on", code="evaluate.no_text",
+                         path=args.text)
     config = config or SuggestConfig()
     learning = {"both": (True, False), "on": (True,), "off": (False,)}[args.learning]
     train_tokens = None
@@ -543,7 +564,7 @@ def cmd_recite(args: argparse.Namespace) -> int:
     from training.evaluate import OnnxModel, recite
 
     if args.words < 0:
-        raise TrainError("--words must be 0 or more")
+        raise TrainError("--words must be 0 or more", code="options.negative_words")
     model = OnnxModel.load(args.model)
     result = recite(model, args.prompt, args.words)
     if result.unknown_prompt:
@@ -577,11 +598,10 @@ def run(command: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
     try:
         return command(args)
     except TrainError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        report_error(exc, args)
         return EXIT_ERROR
     except OSError as exc:  # e.g. --out in a folder that cannot be written
-        where = f": {exc.filename}" if exc.filename else ""
-        print(f"{PROG}: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        report_error(os_error(exc), args)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

@@ -64,6 +64,6 @@ def load_corpus(paths: Sequence[str | Path], config: TrainConfig,
         vocab = learning_vocabulary(full, config.rare_below)
     elif full.tokens[: len(vocab)] != vocab.tokens:
         raise CheckpointError("the checkpoint's vocabulary does not fit this corpus: resume "
-                              "with the same corpus files")
+                              "with the same corpus files", code="checkpoint.other_vocabulary")
     split = split_store(store, vocab, config.effective_val_fraction(store.tokens))
     return Corpus(names, store, vocab, split, full if len(full) > len(vocab) else None)

@@ -43,34 +43,39 @@ def read_text(path: str | Path) -> str:
     try:
         info = path.stat()
         if stat.S_ISDIR(info.st_mode):
-            raise CorpusError(f"{path} is a directory; give the text files inside it")
+            raise CorpusError(f"{path} is a directory; give the text files inside it",
+                              code="corpus.is_folder", path=path)
         if not stat.S_ISREG(info.st_mode):
             # Checked before opening, as the editor does (editor/core/fileio.py): opening a FIFO
             # waits for a writer for ever, and /dev/zero never ends.
             raise CorpusError(f"{path} is not a regular file (a pipe, device or socket); "
-                              "give a text file")
+                              "give a text file", code="corpus.not_regular", path=path)
         data = path.read_bytes()
     except FileNotFoundError:
-        raise CorpusError(f"corpus file not found: {path}") from None
+        raise CorpusError(f"corpus file not found: {path}", code="corpus.not_found",
+                          path=path) from None
     except IsADirectoryError:
-        raise CorpusError(f"{path} is a directory; give the text files inside it") from None
+        raise CorpusError(f"{path} is a directory; give the text files inside it",
+                          code="corpus.is_folder", path=path) from None
     except OSError as exc:
-        raise CorpusError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise CorpusError(f"cannot read {path}: {exc.strerror or exc}", code="corpus.unreadable",
+                          path=path, reason=exc.strerror or exc) from None
     if not data:
-        raise CorpusError(f"{path} is empty (0 bytes)")
+        raise CorpusError(f"{path} is empty (0 bytes)", code="corpus.empty", path=path)
     nul = data.find(b"\0")
     if nul >= 0:
         # Text never holds NUL; UTF-16 files and binaries do. Say so before decoding fails.
         raise CorpusError(
             f"{path} looks like a binary file, not text: NUL byte at offset {nul}"
-            " (UTF-16 text must be converted to UTF-8 first)"
-        )
+            " (UTF-16 text must be converted to UTF-8 first)",
+            code="corpus.binary", path=path, offset=nul)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CorpusError(
             f"{path} is not UTF-8 text: byte 0x{data[exc.start]:02x} at offset {exc.start} "
-            "cannot be decoded (convert it, e.g. `iconv -f latin1 -t utf-8`)"
+            "cannot be decoded (convert it, e.g. `iconv -f latin1 -t utf-8`)",
+            code="corpus.not_utf8", path=path, byte=f"0x{data[exc.start]:02x}", offset=exc.start,
         ) from None
     lengths = [len(line) for line in text.splitlines()]  # any line break, \r included
     longest = max(lengths, default=0)
@@ -80,8 +85,9 @@ def read_text(path: str | Path) -> str:
         raise CorpusError(
             f"{path}: line {lengths.index(longest) + 1} is {longest:,} characters long, more "
             f"than the {MAX_LINE_CHARS:,} a corpus line may have; is this really prose? "
-            "Break it into paragraphs (one per line) first"
-        )
+            "Break it into paragraphs (one per line) first",
+            code="corpus.line_too_long", path=path, line=lengths.index(longest) + 1,
+            length=longest, limit=MAX_LINE_CHARS)
     return text.removeprefix("\ufeff")  # a BOM is an encoding mark, not text
 
 
@@ -102,12 +108,13 @@ def load_documents(paths: Sequence[str | Path], *, separator: str | None = None,
                    min_tokens: int = MIN_TOKENS) -> list[Document]:
     """Read and tokenize every corpus file; all problems are CorpusErrors."""
     if not paths:
-        raise CorpusError("no corpus files given")
+        raise CorpusError("no corpus files given", code="corpus.no_files")
     documents: list[Document] = []
     for path in paths:
         text = read_text(path)
         if not text.strip():
-            raise CorpusError(f"{path} holds no text (only whitespace)")
+            raise CorpusError(f"{path} holds no text (only whitespace)", code="corpus.only_whitespace",
+                              path=path)
         parts = split_documents(text, separator)
         for k, part in enumerate(parts):
             name = Path(path).name if len(parts) == 1 else f"{Path(path).name}#{k + 1}"
@@ -117,8 +124,8 @@ def load_documents(paths: Sequence[str | Path], *, separator: str | None = None,
         names = ", ".join(Path(p).name for p in paths[:3]) + (", ..." if len(paths) > 3 else "")
         raise CorpusError(
             f"corpus too small: {total} token{'s' if total != 1 else ''} in {names}, "
-            f"need at least {min_tokens} to train on"
-        )
+            f"need at least {min_tokens} to train on",
+            code="corpus.too_small", tokens=total, files=names, minimum=min_tokens)
     return documents
 
 

@@ -27,11 +27,12 @@ from training.errors import TrainError
 def choose_device(choice: str = "auto", local_rank: int = 0) -> torch.device:
     """`auto`: the GPU when CUDA is there, else the CPU. `cuda` without CUDA is an error."""
     if choice not in DEVICE_CHOICES:
-        raise TrainError(f"--device must be one of {', '.join(DEVICE_CHOICES)}, got {choice!r}")
+        raise TrainError(f"--device must be one of {', '.join(DEVICE_CHOICES)}, got {choice!r}",
+                         code="options.device", choices=", ".join(DEVICE_CHOICES), choice=repr(choice))
     if choice == "cuda" or (choice == "auto" and torch.cuda.is_available()):
         if not torch.cuda.is_available():
             raise TrainError("--device cuda: this PyTorch sees no CUDA GPU (a CPU-only build, "
-                             "or no driver); use --device cpu or auto")
+                             "or no driver); use --device cpu or auto", code="device.no_cuda")
         return torch.device("cuda", local_rank % max(1, torch.cuda.device_count()))
     return torch.device("cpu")
 

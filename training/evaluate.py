@@ -85,7 +85,8 @@ class OnnxModel:
         try:
             return cls(LanguageModel.load(path))
         except ModelError as exc:  # the CLI reports TrainErrors as one line
-            raise ModelFileError(str(exc).replace("\n", " ")) from None
+            raise ModelFileError(str(exc).replace("\n", " "), code="model.unusable",
+                                 reason=str(exc).replace("\n", " ")) from None
 
     @property
     def vocab(self) -> list[str]:

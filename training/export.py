@@ -48,10 +48,11 @@ def metadata(vocab: Sequence[str], surface: Sequence[str], config: ModelConfig,
     if len(vocab) != config.vocab_size or len(surface) != len(vocab):
         raise ExportError(
             f"vocabulary of {len(vocab)} entries, {len(surface)} surface forms and a model for "
-            f"{config.vocab_size} tokens do not agree"
-        )
+            f"{config.vocab_size} tokens do not agree", code="export.vocab_mismatch",
+            entries=len(vocab), surface=len(surface), tokens=config.vocab_size)
     if list(vocab[:2]) != [UNK, DOC]:
-        raise ExportError(f"vocabulary must start with {UNK!r}, {DOC!r}")
+        raise ExportError(f"vocabulary must start with {UNK!r}, {DOC!r}", code="export.vocab_start",
+                          first=repr(UNK), second=repr(DOC))
     sizes = {"vocab": config.vocab_size, "embedding": config.embedding,
              "hidden": config.hidden, "layers": config.layers}
     return metadata_props(vocab, surface, sizes, training, language, cell=config.cell)
@@ -163,7 +164,9 @@ def check_parity(model: LanguageModel, onnx_path: str | Path, *,
 
     def note(name: str, a: np.ndarray, b: np.ndarray) -> None:
         if a.shape != b.shape:
-            raise ExportError(f"ONNX output {name} has shape {a.shape}, PyTorch {b.shape}")
+            raise ExportError(f"ONNX output {name} has shape {a.shape}, PyTorch {b.shape}",
+                              code="export.shape_mismatch", output=name, onnx=a.shape,
+                              torch=b.shape)
         worst[name] = max(worst[name], float(np.max(np.abs(a - b))) if a.size else 0.0)
 
     shape = (cfg.layers, batch, cfg.hidden)
@@ -202,7 +205,8 @@ def check_parity(model: LanguageModel, onnx_path: str | Path, *,
     bad = {k: v for k, v in worst.items() if not v <= tolerance}
     if bad:
         detail = ", ".join(f"{k} {v:.2e}" for k, v in bad.items())
-        raise ExportError(f"the ONNX model differs from PyTorch by more than {tolerance}: {detail}")
+        raise ExportError(f"the ONNX model differs from PyTorch by more than {tolerance}: {detail}",
+                          code="export.parity", tolerance=tolerance, detail=detail)
     return worst
 
 
@@ -213,7 +217,8 @@ def model_from_checkpoint(data: dict[str, Any]) -> LanguageModel:
     try:
         model.load_state_dict(weights)
     except (RuntimeError, KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise CheckpointError(f"the checkpoint's weights do not fit its settings ({exc})") from None
+        raise CheckpointError(f"the checkpoint's weights do not fit its settings ({exc})",
+                              code="checkpoint.weights_mismatch", reason=exc) from None
     return model.eval()
 
 
@@ -239,7 +244,9 @@ def export_checkpoint(checkpoint: str | Path, out: str | Path, *, check: bool = 
             metrics=metrics, stopped=str(data.get("stopped", "")) or "exported from a checkpoint",
         )
     except (TypeError, ValueError) as exc:
-        raise CheckpointError(f"{checkpoint} holds damaged training facts ({exc})") from None
+        raise CheckpointError(f"{checkpoint} holds damaged training facts ({exc})",
+                              code="checkpoint.damaged_facts", path=checkpoint,
+                              reason=exc) from None
     if language is None:
         from editor.core.language import detect_language
 

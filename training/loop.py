@@ -135,13 +135,15 @@ class Trainer:
             raise CheckpointError(
                 f"the checkpoint was trained on {data['tokens']} tokens of "
                 f"{', '.join(data.get('corpus', []))}, this corpus has {self.corpus.tokens}: "
-                "resume with the same corpus files"
-            )
+                "resume with the same corpus files", code="checkpoint.other_corpus",
+                tokens=data["tokens"], files=", ".join(data.get("corpus", [])),
+                corpus_tokens=self.corpus.tokens)
         try:
             self.model.load_state_dict(data["model"])
             self.optimizer.load_state_dict(data["optimizer"])
         except (RuntimeError, ValueError, KeyError) as exc:
-            raise CheckpointError(f"the checkpoint's weights do not fit its settings ({exc})") from None
+            raise CheckpointError(f"the checkpoint's weights do not fit its settings ({exc})",
+                                  code="checkpoint.weights_mismatch", reason=exc) from None
         try:
             self.best_state = data.get("best_model")
             if self.best_state is not None:
@@ -153,7 +155,8 @@ class Trainer:
             self.seconds = float(data.get("seconds", 0.0))
             self.history = list(data.get("history", []))
         except (RuntimeError, ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise CheckpointError(f"the checkpoint's training state is damaged ({exc})") from None
+            raise CheckpointError(f"the checkpoint's training state is damaged ({exc})",
+                                  code="checkpoint.damaged_state", reason=exc) from None
         if isinstance(data.get("rng"), Tensor):
             torch.set_rng_state(data["rng"])
 

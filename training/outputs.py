@@ -74,7 +74,8 @@ def check_folder(path: Path, option: str) -> None:
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir():
-        raise TrainError(f"{option} {path}: {existing} is not a folder")
+        raise TrainError(f"{option} {path}: {existing} is not a folder",
+                         code="outputs.parent_not_folder", option=option, path=path, folder=existing)
     try:
         with tempfile.TemporaryFile(dir=existing, prefix=".caminho-train-"):
             pass
@@ -82,7 +83,10 @@ def check_folder(path: Path, option: str) -> None:
         where = "folder" if existing == folder else "folder (to create it in)"
         raise TrainError(
             f"{option} {path}: cannot write in the {where} {existing} "
-            f"({exc.strerror or exc}); choose another {option}") from None
+            f"({exc.strerror or exc}); choose another {option}",
+            code="outputs.folder_not_writable" if existing == folder
+            else "outputs.parent_not_writable",
+            option=option, path=path, folder=existing, reason=exc.strerror or exc) from None
 
 
 def check_output(out: Path, inputs: Iterable[str | Path], *, force: bool,
@@ -93,24 +97,28 @@ def check_output(out: Path, inputs: Iterable[str | Path], *, force: bool,
         if same_file(out, source):
             raise TrainError(
                 f"{option} {out} is one of the input files: writing the model there would "
-                f"replace {source}; choose another {option}")
+                f"replace {source}; choose another {option}",
+                code="outputs.out_is_input", option=option, path=out, source=source)
     try:
         info = out.stat()
     except FileNotFoundError:
         info = None
     except OSError as exc:
-        raise TrainError(f"{option} {out}: {exc.strerror or exc}") from None
+        raise TrainError(f"{option} {out}: {exc.strerror or exc}", code="outputs.unreadable",
+                         option=option, path=out, reason=exc.strerror or exc) from None
     if info is not None:
         if stat.S_ISDIR(info.st_mode):
-            raise TrainError(f"{option} {out} is a folder; give a file name for the model")
+            raise TrainError(f"{option} {out} is a folder; give a file name for the model",
+                             code="outputs.out_is_folder", option=option, path=out)
         if not stat.S_ISREG(info.st_mode) or not is_caminho_model(out):
             raise TrainError(
                 f"{option} {out} already exists and is not a Caminho model; it is left alone: "
-                f"choose another {option} (or move that file away)")
+                f"choose another {option} (or move that file away)",
+                code="outputs.not_a_model", option=option, path=out)
         if not force:
             raise TrainError(
                 f"{option} {out} already holds a model; give --force to replace it, or "
-                f"choose another {option}")
+                f"choose another {option}", code="outputs.model_exists", option=option, path=out)
     check_folder(out, option)
 
 
@@ -120,21 +128,25 @@ def check_checkpoint(path: Path, *, out: Path, inputs: Iterable[str | Path],
     file, and (for the default one) not a run that was never exported."""
     option = "--checkpoint" if not default else "--out"
     if path.absolute() == out.absolute() or same_file(path, out):
-        raise TrainError(f"--checkpoint {path} is the --out file; give them different names")
+        raise TrainError(f"--checkpoint {path} is the --out file; give them different names",
+                         code="outputs.checkpoint_is_out", path=path)
     for source in inputs:
         if same_file(path, source):
             raise TrainError(
                 f"--checkpoint {path} is one of the corpus files: writing the checkpoint there "
-                f"would replace {source}; choose another --checkpoint")
+                f"would replace {source}; choose another --checkpoint",
+                code="outputs.checkpoint_is_input", path=path, source=source)
     continuing = resume is not None and same_file(path, resume)
     if path.exists() and not continuing:
         if not path.is_file() or not looks_like_checkpoint(path):
             raise TrainError(
                 f"{path} already exists and is not a Caminho checkpoint; it is left alone: "
-                f"choose another {option} (or move that file away)")
+                f"choose another {option} (or move that file away)",
+                code="outputs.not_a_checkpoint", option=option, path=path)
         if default and not force:
             raise TrainError(
                 f"{path} holds the network of an earlier run that was never made into a model. "
                 f"Make a model of it (caminho-train export {path} --corpus ... --out ...), "
-                f"continue it (--resume {path}), or give --force to train anew and replace it")
+                f"continue it (--resume {path}), or give --force to train anew and replace it",
+                code="outputs.unfinished_run", path=path)
     check_folder(path, option)

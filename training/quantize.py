@@ -68,9 +68,12 @@ def quantize_file(src: str | Path, dst: str | Path | None = None, *,
     model = onnx.load(str(src))
     meta = {p.key: p.value for p in model.metadata_props}
     if FORMAT_KEY not in meta:
-        raise ExportError(f"{src.name} is not a Caminho model (no 'caminho_format' metadata)")
+        raise ExportError(f"{src.name} is not a Caminho model (no 'caminho_format' metadata)",
+                          code="model.not_caminho", name=src.name)
     if QUANTIZATION_KEY in meta:
-        raise ExportError(f"{src.name} is already quantized ({meta[QUANTIZATION_KEY]})")
+        raise ExportError(f"{src.name} is already quantized ({meta[QUANTIZATION_KEY]})",
+                          code="model.already_quantized", name=src.name,
+                          scheme=meta[QUANTIZATION_KEY])
     with tempfile.TemporaryDirectory(dir=dst.parent) as tmp:
         raw = Path(tmp) / "int8.onnx"
         logger = logging.getLogger()  # the quantizer warns through the root logger

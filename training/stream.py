@@ -68,7 +68,8 @@ def _pieces(path: Path) -> Iterator[str]:
             if nul >= 0:
                 raise CorpusError(
                     f"{path} looks like a binary file, not text: NUL byte at offset "
-                    f"{offset + nul} (UTF-16 text must be converted to UTF-8 first)")
+                    f"{offset + nul} (UTF-16 text must be converted to UTF-8 first)",
+                    code="corpus.binary", path=path, offset=offset + nul)
             pending = decoder.getstate()[0]  # bytes of a character cut at the last block's end
             try:
                 text = decoder.decode(block, final=not block)
@@ -77,7 +78,9 @@ def _pieces(path: Path) -> Iterator[str]:
                 raise CorpusError(
                     f"{path} is not UTF-8 text: byte 0x{data[exc.start]:02x} at offset "
                     f"{offset - len(pending) + exc.start} cannot be decoded (convert it, e.g. "
-                    "`iconv -f latin1 -t utf-8`)") from None
+                    "`iconv -f latin1 -t utf-8`)", code="corpus.not_utf8", path=path,
+                    byte=f"0x{data[exc.start]:02x}", offset=offset - len(pending) + exc.start,
+                ) from None
             offset += len(block)
             if first:
                 text = text.removeprefix("\ufeff")  # a BOM is an encoding mark, not text
@@ -97,7 +100,9 @@ def _pieces(path: Path) -> Iterator[str]:
                     raise CorpusError(
                         f"{path}: line {line + k} is more than {MAX_LINE_CHARS:,} characters "
                         "long, more than a corpus line may have; is this really prose? Break "
-                        "it into paragraphs (one per line) first")
+                        "it into paragraphs (one per line) first",
+                        code="corpus.line_too_long", path=path, line=line + k,
+                        limit=MAX_LINE_CHARS)
             if done:
                 line += len(done.splitlines())
                 yield done
@@ -117,7 +122,8 @@ def file_events(path: str | Path, separator: str | None) -> Iterator[str | None]
     if size <= SMALL_FILE:  # read whole, with read_text's own checks and messages
         text = read_text(path)
         if not text.strip():
-            raise CorpusError(f"{path} holds no text (only whitespace)")
+            raise CorpusError(f"{path} holds no text (only whitespace)",
+                              code="corpus.only_whitespace", path=path)
         for part in split_documents(text, separator):
             yield None
             yield part
@@ -149,7 +155,8 @@ def file_events(path: str | Path, separator: str | None) -> Iterator[str | None]
                 yield "".join(out)
                 out = []
     if not seen_text:
-        raise CorpusError(f"{path} holds no text (only whitespace)")
+        raise CorpusError(f"{path} holds no text (only whitespace)",
+                          code="corpus.only_whitespace", path=path)
 
 
 # --- the token store -------------------------------------------------------------------------
@@ -345,7 +352,7 @@ def read_corpus(paths: Sequence[str | Path], *, separator: str | None = None,
     """Read and tokenize corpus files into a TokenStore; all problems are CorpusErrors, with
     the messages of `training.data.load_documents`."""
     if not paths:
-        raise CorpusError("no corpus files given")
+        raise CorpusError("no corpus files given", code="corpus.no_files")
     tok = _Tokenizer()
     try:
         for path in paths:
@@ -359,7 +366,8 @@ def read_corpus(paths: Sequence[str | Path], *, separator: str | None = None,
         store.close()
         raise CorpusError(
             f"corpus too small: {store.tokens} token{'s' if store.tokens != 1 else ''} in "
-            f"{names}, need at least {min_tokens} to train on")
+            f"{names}, need at least {min_tokens} to train on",
+            code="corpus.too_small", tokens=store.tokens, files=names, minimum=min_tokens)
     return store
 
 

@@ -46,8 +46,9 @@ def resume_configs(data: dict[str, Any],
         if saved != value:
             raise CheckpointError(
                 f"--{name.replace('_', '-')} {value} differs from the checkpoint's {saved}; "
-                "a resumed run keeps the checkpoint's settings (only --epochs may change)"
-            )
+                "a resumed run keeps the checkpoint's settings (only --epochs may change)",
+                code="checkpoint.setting_differs", option=f"--{name.replace('_', '-')}",
+                value=value, saved=saved)
     overrides = {k: explicit[k] for k in RESUMABLE if explicit.get(k) is not None}
     return saved_model, replace(saved_train, **overrides)
 
@@ -93,7 +94,8 @@ def train(paths: Sequence[str | Path], model_config: ModelConfig | None = None,
         model_config, train_config = fit_to_corpus(tokens, model_config, train_config, explicit)
     corpus = load_corpus(paths, train_config, vocab, None if resume is not None else documents)
     if len(corpus.split.train) < 2:
-        raise CorpusError("corpus too small: nothing left to train on after the validation split")
+        raise CorpusError("corpus too small: nothing left to train on after the validation split",
+                          code="corpus.nothing_left")
     budget = None
     if time_budget is not None:
         val = corpus.split.val
@@ -107,17 +109,19 @@ def train(paths: Sequence[str | Path], model_config: ModelConfig | None = None,
             raise CheckpointError(
                 "an ensemble cannot be resumed: its checkpoint holds the merged network, "
                 "written once every member is trained; make a model of it with "
-                "`caminho-train export`")
+                "`caminho-train export`", code="checkpoint.ensemble_resume")
         if budget is not None or (dist is not None and dist.active):
             raise TrainError("an ensemble trains its networks one after the other: train it "
-                             "without --time-budget and without torchrun")
+                             "without --time-budget and without torchrun",
+                             code="options.ensemble_alone")
         try:  # a study (docs/BENCHMARKS.md), left out of the wheel
             from training.studies.ensemble import train_ensemble
         except ModuleNotFoundError as exc:
             if not (exc.name or "").startswith("training.studies"):
                 raise
             raise TrainError("ensembles are a study that needs Caminho's source tree: "
-                             "python -m training.studies.ensemble") from None
+                             "python -m training.studies.ensemble",
+                             code="setup.ensemble_needs_source") from None
         return train_ensemble(corpus, model_config, train_config, progress=progress,
                               on_batch=on_batch, should_stop=should_stop,
                               checkpoint=checkpoint, checkpoint_optional=checkpoint_optional,
@@ -143,7 +147,8 @@ def finish_checkpoint(checkpoint: str | Path, paths: Sequence[str | Path]) -> Tr
     if data.get("tokens") != corpus.tokens:
         raise CheckpointError(
             f"the checkpoint was trained on {data.get('tokens')} tokens, this corpus has "
-            f"{corpus.tokens}: give the corpus files it was trained on")
+            f"{corpus.tokens}: give the corpus files it was trained on",
+            code="checkpoint.wrong_corpus", tokens=data.get("tokens"), corpus_tokens=corpus.tokens)
     model = model_from_checkpoint(data)
     metrics = dict(data.get("metrics") or {})
     ngram = None

@@ -1827,6 +1827,270 @@ Ele conhece só o poema “No Meio do Caminho”, por isso sugere versos dele.</
         <source>The new model did not pass validation: {0}</source>
         <translation>O novo modelo não passou na validação: {0}</translation>
     </message>
+    <message>
+        <source>{path} looks like a binary file, not text: NUL byte at offset {offset} (UTF-16 text must be converted to UTF-8 first)</source>
+        <translation>{path} parece um arquivo binário, não texto: byte NUL na posição {offset} (um texto em UTF-16 precisa ser convertido para UTF-8 antes)</translation>
+    </message>
+    <message>
+        <source>{path} is empty (0 bytes)</source>
+        <translation>{path} está vazio (0 bytes)</translation>
+    </message>
+    <message>
+        <source>{path} is a directory; give the text files inside it</source>
+        <translation>{path} é uma pasta; escolha os arquivos de texto que estão dentro dela</translation>
+    </message>
+    <message>
+        <source>{path}: line {line} is more than {limit} characters long, more than a corpus line may have; is this really prose? Break it into paragraphs (one per line) first</source>
+        <translation>{path}: a linha {line} tem mais de {limit} caracteres, mais do que uma linha de corpus pode ter; é mesmo prosa? Divida-a em parágrafos (um por linha) antes</translation>
+    </message>
+    <message>
+        <source>no corpus files given</source>
+        <translation>nenhum arquivo de corpus foi indicado</translation>
+    </message>
+    <message>
+        <source>corpus file not found: {path}</source>
+        <translation>arquivo de corpus não encontrado: {path}</translation>
+    </message>
+    <message>
+        <source>{path} is not a regular file (a pipe, device or socket); give a text file</source>
+        <translation>{path} não é um arquivo comum (é um pipe, dispositivo ou socket); escolha um arquivo de texto</translation>
+    </message>
+    <message>
+        <source>{path} is not UTF-8 text: byte {byte} at offset {offset} cannot be decoded (convert it, e.g. `iconv -f latin1 -t utf-8`)</source>
+        <translation>{path} não é texto em UTF-8: o byte {byte} na posição {offset} não pode ser decodificado (converta o arquivo, por exemplo com `iconv -f latin1 -t utf-8`)</translation>
+    </message>
+    <message>
+        <source>corpus too small: nothing left to train on after the validation split</source>
+        <translation>corpus pequeno demais: não sobra nada para treinar depois de separar o texto de validação</translation>
+    </message>
+    <message>
+        <source>{path} holds no text (only whitespace)</source>
+        <translation>{path} não contém texto (só espaços em branco)</translation>
+    </message>
+    <message>
+        <source>corpus too small: {tokens} token(s) in {files}, need at least {minimum} to train on</source>
+        <translation>corpus pequeno demais: {tokens} token(s) em {files}; o treinamento precisa de pelo menos {minimum}</translation>
+    </message>
+    <message>
+        <source>cannot read {path}: {reason}</source>
+        <translation>não foi possível ler {path}: {reason}</translation>
+    </message>
+    <message>
+        <source>--checkpoint {path} is one of the corpus files: writing the checkpoint there would replace {source}; choose another --checkpoint</source>
+        <translation>--checkpoint {path} é um dos arquivos do corpus: gravar o checkpoint ali substituiria {source}; escolha outro --checkpoint</translation>
+    </message>
+    <message>
+        <source>--checkpoint {path} is the --out file; give them different names</source>
+        <translation>--checkpoint {path} é o próprio arquivo de --out; dê nomes diferentes aos dois</translation>
+    </message>
+    <message>
+        <source>{option} {path}: cannot write in the folder {folder} ({reason}); choose another {option}</source>
+        <translation>{option} {path}: não é possível gravar na pasta {folder} ({reason}); escolha outro {option}</translation>
+    </message>
+    <message>
+        <source>{option} {path} already holds a model; give --force to replace it, or choose another {option}</source>
+        <translation>{option} {path} já contém um modelo; use --force para substituí-lo, ou escolha outro {option}</translation>
+    </message>
+    <message>
+        <source>{path} already exists and is not a Caminho checkpoint; it is left alone: choose another {option} (or move that file away)</source>
+        <translation>{path} já existe e não é um checkpoint do Caminho; ele fica como está: escolha outro {option} (ou tire esse arquivo de lá)</translation>
+    </message>
+    <message>
+        <source>{option} {path} already exists and is not a Caminho model; it is left alone: choose another {option} (or move that file away)</source>
+        <translation>{option} {path} já existe e não é um modelo do Caminho; ele fica como está: escolha outro {option} (ou tire esse arquivo de lá)</translation>
+    </message>
+    <message>
+        <source>{option} {path} is a folder; give a file name for the model</source>
+        <translation>{option} {path} é uma pasta; dê um nome de arquivo para o modelo</translation>
+    </message>
+    <message>
+        <source>{option} {path} is one of the input files: writing the model there would replace {source}; choose another {option}</source>
+        <translation>{option} {path} é um dos arquivos de entrada: gravar o modelo ali substituiria {source}; escolha outro {option}</translation>
+    </message>
+    <message>
+        <source>{option} {path}: {folder} is not a folder</source>
+        <translation>{option} {path}: {folder} não é uma pasta</translation>
+    </message>
+    <message>
+        <source>{option} {path}: cannot write in the folder (to create it in) {folder} ({reason}); choose another {option}</source>
+        <translation>{option} {path}: não é possível gravar em {folder}, onde a pasta seria criada ({reason}); escolha outro {option}</translation>
+    </message>
+    <message>
+        <source>{path} holds the network of an earlier run that was never made into a model. Make a model of it (caminho-train export {path} --corpus ... --out ...), continue it (--resume {path}), or give --force to train anew and replace it</source>
+        <translation>{path} contém a rede de um treinamento anterior que nunca virou modelo. Faça um modelo dela (caminho-train export {path} --corpus ... --out ...), continue o treinamento (--resume {path}) ou use --force para treinar do zero e substituí-la</translation>
+    </message>
+    <message>
+        <source>cannot check {option} {path}: {reason}</source>
+        <translation>não foi possível verificar {option} {path}: {reason}</translation>
+    </message>
+    <message>
+        <source>{path} is not a usable Caminho checkpoint: its version ({version}) is not a whole number</source>
+        <translation>{path} não é um checkpoint do Caminho utilizável: sua versão ({version}) não é um número inteiro</translation>
+    </message>
+    <message>
+        <source>{path} is not a Caminho checkpoint, or it is damaged (truncated or another format)</source>
+        <translation>{path} não é um checkpoint do Caminho, ou está danificado (truncado ou em outro formato)</translation>
+    </message>
+    <message>
+        <source>{path} holds damaged training facts ({reason})</source>
+        <translation>{path} contém dados de treinamento danificados ({reason})</translation>
+    </message>
+    <message>
+        <source>the checkpoint&apos;s training state is damaged ({reason})</source>
+        <translation>o estado de treinamento do checkpoint está danificado ({reason})</translation>
+    </message>
+    <message>
+        <source>an ensemble cannot be resumed: its checkpoint holds the merged network, written once every member is trained; make a model of it with `caminho-train export`</source>
+        <translation>um ensemble não pode ser retomado: seu checkpoint guarda a rede combinada, gravada depois que todos os membros foram treinados; faça um modelo dele com `caminho-train export`</translation>
+    </message>
+    <message>
+        <source>{path} is incomplete: it lacks {missing}</source>
+        <translation>{path} está incompleto: falta {missing}</translation>
+    </message>
+    <message>
+        <source>{path} was written by a newer caminho-train (version {version})</source>
+        <translation>{path} foi gravado por um caminho-train mais novo (versão {version})</translation>
+    </message>
+    <message>
+        <source>checkpoint not found: {path}</source>
+        <translation>checkpoint não encontrado: {path}</translation>
+    </message>
+    <message>
+        <source>{path} is not a Caminho checkpoint</source>
+        <translation>{path} não é um checkpoint do Caminho</translation>
+    </message>
+    <message>
+        <source>{path} is not a checkpoint: it is not a regular file</source>
+        <translation>{path} não é um checkpoint: não é um arquivo comum</translation>
+    </message>
+    <message>
+        <source>the checkpoint was trained on {tokens} tokens of {files}, this corpus has {corpus_tokens}: resume with the same corpus files</source>
+        <translation>o checkpoint foi treinado com {tokens} tokens de {files}, e este corpus tem {corpus_tokens}: retome com os mesmos arquivos de corpus</translation>
+    </message>
+    <message>
+        <source>the checkpoint&apos;s vocabulary does not fit this corpus: resume with the same corpus files</source>
+        <translation>o vocabulário do checkpoint não corresponde a este corpus: retome com os mesmos arquivos de corpus</translation>
+    </message>
+    <message>
+        <source>{option} {value} differs from the checkpoint&apos;s {saved}; a resumed run keeps the checkpoint&apos;s settings (only --epochs may change)</source>
+        <translation>{option} {value} difere do valor do checkpoint, {saved}; um treinamento retomado mantém as configurações do checkpoint (só --epochs pode mudar)</translation>
+    </message>
+    <message>
+        <source>{path} is not a Caminho checkpoint: it holds Python objects that no checkpoint holds, and they were not loaded (loading them could run code)</source>
+        <translation>{path} não é um checkpoint do Caminho: contém objetos Python que nenhum checkpoint contém, e eles não foram carregados (carregá-los poderia executar código)</translation>
+    </message>
+    <message>
+        <source>{path} is not a usable Caminho checkpoint: {reason}</source>
+        <translation>{path} não é um checkpoint do Caminho utilizável: {reason}</translation>
+    </message>
+    <message>
+        <source>the checkpoint&apos;s weights do not fit its settings ({reason})</source>
+        <translation>os pesos do checkpoint não correspondem às suas configurações ({reason})</translation>
+    </message>
+    <message>
+        <source>the checkpoint was trained on {tokens} tokens, this corpus has {corpus_tokens}: give the corpus files it was trained on</source>
+        <translation>o checkpoint foi treinado com {tokens} tokens, e este corpus tem {corpus_tokens}: indique os arquivos de corpus com que ele foi treinado</translation>
+    </message>
+    <message>
+        <source>the ONNX model differs from PyTorch by more than {tolerance}: {detail}</source>
+        <translation>o modelo ONNX difere do PyTorch em mais de {tolerance}: {detail}</translation>
+    </message>
+    <message>
+        <source>ONNX output {output} has shape {onnx}, PyTorch {torch}</source>
+        <translation>a saída ONNX {output} tem a forma {onnx}, e a do PyTorch, {torch}</translation>
+    </message>
+    <message>
+        <source>vocabulary of {entries} entries, {surface} surface forms and a model for {tokens} tokens do not agree</source>
+        <translation>um vocabulário de {entries} entradas, {surface} formas escritas e um modelo para {tokens} tokens não batem</translation>
+    </message>
+    <message>
+        <source>vocabulary must start with {first}, {second}</source>
+        <translation>o vocabulário precisa começar com {first}, {second}</translation>
+    </message>
+    <message>
+        <source>{name} is already quantized ({scheme})</source>
+        <translation>{name} já está quantizado ({scheme})</translation>
+    </message>
+    <message>
+        <source>{name} is not a Caminho model (no &apos;caminho_format&apos; metadata)</source>
+        <translation>{name} não é um modelo do Caminho (não tem os metadados &apos;caminho_format&apos;)</translation>
+    </message>
+    <message>
+        <source>the model cannot be used: {reason}</source>
+        <translation>o modelo não pode ser usado: {reason}</translation>
+    </message>
+    <message>
+        <source>{path} holds no text to evaluate on</source>
+        <translation>{path} não contém texto para avaliar</translation>
+    </message>
+    <message>
+        <source>--device must be one of {choices}, got {choice}</source>
+        <translation>--device precisa ser um destes: {choices}; veio {choice}</translation>
+    </message>
+    <message>
+        <source>an ensemble trains its networks one after the other: train it without --time-budget and without torchrun</source>
+        <translation>um ensemble treina suas redes uma depois da outra: treine-o sem --time-budget e sem torchrun</translation>
+    </message>
+    <message>
+        <source>invalid setting: {reason}</source>
+        <translation>configuração inválida: {reason}</translation>
+    </message>
+    <message>
+        <source>--words must be 0 or more</source>
+        <translation>--words precisa ser 0 ou mais</translation>
+    </message>
+    <message>
+        <source>invalid time limit (--time-budget): {reason}</source>
+        <translation>limite de tempo inválido (--time-budget): {reason}</translation>
+    </message>
+    <message>
+        <source>the word list --word-list {choice} cannot be used: {reason}</source>
+        <translation>a lista de palavras --word-list {choice} não pode ser usada: {reason}</translation>
+    </message>
+    <message>
+        <source>--word-list auto: the model does not say its language; give --word-list pt or en</source>
+        <translation>--word-list auto: o modelo não diz qual é o seu idioma; use --word-list pt ou en</translation>
+    </message>
+    <message>
+        <source>--device cuda: this PyTorch sees no CUDA GPU (a CPU-only build, or no driver); use --device cpu or auto</source>
+        <translation>--device cuda: este PyTorch não vê nenhuma GPU CUDA (é uma versão só para CPU, ou falta o driver); use --device cpu ou auto</translation>
+    </message>
+    <message>
+        <source>ensembles are a study that needs Caminho&apos;s source tree: python -m training.studies.ensemble</source>
+        <translation>ensembles são um estudo que precisa do código-fonte do Caminho: python -m training.studies.ensemble</translation>
+    </message>
+    <message>
+        <source>training and export need {packages}, which this installation lacks; install the training extra: pip install torch==2.13.0 -e &apos;.[train]&apos;</source>
+        <translation>o treinamento e a exportação precisam de {packages}, que esta instalação não tem; instale o extra de treinamento: pip install torch==2.13.0 -e &apos;.[train]&apos;</translation>
+    </message>
+    <message>
+        <source>the system reported an error: {reason}</source>
+        <translation>o sistema informou um erro: {reason}</translation>
+    </message>
+    <message>
+        <source>the system reported an error for {path}: {reason}</source>
+        <translation>o sistema informou um erro em {path}: {reason}</translation>
+    </message>
+    <message>
+        <source>out of memory after training</source>
+        <translation>faltou memória depois do treinamento</translation>
+    </message>
+    <message>
+        <source>{kind} after training</source>
+        <translation>{kind} depois do treinamento</translation>
+    </message>
+    <message>
+        <source>the system stopped the trainer (it was killed, SIGKILL), most likely because the computer ran out of memory. Try fewer or shorter texts, or close other programs and try again</source>
+        <translation>o sistema interrompeu o treinador (ele foi encerrado com SIGKILL), muito provavelmente porque o computador ficou sem memória. Tente com menos textos ou textos mais curtos, ou feche outros programas e tente de novo</translation>
+    </message>
+    <message>
+        <source>the trainer crashed ({signal})</source>
+        <translation>o treinador travou ({signal})</translation>
+    </message>
+    <message>
+        <source>the trainer stopped with exit code {code}</source>
+        <translation>o treinador parou com o código de saída {code}</translation>
+    </message>
 </context>
 <context>
     <name>UserFeatures</name>

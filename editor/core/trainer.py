@@ -214,17 +214,57 @@ _SIGNAL_NAMES = {1: "SIGHUP", 2: "SIGINT", 6: "SIGABRT", 9: "SIGKILL", 11: "SIGS
                  15: "SIGTERM"}
 
 
-def exit_summary(code: int, crashed: bool, log: str) -> str:
-    """Why the trainer ended without a model, in words a user can act on."""
+@dataclass(frozen=True)
+class TrainerError:
+    """Why a run ended without a model: a stable `code` (caminho-train's own, "trainer.*" for
+    what the editor saw happen to the process, "" for none), the values its words are made
+    of, and the English words themselves. editor/ui/trainer_messages.py translates it."""
+
+    code: str
+    params: dict[str, str | int]
+    message: str
+
+
+def reported_error(report: dict[str, Any]) -> TrainerError | None:
+    """The fatal error a `{"error": {...}}` progress line reports; None for other lines."""
+    error = report.get("error")
+    if not isinstance(error, dict) or not isinstance(error.get("message"), str):
+        return None
+    code, params = error.get("code"), error.get("params")
+    # Only what a template can show: a trainer of another version may send anything.
+    kept = {str(k): v for k, v in params.items()
+            if isinstance(v, str | int) and not isinstance(v, bool)} \
+        if isinstance(params, dict) else {}
+    return TrainerError(code if isinstance(code, str) else "", kept, error["message"])
+
+
+def exit_error(code: int, crashed: bool, log: str,
+               reported: TrainerError | None = None) -> TrainerError:
+    """Why the trainer ended without a model: killed or crashed, else the error it reported
+    (`reported`, from its --progress-json line), else what its log says."""
     signal = code if crashed else code - 128 if 128 < code < 160 else None
     if signal == SIGKILL:
-        return ("the system stopped the trainer (it was killed, SIGKILL), most likely because "
-                "the computer ran out of memory. Try fewer or shorter texts, or close other "
-                "programs and try again")
+        return TrainerError(
+            "trainer.killed", {},
+            "the system stopped the trainer (it was killed, SIGKILL), most likely because the "
+            "computer ran out of memory. Try fewer or shorter texts, or close other programs "
+            "and try again")
     if signal is not None:
         name = _SIGNAL_NAMES.get(signal, f"signal {signal}")
-        return f"the trainer crashed ({name})"
-    return error_summary(log, code)
+        return TrainerError("trainer.crashed", {"signal": name}, f"the trainer crashed ({name})")
+    if reported is not None:
+        return reported
+    logged = _logged_error(log)
+    if logged is not None:
+        # An older trainer, or a traceback: English words and nothing to translate them from.
+        return TrainerError("", {}, logged)
+    return TrainerError("trainer.exit_code", {"code": code},
+                        f"the trainer stopped with exit code {code}")
+
+
+def exit_summary(code: int, crashed: bool, log: str, reported: TrainerError | None = None) -> str:
+    """Why the trainer ended without a model, in English words a user can act on."""
+    return exit_error(code, crashed, log, reported).message
 
 
 def parse_progress(line: str) -> dict[str, Any] | None:
@@ -241,6 +281,11 @@ def parse_progress(line: str) -> dict[str, Any] | None:
 
 def error_summary(log: str, exit_code: int) -> str:
     """The trainer's own error line if it printed one, else a plain description."""
+    return _logged_error(log) or f"the trainer stopped with exit code {exit_code}"
+
+
+def _logged_error(log: str) -> str | None:
+    """The trainer's `caminho-train: error:` line, else the last line of a traceback."""
     lines = [line.strip() for line in log.splitlines() if line.strip()]
     for line in reversed(lines):
         if line.startswith(f"{TRAINER_SCRIPT}: error:"):
@@ -248,4 +293,4 @@ def error_summary(log: str, exit_code: int) -> str:
     for line in reversed(lines):
         if re.match(r"^\w*(Error|Exception)\b", line):
             return line
-    return f"the trainer stopped with exit code {exit_code}"
+    return None

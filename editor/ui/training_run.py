@@ -21,7 +21,14 @@ from editor.core import fileio
 from editor.core.fileio import FileError
 from editor.core.lm import LanguageModel, ModelError
 from editor.core.models import ModelRegistry, RegistryError, safe_name
-from editor.core.trainer import exit_summary, parse_progress, training_root
+from editor.core.trainer import (
+    TrainerError,
+    exit_error,
+    parse_progress,
+    reported_error,
+    training_root,
+)
+from editor.ui.trainer_messages import explain
 
 if TYPE_CHECKING:
     pass
@@ -45,6 +52,7 @@ class TrainingRun(QObject):
         self.log = ""
         self.reports: list[dict[str, Any]] = []
         self.summary: dict[str, Any] = {}
+        self.error: TrainerError | None = None  # the fatal error the trainer reported
         self.temp: Path | None = None
         self.kept_checkpoint: Path | None = None  # where a failed run's trained network went
         self._checkpoint: Path | None = None
@@ -71,6 +79,7 @@ class TrainingRun(QObject):
         if self.is_running():
             raise RuntimeError("a training run is already going on")
         self.log, self.reports, self.summary, self._stdout = "", [], {}, b""
+        self.error = None
         self.kept_checkpoint = self._checkpoint = None
         self._cancelling = False
         self._name = name
@@ -159,6 +168,8 @@ class TrainingRun(QObject):
                 self._add_log(line + "\n")
         elif report.get("done"):
             self.summary = report
+        elif (error := reported_error(report)) is not None:
+            self.error = error
         elif isinstance(report.get("checkpoint"), str):
             self._checkpoint = Path(report["checkpoint"])
         elif "epoch" in report:
@@ -193,7 +204,7 @@ class TrainingRun(QObject):
             return
         crashed = status == QProcess.ExitStatus.CrashExit
         if crashed or code != 0:
-            message = exit_summary(code, crashed, self.log).rstrip(".")
+            message = explain(exit_error(code, crashed, self.log, self.error)).rstrip(".")
             done = len(self.reports)
             if done == 1:
                 text = self.tr("Training failed after 1 epoch: {0}.").format(message)

@@ -79,19 +79,24 @@ def check_model(path: Path) -> dict:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("how", "message"), [
-    ("memory", "caminho-train: error: out of memory after training"),
-    ("torch-memory", "caminho-train: error: out of memory after training"),
-    ("disk", "caminho-train: error: No space left on device"),
+@pytest.mark.parametrize(("how", "message", "code"), [
+    ("memory", "caminho-train: error: out of memory after training", "memory.after_training"),
+    ("torch-memory", "caminho-train: error: out of memory after training",
+     "memory.after_training"),
+    ("disk", "caminho-train: error: No space left on device", "system.file_error"),
 ])
-def test_a_failure_after_training_leaves_a_model_to_export(cli, tmp_path, how, message):
+def test_a_failure_after_training_leaves_a_model_to_export(cli, tmp_path, how, message, code):
     # Bug: a 1 MB corpus was killed for memory in the trigram's fit and the whole run was lost.
     corpus = corpus_with_rare_words(tmp_path)
     out = tmp_path / "diário.onnx"
-    failed = failing_train(how, corpus, "--out", out, *OPTS)
+    failed = failing_train(how, corpus, "--out", out, *OPTS, "--progress-json")
     assert failed.returncode == 2, failed.stderr
     assert "Traceback" not in failed.stderr
     assert message in failed.stderr
+    # The editor's training dialog gets the same as a code it can translate.
+    error = json.loads(failed.stdout.splitlines()[-1])["error"]
+    assert error["code"] == code
+    assert f"caminho-train: error: {error['message']}\n" in failed.stderr
     saved = tmp_path / "diário.onnx.ckpt"
     assert f"the trained network is saved in {saved}" in failed.stderr
     assert not out.exists()

@@ -1,6 +1,7 @@
 """What `caminho-train` reads and writes: never its own input, never a file it does not own,
 never a FIFO or a device, and every refusal a one-line message before any training."""
 
+import json
 import os
 import pickle
 import shutil
@@ -136,7 +137,9 @@ def test_unwritable_out_folder_is_refused_before_training(cli, notes, tmp_path):
                  *QUICK[:-2])
     refused(result, f"cannot write in the folder {folder}", "choose another --out")
     assert ".tmp" not in result.stderr
-    assert result.stdout == ""  # not one epoch ran
+    # Not one epoch ran: the one line for the editor is the error itself.
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["error"]["code"] for line in lines] == ["outputs.folder_not_writable"]
     result = cli("train", notes, "--out", tmp_path / "m.onnx", "--checkpoint",
                  folder / "sub" / "run.ckpt", *QUICK)
     refused(result, f"cannot write in the folder (to create it in) {folder}",

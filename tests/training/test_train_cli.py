@@ -1,5 +1,6 @@
 """Training runs, checkpoints and resume, and the `caminho-train` command line."""
 
+import errno
 import json
 import os
 import random
@@ -52,6 +53,38 @@ def test_corpus_errors(cli, tmp_path, name, content, expected):
     assert result.stderr.startswith("caminho-train: error: ")
     assert expected in result.stderr and name in result.stderr
     assert not (tmp_path / "m.onnx").exists()
+
+
+@pytest.mark.parametrize(("content", "code", "params"), [
+    (b"", "corpus.empty", {}),
+    ("caminho não".encode("latin-1"), "corpus.not_utf8", {"byte": "0xe3", "offset": 9}),
+    (b"  \n\n \n", "corpus.only_whitespace", {}),
+])
+def test_progress_json_reports_errors_as_code_and_values(cli, tmp_path, content, code, params):
+    # The editor's training dialog reads this line to say the error in its user's language.
+    corpus = write(tmp_path / "carta.txt", content)
+    result = cli("train", corpus, "--out", tmp_path / "m.onnx", "--progress-json")
+    assert result.returncode == 2
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == 1, result.stdout
+    error = lines[0]["error"]
+    assert error["code"] == code
+    assert error["params"] == {"path": str(corpus), **params}
+    # The same English words as the command line's, which stay as they were.
+    assert result.stderr == f"caminho-train: error: {error['message']}\n"
+    plain = cli("train", corpus, "--out", tmp_path / "m.onnx")
+    assert plain.stdout == "" and plain.stderr == result.stderr
+
+
+def test_progress_json_reports_a_bad_output_path(cli, tmp_path, poem_path):
+    blocker = write(tmp_path / "file", b"")
+    result = cli("train", poem_path, "--out", blocker / "m.onnx", "--progress-json")
+    assert result.returncode == 2
+    error = json.loads(result.stdout)["error"]
+    assert error["code"] == "outputs.unreadable"
+    assert error["params"] == {"option": "--out", "path": str(blocker / "m.onnx"),
+                               "reason": os.strerror(errno.ENOTDIR)}
+    assert error["message"] in result.stderr
 
 
 def test_binary_error_names_the_offset(cli, tmp_path):

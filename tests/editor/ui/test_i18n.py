@@ -19,10 +19,13 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QDialogButtonBox, QMenu
 
 from editor.core.paths import CONFIG_DIR_ENV
+from editor.core.trainer import TrainerError
 from editor.ui import i18n
 from editor.ui.help import all_shortcuts
 from editor.ui.model_hint import describe
 from editor.ui.settings import Settings
+from editor.ui.trainer_messages import CONTEXT, EDITOR_CODES, MESSAGES, explain
+from editor.ui.user_features import UserFeatures
 
 ROOT = Path(__file__).resolve().parents[3]
 TS = ROOT / "translations" / "caminho_pt_BR.ts"
@@ -124,6 +127,111 @@ def test_every_context_is_a_class_that_qt_looks_up() -> None:
                if isinstance(node, ast.ClassDef)}
     contexts = {ctx for ctx, _ in messages(TS)}
     assert contexts <= classes, f"contexts Qt never looks up: {sorted(contexts - classes)}"
+
+
+# --- caminho-train's errors (its codes and the editor's catalogue) ---------------------------------
+
+def raised_trainer_errors() -> Iterator[tuple[str, int, set[str], set[str]]]:
+    """(file, line, codes, parameter names) of every TrainError that training/ raises outside
+    the studies, read from the source: a code only some rare path raises counts too."""
+    errors = ast.parse((ROOT / "training" / "errors.py").read_text(encoding="utf-8"))
+    classes = {node.name for node in errors.body if isinstance(node, ast.ClassDef)}
+    for path in sorted((ROOT / "training").rglob("*.py")):
+        if "studies" in path.relative_to(ROOT).parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in classes):
+                continue
+            keywords = {k.arg: k.value for k in node.keywords if k.arg is not None}
+            code = keywords.pop("code", None)
+            codes = {c.value for c in ast.walk(code) if isinstance(c, ast.Constant)
+                     and isinstance(c.value, str)} if code is not None else set()
+            yield path.relative_to(ROOT).as_posix(), node.lineno, codes, set(keywords)
+
+
+def template_fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_every_error_the_trainer_raises_has_a_message_in_the_catalogue() -> None:
+    # Guards: an error raised without a code, or with a code the editor does not know, shows
+    # English in a Portuguese window; a template asking for a value the trainer does not send
+    # falls back to English as well.
+    problems, raised = [], set()
+    sites = list(raised_trainer_errors())
+    assert len(sites) > 50, "the scan found too few raise sites: did training/ move?"
+    for where, line, codes, params in sites:
+        if not codes:
+            problems.append(f"{where}:{line}: no code=")
+        for code in codes:
+            raised.add(code)
+            if code not in MESSAGES:
+                problems.append(f"{where}:{line}: {code!r} has no entry in MESSAGES")
+            elif not template_fields(MESSAGES[code]) <= params:
+                problems.append(f"{where}:{line}: {code!r} sends {sorted(params)}, the template "
+                                f"needs {sorted(template_fields(MESSAGES[code]))}")
+    stale = set(MESSAGES) - raised - EDITOR_CODES
+    assert not problems, "\n".join(problems)
+    assert not stale, f"codes nothing raises any more: {sorted(stale)}"
+
+
+def test_every_trainer_message_has_a_portuguese_translation() -> None:
+    ts = messages(TS)
+    missing = [code for code, template in MESSAGES.items()
+               if (CONTEXT, template) not in ts or ts[CONTEXT, template].get("type")
+               or not (ts[CONTEXT, template].text or "").strip()
+               # explain() shows the trainer's English words when the text is unchanged
+               or ts[CONTEXT, template].text == template]
+    assert not missing, f"translate in {TS.name}: {missing}"
+
+
+def test_trainer_errors_in_portuguese(qapp, portuguese: str) -> None:
+    error = TrainerError("corpus.not_utf8", {"path": "/t/cartas.txt", "byte": "0xe3",
+                                             "offset": 9}, "/t/cartas.txt is not UTF-8 text…")
+    assert explain(error) == ("/t/cartas.txt não é texto em UTF-8: o byte 0xe3 na posição 9 não "
+                              "pode ser decodificado (converta o arquivo, por exemplo com "
+                              "`iconv -f latin1 -t utf-8`)")
+    # A code or values from a trainer of another version: its own English words.
+    assert explain(TrainerError("corpus.future", {}, "new words")) == "new words"
+    assert explain(TrainerError("corpus.empty", {}, "a.txt is empty")) == "a.txt is empty"
+    assert explain(TrainerError("trainer.crashed", {"signal": "SIGSEGV"}, "")) == \
+        "o treinador travou (SIGSEGV)"
+
+
+def test_trainer_errors_in_english_are_the_trainers_own_words() -> None:
+    # English needs no template: the trainer's message is exact (plurals, thousands separators).
+    error = TrainerError("corpus.too_small", {"tokens": 1, "files": "a.txt", "minimum": 10},
+                         "corpus too small: 1 token in a.txt, need at least 10 to train on")
+    assert explain(error) == error.message
+
+
+@pytest.mark.slow
+def test_training_dialog_shows_the_trainers_error_in_portuguese(
+        portuguese: str, qtbot, app_window, tmp_path: Path) -> None:
+    # The real caminho-train, on a corpus whose second file holds only blank lines: the
+    # dialog counts enough words to start, and the trainer refuses the file.
+    good = tmp_path / "diario.txt"
+    good.write_text("Hoje choveu na cidade e eu li um livro inteiro.\n" * 5, encoding="utf-8")
+    blank = tmp_path / "vazio.txt"
+    blank.write_text("  \n\n   \n", encoding="utf-8")
+    w = app_window(no_model=True)
+    features = w.findChild(UserFeatures)
+    features.train_action.trigger()
+    dialog = features.train_dialog
+    assert dialog is not None and dialog.run is not None, "training is not installed here"
+    dialog.use_document.setChecked(False)
+    dialog.add_files([good, blank])
+    assert dialog.start_button.isEnabled(), dialog.start_blocker()
+    with qtbot.waitSignal(dialog.run.failed, timeout=60000):
+        dialog.start_button.click()
+    assert dialog.run.error is not None and dialog.run.error.code == "corpus.only_whitespace"
+    text = dialog.status_label.text()
+    assert text.startswith(f"O treinamento falhou: {blank} não contém texto (só espaços em "
+                           "branco)."), text
+    assert "holds no text" not in text
+    # The log keeps the trainer's own words, for a bug report.
+    assert f"caminho-train: error: {blank} holds no text" in dialog.log_view.toPlainText()
 
 
 # --- the real window in Portuguese ---------------------------------------------------------------------

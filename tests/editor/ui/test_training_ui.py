@@ -26,14 +26,17 @@ from editor.core.trainer import (
     TORCH_PIN,
     TRAINER_MIN_TOKENS,
     CorpusStats,
+    TrainerError,
     corpus_stats,
     error_summary,
     estimate_seconds,
+    exit_error,
     exit_summary,
     expected_epochs,
     find_trainer,
     format_duration,
     parse_progress,
+    reported_error,
     stop_reason,
     time_left,
 )
@@ -190,6 +193,25 @@ def test_progress_lines_and_error_summaries():
     assert error_summary(log, 2) == "corpus too small: 3 tokens"
     assert error_summary("ValueError: bad\n", 1) == "ValueError: bad"
     assert "exit code 9" in error_summary("", 9)
+
+
+def test_the_trainers_error_line_gives_code_values_and_words():
+    line = ('{"error": {"code": "corpus.empty", "params": {"path": "/t/a.txt", "odd": [1], '
+            '"flag": true}, "message": "/t/a.txt is empty (0 bytes)"}}')
+    error = reported_error(parse_progress(line))
+    assert error == TrainerError("corpus.empty", {"path": "/t/a.txt"}, "/t/a.txt is empty (0 bytes)")
+    assert reported_error(parse_progress('{"epoch": 2, "loss": 1.5}')) is None
+    assert reported_error({"error": "no words"}) is None
+    # What the trainer reported beats its log; a kill beats both: it was never the trainer's say.
+    log = "caminho-train: error: /t/a.txt is empty (0 bytes)\n"
+    assert exit_error(2, False, log, error) is error
+    assert exit_error(9, True, log, error).code == "trainer.killed"
+    assert exit_error(11, True, "").params == {"signal": "SIGSEGV"}
+    assert exit_error(3, False, "") == TrainerError(
+        "trainer.exit_code", {"code": 3}, "the trainer stopped with exit code 3")
+    # A trainer that printed no JSON: its English line, with no code to translate it by.
+    assert exit_error(2, False, log) == TrainerError("", {}, "/t/a.txt is empty (0 bytes)")
+    assert exit_summary(2, False, "", error) == "/t/a.txt is empty (0 bytes)"
 
 
 def test_find_trainer(monkeypatch):
