@@ -2091,6 +2091,30 @@ Ele conhece só o poema “No Meio do Caminho”, por isso sugere versos dele.</
         <source>the trainer stopped with exit code {code}</source>
         <translation>o treinador parou com o código de saída {code}</translation>
     </message>
+    <message>
+        <source>stopped early, as the loss on the held-out text had not improved for {epochs} epochs (more would not help)</source>
+        <translation>parou antes, pois a perda no texto de validação não melhorava havia {epochs} épocas (mais épocas não ajudariam)</translation>
+    </message>
+    <message>
+        <source>stopped early, as the loss on the held-out text had stopped improving</source>
+        <translation>parou antes, pois a perda no texto de validação tinha parado de melhorar</translation>
+    </message>
+    <message>
+        <source>it had learnt the text by heart (every next word right)</source>
+        <translation>aprendeu o texto de cor (acertava todas as próximas palavras)</translation>
+    </message>
+    <message>
+        <source>it did all {epochs} epochs</source>
+        <translation>fez todas as {epochs} épocas</translation>
+    </message>
+    <message>
+        <source>it was stopped on request</source>
+        <translation>foi interrompido a pedido</translation>
+    </message>
+    <message>
+        <source>its time limit was up (the model is the best it had learnt by then)</source>
+        <translation>o tempo limite acabou (o modelo é o melhor que tinha aprendido até então)</translation>
+    </message>
 </context>
 <context>
     <name>UserFeatures</name>

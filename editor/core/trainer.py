@@ -187,24 +187,25 @@ def time_left(report: dict[str, Any], planned: int) -> tuple[float, float] | Non
     return likely, max(likely, pace * (most - epoch) + FINISH_S)
 
 
-def stop_reason(stopped: str) -> str:
-    """caminho-train's reason for ending (its `stopped` text) in words for the dialog."""
+def stop_code(stopped: str) -> tuple[str, dict[str, str]]:
+    """caminho-train's reason for ending (its `stopped` text) as a code and its values; the
+    dialog words it in the interface's language (editor/ui/trainer_messages.py). ("", {})
+    for a reason this editor does not know: the dialog shows the trainer's text."""
     found = re.match(r"early stopping\D*(\d+) epochs?", stopped)
     if found:
-        return (f"stopped early, as the loss on the held-out text had not improved for "
-                f"{found.group(1)} epochs (more would not help)")
+        return "stop.early_epochs", {"epochs": found.group(1)}
     if stopped.startswith("early stopping"):
-        return "stopped early, as the loss on the held-out text had stopped improving"
+        return "stop.early", {}
     if stopped.startswith("solved"):
-        return "it had learnt the text by heart (every next word right)"
+        return "stop.solved", {}
     found = re.match(r"reached (\d+) epochs", stopped)
     if found:
-        return f"it did all {found.group(1)} epochs"
+        return "stop.all_epochs", {"epochs": found.group(1)}
     if stopped.startswith("stopped on request"):
-        return "it was stopped on request"
+        return "stop.request", {}
     if stopped.startswith("time budget"):
-        return "its time limit was up (the model is the best it had learnt by then)"
-    return stopped
+        return "stop.time_budget", {}
+    return "", {}
 
 
 # Signals that end a process from outside. SIGKILL is what the kernel's out-of-memory killer

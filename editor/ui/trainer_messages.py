@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
-from editor.core.trainer import TrainerError
+from editor.core.trainer import TrainerError, stop_code
 
 CONTEXT = "TrainingRun"
 
@@ -194,3 +194,29 @@ def explain(error: TrainerError) -> str:
     except (KeyError, IndexError, ValueError):
         # A trainer of another version may send other values: its own words beat none.
         return error.message
+
+
+# Why training ended (the trainer's `stopped`), read as the end of "Training ended after 12
+# epochs: …".
+STOP_REASONS: dict[str, str] = {
+    "stop.early_epochs": QT_TRANSLATE_NOOP(
+        "TrainingRun", "stopped early, as the loss on the held-out text had not improved for "
+        "{epochs} epochs (more would not help)"),
+    "stop.early": QT_TRANSLATE_NOOP(
+        "TrainingRun", "stopped early, as the loss on the held-out text had stopped improving"),
+    "stop.solved": QT_TRANSLATE_NOOP(
+        "TrainingRun", "it had learnt the text by heart (every next word right)"),
+    "stop.all_epochs": QT_TRANSLATE_NOOP("TrainingRun", "it did all {epochs} epochs"),
+    "stop.request": QT_TRANSLATE_NOOP("TrainingRun", "it was stopped on request"),
+    "stop.time_budget": QT_TRANSLATE_NOOP(
+        "TrainingRun", "its time limit was up (the model is the best it had learnt by then)"),
+}
+
+
+def stop_reason(stopped: str) -> str:
+    """Why the trainer ended, in the interface's language; its own text if unknown here."""
+    code, params = stop_code(stopped)
+    template = STOP_REASONS.get(code)
+    if template is None:
+        return stopped
+    return QCoreApplication.translate(CONTEXT, template).format(**params)

@@ -52,9 +52,9 @@ from editor.core.trainer import (
     estimate_seconds,
     expected_epochs,
     format_duration,
-    stop_reason,
     time_left,
 )
+from editor.ui.trainer_messages import stop_reason
 from editor.ui.training_run import TrainingRun
 
 if TYPE_CHECKING:

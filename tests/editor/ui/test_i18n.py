@@ -19,12 +19,19 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QDialogButtonBox, QMenu
 
 from editor.core.paths import CONFIG_DIR_ENV
-from editor.core.trainer import TrainerError
+from editor.core.trainer import TrainerError, stop_code
 from editor.ui import i18n
 from editor.ui.help import all_shortcuts
 from editor.ui.model_hint import describe
 from editor.ui.settings import Settings
-from editor.ui.trainer_messages import CONTEXT, EDITOR_CODES, MESSAGES, explain
+from editor.ui.trainer_messages import (
+    CONTEXT,
+    EDITOR_CODES,
+    MESSAGES,
+    STOP_REASONS,
+    explain,
+    stop_reason,
+)
 from editor.ui.user_features import UserFeatures
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -197,6 +204,26 @@ def test_trainer_errors_in_portuguese(qapp, portuguese: str) -> None:
     assert explain(TrainerError("corpus.empty", {}, "a.txt is empty")) == "a.txt is empty"
     assert explain(TrainerError("trainer.crashed", {"signal": "SIGSEGV"}, "")) == \
         "o treinador travou (SIGSEGV)"
+
+
+def test_why_training_ended_in_portuguese_and_english(qapp, portuguese: str) -> None:
+    # Bug: "Treinamento terminou após 12 épocas: stopped early, as the loss…": the reason was
+    # the editor's English. Each text is what training/loop.py writes in `stopped`.
+    ts = messages(TS)
+    for code, template in STOP_REASONS.items():
+        entry = ts.get((CONTEXT, template))
+        assert entry is not None and not entry.get("type") and entry.text != template, code
+    assert stop_reason("early stopping: validation loss did not improve for 3 epochs") == (
+        QCoreApplication.translate(CONTEXT, STOP_REASONS["stop.early_epochs"]).format(epochs=3))
+    assert "3" in stop_reason("early stopping: validation loss did not improve for 3 epochs")
+    for stopped in ("solved: 100% accuracy for 3 epochs, loss 0.0400", "reached 40 epochs",
+                    "stopped on request after epoch 2", "time budget: training stopped after "
+                    "50 s", "early stopping: validation loss stopped improving"):
+        said = stop_reason(stopped)
+        assert said != stopped and said == QCoreApplication.translate(
+            CONTEXT, STOP_REASONS[stop_code(stopped)[0]]).format(**stop_code(stopped)[1])
+        assert not said.startswith(("it ", "stopped early")), said  # Portuguese, not English
+    assert stop_reason("a reason from a newer trainer") == "a reason from a newer trainer"
 
 
 def test_trainer_errors_in_english_are_the_trainers_own_words() -> None:

@@ -37,10 +37,10 @@ from editor.core.trainer import (
     format_duration,
     parse_progress,
     reported_error,
-    stop_reason,
     time_left,
 )
 from editor.ui import training_ui, user_features
+from editor.ui.trainer_messages import stop_reason
 from editor.ui.training_ui import TrainDialog
 from editor.ui.user_features import UserFeatures
 from editor.ui.window import MainWindow
