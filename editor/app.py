@@ -148,7 +148,8 @@ def build_window(args: argparse.Namespace, settings: Settings | None = None) -> 
     window.attach_suggestions(controller)
     hint = ModelHint(window, window.editor)
     controller.model_status.connect(hint.show_status)
-    window.statusBar().set_droppable([window.latency_label, hint, window.position_label])
+    window.statusBar().set_droppable([window.latency_label, window.encoding_label, hint,
+                                      window.position_label])
     panel = InsightPanel(window)
     controller.shown.connect(panel.show_suggestions)
     controller.model_status.connect(lambda st: panel.set_model(st.model if st.ok else None))

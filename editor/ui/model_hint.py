@@ -10,12 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
-from PySide6.QtWidgets import QLabel, QMainWindow
+from PySide6.QtWidgets import QMainWindow
 
 from editor.core.lm import ModelInfo
 from editor.core.resources import bundled_model_path
 from editor.core.service import ModelStatus
 from editor.core.tokenizer import is_word_norm
+from editor.ui.statusbar import ElidingLabel
 from editor.ui.textedit import CaminhoTextEdit
 
 TRAIN_HINT = QT_TRANSLATE_NOOP("ModelHint", "train one on your writing: Model → Train on Documents…")
@@ -53,12 +54,12 @@ def describe(info: ModelInfo, *, bundled: bool) -> tuple[str, str]:
                 info.name, words))
 
 
-class ModelHint(QLabel):
+class ModelHint(ElidingLabel):
     """The status bar's "Poem model: 20 words"; its tooltip (and, for the poem model, the
     empty page's placeholder) says more."""
 
     def __init__(self, window: QMainWindow, edit: CaminhoTextEdit) -> None:
-        super().__init__(window)
+        super().__init__("", window)
         self.setObjectName("modelHint")
         self.setContentsMargins(6, 0, 6, 0)
         self.edit = edit

@@ -5,19 +5,33 @@ word ("Could not save “notes.txt”: the di"). This one ends it after the last
 fits, with "…", and puts the whole message in the bar's tooltip. `elide_words` is the Qt-free
 rule; `ElidingStatusBar` only measures and draws. `SteadyLabel` is for the bar's labels whose
 text changes on every key (issue 18).
+
+In a narrow window (a half screen, a tiling window manager) the permanent widgets set the
+window's minimum width: about 750 px with all of them. `ElidingLabel` lets a label shrink to a
+few letters and "…" (the whole text in its tooltip), and the bar hides the figures it may
+`set_squeezable` while there is no room for them, so it never sets the window's minimum.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QPainter, QPaintEvent
-from PySide6.QtWidgets import QLabel, QSizeGrip, QStatusBar, QStyle, QStyleOption, QWidget
+from PySide6.QtCore import QEvent, QRect, QSize, Qt
+from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import (
+    QLabel,
+    QSizeGrip,
+    QSizePolicy,
+    QStatusBar,
+    QStyle,
+    QStyleOption,
+    QWidget,
+)
 
 ELLIPSIS = "…"
 # Left after the last whole word: "the disk is full, …" reads worse than "the disk is full…".
 _TRAILING = " ,;:–—-·"
+_SPACING = 6  # QStatusBar's between its widgets (QStatusBar::reformat)
 
 
 def elide_words(text: str, width: float, measure: Callable[[str], float]) -> str:
@@ -61,6 +75,9 @@ class ElidingStatusBar(QStatusBar):
         self.shown_text = ""  # the message as last drawn (tests read it)
         self._droppable: list[QWidget] = []
         self._dropped: list[QWidget] = []
+        self._squeezable: list[QWidget] = []
+        self._squeezed: list[QWidget] = []
+        self._capped: list[ElidingLabel] = []
         self.messageChanged.connect(self._make_room)
 
     def set_droppable(self, widgets: list[QWidget]) -> None:
@@ -73,18 +90,107 @@ class ElidingStatusBar(QStatusBar):
         """
         self._droppable = list(widgets)
 
+    def set_squeezable(self, widgets: list[QWidget]) -> None:
+        """Permanent widgets hidden while the bar has no room for them, least useful first.
+
+        The bar's minimum width leaves them out, so they never hold the window wide; each comes
+        back when the bar is wide enough for it (and for the eliding labels at a readable width).
+        """
+        self._squeezable = list(widgets)
+        self._fit()
+
+    def squeezed(self) -> list[QWidget]:
+        """The widgets hidden now for want of room."""
+        return list(self._squeezed)
+
+    def _cost(self, widget: QWidget, *, comfortable: bool = False) -> int:
+        """The width a permanent widget takes in the bar's minimum, with the spacing before it;
+        `comfortable` counts an eliding label at a width that still reads."""
+        width = _smart_min_width(widget)
+        if comfortable and isinstance(widget, ElidingLabel):
+            width = max(width, widget.comfortable_width())
+        return width + _SPACING
+
+    def _layout_minimum(self) -> int:
+        layout = self.layout()
+        return layout.minimumSize().width() if layout is not None else 0
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt API)
+        hint = super().minimumSizeHint()
+        shown = [w for w in self._squeezable if not w.isHidden()]
+        return QSize(max(0, hint.width() - sum(self._cost(w) for w in shown)), hint.height())
+
+    def _fit(self) -> None:
+        """Show the squeezable widgets the width has room for, most useful first; hide the rest.
+
+        Only a widget whose state changes is touched: showing or hiding asks for a layout,
+        which calls this again, and must then find nothing to change.
+        """
+        if not self._squeezable:
+            return
+        # Everything the bar shows, the squeezable widgets left out: the smallest it can be.
+        shown = [w for w in self._squeezable if not w.isHidden()]
+        others = [w for w in self._items(visible_to=True)
+                  if w not in self._squeezable and isinstance(w, ElidingLabel)]
+        need = (self._layout_minimum() - sum(self._cost(w) for w in shown)
+                + sum(self._cost(w, comfortable=True) - self._cost(w) for w in others))
+        wanted: list[QWidget] = []
+        for widget in reversed(self._squeezable):
+            if widget.isHidden() and widget not in self._squeezed:
+                continue  # hidden by its owner, or for a message: not ours to show
+            if widget.isHidden() and self.currentMessage():
+                continue  # the message has its room until it goes
+            cost = self._cost(widget)
+            if need + cost > self.width():
+                break  # and none less useful: the position, not the encoding that happens to fit
+            wanted.append(widget)
+            need += cost
+        for widget in self._squeezable:
+            if widget in wanted and widget in self._squeezed:
+                self._squeezed.remove(widget)
+                widget.show()
+            elif widget not in wanted and not widget.isHidden():
+                widget.hide()
+                self._squeezed.append(widget)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self._fit()
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        # A label grew (a longer model name, a wider figure) or came up (the model hint, after
+        # "Model loaded" showed): the rest, or the message, may no longer have room.
+        if event.type() == QEvent.Type.LayoutRequest:
+            self._fit()
+            if self.currentMessage():
+                self._make_room(self.currentMessage())
+        return handled
+
     def _room(self) -> int:
-        used = sum(w.width() + 8 for w in self._items() if w not in self._dropped)
+        used = sum(_shown_width(w) + 8 for w in self._items() if w not in self._dropped)
         return self.width() - 24 - used
 
     def _make_room(self, message: str) -> None:
         if not message:
+            for label in self._capped:
+                label.setMaximumWidth(QWIDGETSIZE_MAX)
+            self._capped = []
             for widget in self._dropped:
                 widget.show()
             self._dropped = []
+            self._fit()  # what came back may not all have room
             return
         need = min(self.fontMetrics().horizontalAdvance(message),
                    int(self.width() * self.MESSAGE_SHARE))
+        # A label that elides gives the message room first: the model's name, shortened, says
+        # which model as well as the whole name did.
+        for label in self._items():
+            if self._room() >= need:
+                break
+            if isinstance(label, ElidingLabel) and label not in self._capped:
+                label.setMaximumWidth(max(_smart_min_width(label), label.comfortable_width()))
+                self._capped.append(label)
         for widget in self._droppable:
             if self._room() >= need:
                 break
@@ -92,16 +198,22 @@ class ElidingStatusBar(QStatusBar):
                 widget.hide()
                 self._dropped.append(widget)
 
-    def _items(self) -> list[QWidget]:
-        return [child for child in self.findChildren(QWidget, "",
-                                                     Qt.FindChildOption.FindDirectChildrenOnly)
-                if child.isVisible() and not isinstance(child, QSizeGrip)]
+    def _items(self, *, visible_to: bool = False) -> list[QWidget]:
+        """The bar's widgets on screen (`visible_to`: those that will be once the bar shows)."""
+        return [child for child in self._children()
+                if (not child.isHidden() if visible_to else child.isVisible())
+                and not isinstance(child, QSizeGrip)]
+
+    def _children(self) -> list[QWidget]:
+        # Not findChildren(QWidget, ""): PySide6 takes "" as a name to match, and so skipped
+        # every named widget (the model hint, the word list button).
+        return [child for child in self.children() if isinstance(child, QWidget)]
 
     def message_rect(self) -> QRect:
         """Where the message goes: left of the permanent widgets and the size grip (while a
         message shows, QStatusBar hides every other widget)."""
         left, right = 6, self.width() - 12
-        for child in self.findChildren(QWidget, "", Qt.FindChildOption.FindDirectChildrenOnly):
+        for child in self._children():
             # Any widget reaching past the left margin bounds the message: at a narrow width
             # the first permanent label can start at x < 6, and skipping it drew the message
             # over it (seen at 640 px in the dark theme's probe screenshot).
@@ -139,6 +251,93 @@ class ElidingStatusBar(QStatusBar):
         self.shown_text = text
         # The whole message on hover when it had to be shortened (or spanned several lines).
         self.setToolTip(message if text != message else "")
+
+
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum"
+
+
+def _shown_width(widget: QWidget) -> int:
+    """A widget's width in the bar, or what it will be once a cap on it is laid out."""
+    return min(widget.width(), widget.maximumWidth())
+
+
+def _smart_min_width(widget: QWidget) -> int:
+    """The width a layout gives `widget` at the least (Qt's qSmartMinSize, for a hidden widget
+    too, which a layout item would count as nothing)."""
+    if widget.minimumWidth() > 0:
+        return widget.minimumWidth()
+    policy = widget.sizePolicy().horizontalPolicy()
+    if policy == QSizePolicy.Policy.Ignored:
+        return 0
+    least = max(0, widget.minimumSizeHint().width())
+    if policy.value & QSizePolicy.PolicyFlag.ShrinkFlag.value:
+        return least
+    return max(least, widget.sizeHint().width())
+
+
+class ElidingLabel(QLabel):
+    """A one-line label that may be narrower than its text: it ends the text with "…" and
+    says it whole in the tooltip (unless the label has a tooltip of its own).
+
+    A QLabel is never narrower than its text, so a long model name held the whole window wide.
+    The text itself stays whole: `text()` and the accessible name (read from it) are not cut.
+    """
+
+    MIN_CHARS = 3  # the least shown before "…": enough to tell one label from another
+    COMFORTABLE_CHARS = 16  # the width the status bar keeps for it before hiding figures
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self._own_tip = ""
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+
+    def _extra(self) -> int:
+        margins = self.contentsMargins()
+        return margins.left() + margins.right() + 2 * self.margin() + 2
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt API)
+        hint = super().minimumSizeHint()
+        short = self.text()[: self.MIN_CHARS] + ELLIPSIS
+        width = min(hint.width(), self.fontMetrics().horizontalAdvance(short) + self._extra())
+        return QSize(width, hint.height())
+
+    def comfortable_width(self) -> int:
+        return min(self.sizeHint().width(),
+                   self.fontMetrics().averageCharWidth() * self.COMFORTABLE_CHARS + self._extra())
+
+    def shown_text(self) -> str:
+        """The text as drawn: whole, or shortened with "…" when the label is too narrow."""
+        # At a word boundary, as the bar's messages: "Poem model…", not "Poem model: 20 …".
+        return elide_words(self.text(), self.contentsRect().width() - 2 * self.margin(),
+                           self.fontMetrics().horizontalAdvance)
+
+    def is_elided(self) -> bool:
+        return self.shown_text() != self.text()
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt API)
+        super().setText(text)
+        self._update_tip()
+
+    def setToolTip(self, tip: str) -> None:  # noqa: N802 (Qt API)
+        self._own_tip = tip
+        self._update_tip()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self._update_tip()
+
+    def _update_tip(self) -> None:
+        super().setToolTip(self._own_tip or (self.text() if self.is_elided() else ""))
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt API)
+        if not self.is_elided():
+            super().paintEvent(event)
+            return
+        painter = QPainter(self)
+        rect = self.contentsRect().adjusted(self.margin(), self.margin(), -self.margin(),
+                                            -self.margin())
+        self.style().drawItemText(painter, rect, int(self.alignment()), self.palette(),
+                                  self.isEnabled(), self.shown_text(), self.foregroundRole())
 
 
 class SteadyLabel(QLabel):

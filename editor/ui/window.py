@@ -12,7 +12,7 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QFileSystemWatcher, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -20,6 +20,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QKeySequence,
+    QResizeEvent,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
@@ -39,7 +40,7 @@ from editor.core.service import ModelStatus
 from editor.ui.documents import DISK_CHECK_DELAY_MS, DiskStamp, DocumentLifecycle
 from editor.ui.find import FindBar, find_text
 from editor.ui.settings import Settings
-from editor.ui.statusbar import ElidingStatusBar, SteadyLabel
+from editor.ui.statusbar import ElidingLabel, ElidingStatusBar, SteadyLabel
 from editor.ui.suggestions.controller import SuggestionController
 from editor.ui.suggestions.strip import SuggestionStrip
 from editor.ui.textedit import CaminhoTextEdit
@@ -51,6 +52,9 @@ APP_NAME = "Caminho"
 UNTITLED = "Untitled"
 STATUS_TIMEOUT_MS = 8000
 PANEL_SHARE = 1 / 3  # of the window's width, for the insight panel until the writer moves it
+# The text area's width the panel gives way to in a narrow window (a line of about 35
+# characters), down to the panel's own minimum; the writer's split comes back when it widens.
+TEXT_MIN_WIDTH = 280
 
 _STANDARD_BUTTONS = {
     "save": QMessageBox.StandardButton.Save,
@@ -117,6 +121,9 @@ class MainWindow(DocumentLifecycle, QMainWindow):
         self.strip = SuggestionStrip(self)
         self.suggestions: SuggestionController | None = None
         self.panel: QDockWidget | None = None
+        self._panel_wanted: int | None = None  # the split the writer chose (None: a third)
+        self._panel_target: int | None = None  # the width last asked of the dock
+        self._sized_for = QSize()  # the window size the panel was last fitted to
         self.find_bar = FindBar(self)
         self.find_bar.hide()
         central = QWidget(self)
@@ -299,7 +306,7 @@ class MainWindow(DocumentLifecycle, QMainWindow):
             self.tr("Ln {0}, Col {1}").format(9999, 999), self)
         self.encoding_label = QLabel(self)
         self.encoding_label.setToolTip(self.tr("Encoding and line endings used when saving"))
-        self.model_label = QLabel(self.tr("No model"), self)
+        self.model_label = ElidingLabel(self.tr("No model"), self)
         for label in (
             self.latency_label,
             self.position_label,
@@ -308,7 +315,9 @@ class MainWindow(DocumentLifecycle, QMainWindow):
         ):
             label.setContentsMargins(6, 0, 6, 0)
             status.addPermanentWidget(label)
-        status.set_droppable([self.latency_label, self.position_label])
+        status.set_droppable([self.latency_label, self.encoding_label, self.position_label])
+        # A narrow window keeps the model's name (elided) and drops these, least useful first.
+        status.set_squeezable([self.latency_label, self.encoding_label, self.position_label])
 
     def _connect(self) -> None:
         document = self.editor.document()
@@ -575,7 +584,9 @@ class MainWindow(DocumentLifecycle, QMainWindow):
     def attach_panel(self, panel: QDockWidget) -> None:
         """Dock the insight panel on the right, toggled from View (F8); remember if it is shown."""
         self.panel = panel
+        self._panel_wanted = self.settings.get("panel_width") or None
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, panel)
+        panel.installEventFilter(self)
         self._size_panel()
         toggle = panel.toggleViewAction()
         toggle.setText(self.tr("In&sight Panel"))
@@ -590,6 +601,8 @@ class MainWindow(DocumentLifecycle, QMainWindow):
         # the window is up is the user's (F8, the menu, the panel's close button).
         if self.isVisible():
             self.settings.set("panel_visible", shown)
+        if shown:
+            self._size_panel()  # the window may have narrowed while it was hidden
 
     def _answered_request(self, status: ModelStatus) -> tuple[Path | None, bool, bool] | None:
         """The pending load request `status` answers, taken off; None for an older one."""
@@ -602,11 +615,39 @@ class MainWindow(DocumentLifecycle, QMainWindow):
         self._load_request = None
         return request
 
+    def _panel_width(self) -> int:
+        """The panel's width for this window: a third, or the split the writer chose, but in a
+        narrow window no more than leaves the text TEXT_MIN_WIDTH (or the panel's minimum)."""
+        wanted = self._panel_wanted or round(self.width() * PANEL_SHARE)
+        least = self.panel.minimumSizeHint().width() if self.panel is not None else 0
+        return max(least, min(wanted, self.width() - TEXT_MIN_WIDTH))
+
     def _size_panel(self) -> None:
-        # A third of the window unless the writer dragged the split before: the text comes first.
-        if self.panel is not None:
-            width = self.settings.get("panel_width") or round(self.width() * PANEL_SHARE)
-            self.resizeDocks([self.panel], [width], Qt.Orientation.Horizontal)
+        # The text comes first: QMainWindow keeps a dock's width and narrows the text instead,
+        # which left 170 px of text beside a 300 px panel in a 480 px window.
+        self._sized_for = self.size()
+        panel = self.panel
+        if panel is None or panel.isFloating() or panel.isHidden():
+            return
+        width = self._panel_width()
+        self._panel_target = width
+        if abs(panel.width() - width) > 1:
+            self.resizeDocks([panel], [width], Qt.Orientation.Horizontal)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        # The panel resized while the window kept its size, and not to the width asked of it:
+        # the writer dragged the split, and that width is theirs until they drag it again.
+        if (watched is self.panel and event.type() == QEvent.Type.Resize
+                and self.isVisible() and self.size() == self._sized_for
+                and not self.panel.isFloating()
+                and abs(self.panel.width() - (self._panel_target or -9)) > 1):
+            self._panel_wanted = self.panel.width()
+        return super().eventFilter(watched, event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if self._shown_once:
+            self._size_panel()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
@@ -707,7 +748,8 @@ class MainWindow(DocumentLifecycle, QMainWindow):
             return
         self.settings.set("window_geometry", bytes(self.saveGeometry().data()))
         if self.panel is not None and self.panel.isVisible() and not self.panel.isFloating():
-            self.settings.set("panel_width", self.panel.width())
+            # The writer's split, not the narrower one a small window left the panel.
+            self.settings.set("panel_width", self._panel_wanted or self.panel.width())
         self.settings.sync()
         self._disk_timer.stop()
         if self.panel is not None:

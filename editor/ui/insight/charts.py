@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -21,6 +21,7 @@ from PySide6.QtGui import (
     QPainter,
     QPen,
     QPolygonF,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import QToolTip, QWidget
 
@@ -237,7 +238,8 @@ class Heatmap(QWidget):
         p.setFont(small_font(self))
         text_pen = QPen(self.palette().windowText().color())
         p.setPen(text_pen)
-        p.drawText(QPointF(4, 12), self.title)
+        p.drawText(QPointF(4, 12), p.fontMetrics().elidedText(  # whole in describe()
+            self.title, Qt.TextElideMode.ElideRight, self.width() - 8))
         g = self._grid()
         rows, cols = self.matrix.shape
         if self._img is None:
@@ -353,10 +355,12 @@ class ProbBars(QWidget):
         p.setFont(small_font(self, 0))
         fg = self.palette().windowText().color()
         p.setPen(fg)
-        p.drawText(QPointF(6, 14), self.title)
+        fm = p.fontMetrics()
+        # Cut to a narrow panel's width; the accessible description has it whole.
+        p.drawText(QPointF(6, 14), fm.elidedText(self.title, Qt.TextElideMode.ElideRight,
+                                                 self.width() - 12))
         if not self.items:
             return
-        fm = p.fontMetrics()
         label_w, bar_w = self.columns(fm)
         top, row_h = 24.0, min(26.0, (self.height() - 30) / len(self.items))
         for k, (tok, prob) in enumerate(self.items):
@@ -371,17 +375,38 @@ class ProbBars(QWidget):
             p.setBrush(ink(self, QColor(178, 24, 43)) if mark else QColor(128, 128, 128))
             p.drawRect(QRectF(label_w, y + 3, max(prob * bar_w, 1), row_h - 6))
             p.setPen(fg)
-            p.drawText(QPointF(label_w + prob * bar_w + 4, y + row_h / 2 + fm.ascent() / 2 - 1), f"{prob:.1%}")
+            p.drawText(QPointF(label_w + prob * bar_w + 4, y + row_h / 2 + fm.ascent() / 2 - 1),
+                       self.percent(prob, fm))
+
+    MIN_BAR = 24  # pixels left for a bar at probability 1
+
+    def _natural_label_width(self, fm: QFontMetrics) -> int:
+        return max(fm.horizontalAdvance(("★ " if t in self.marked else "")
+                                        + insight.display_token(t))
+                   for t, _ in self.items) + 14
+
+    def _decimals(self, fm: QFontMetrics) -> int:
+        """1 ("93.4%") when there is room, else 0 ("93%"): in the Compare view's half-width
+        columns the decimal cost the words their room ("★ pe…" for "★ pedra")."""
+        if not self.items:
+            return 1
+        wide = fm.horizontalAdvance("100.0%") + 8
+        return 1 if self._natural_label_width(fm) + wide + self.MIN_BAR <= self.width() else 0
+
+    def percent(self, prob: float, fm: QFontMetrics) -> str:
+        """A bar's probability as drawn (the accessible description always has one decimal)."""
+        decimals = self._decimals(fm)
+        if decimals == 0 and 0 < prob < 0.005:
+            return "<1%"  # not "0%": the model does give it a chance
+        return f"{prob:.{decimals}%}"
 
     def columns(self, fm: QFontMetrics) -> tuple[float, float]:
         """Widths of the label column and of a bar at probability 1. The percentage after the
         longest bar must stay inside the widget: in the Compare view's half-width columns the
         labels used to take the room and cut "93.0%" to "93" (the labels are elided instead)."""
-        pct_w = fm.horizontalAdvance("100.0%") + 8
-        natural = max(fm.horizontalAdvance(("★ " if t in self.marked else "")
-                                           + insight.display_token(t))
-                      for t, _ in self.items) + 22
-        label_w = float(max(min(natural, 140, self.width() - pct_w - 24), 40))
+        pct_w = fm.horizontalAdvance(self.percent(1.0, fm)) + 8
+        natural = self._natural_label_width(fm)
+        label_w = float(max(min(natural, 140, self.width() - pct_w - self.MIN_BAR), 40))
         return label_w, float(max(self.width() - label_w - pct_w, 10))
 
 
@@ -424,7 +449,8 @@ class Trace(QWidget):
         p.setFont(small_font(self))
         fg = self.palette().windowText().color()
         p.setPen(fg)
-        p.drawText(QPointF(4, 12), self.title)
+        p.drawText(QPointF(4, 12), p.fontMetrics().elidedText(  # whole in describe()
+            self.title, Qt.TextElideMode.ElideRight, self.width() - 8))
         g = QRectF(_MARGIN_L, 34, max(self.width() - _MARGIN_L - 10, 1), max(self.height() - 34 - _LABELS_H, 1))
         n = len(self.labels)
         if not n or not self.lines:
@@ -484,7 +510,7 @@ class GatesView(QWidget):
         self.empty_text = self.tr("no gates yet")
         self._strips: list[QImage] = []
         self._density: list[QImage] = []
-        self.setMinimumSize(200, 240)
+        self.setMinimumSize(160, self.MIN_HEIGHT)  # as narrow as the panel can be
 
     def set_cell(self, cell: str, gate_names: Sequence[str], empty_text: str) -> None:
         """The model's cell: which gates exist (the rows of `current`) and which are drawn."""
@@ -511,7 +537,31 @@ class GatesView(QWidget):
                                                                  colour_map(self))))
         self.setAccessibleDescription(self.describe())
         self.setToolTip(self.describe())
+        self._fit_height()
         self.update()
+
+    MIN_HEIGHT = 240
+
+    def _fit_height(self) -> None:
+        """Tall enough for the summary under the density boxes at this width: in a narrow
+        panel its lines wrap more and were cut off at the bottom (the view scrolls instead)."""
+        needed = self.MIN_HEIGHT
+        if self._strips:
+            fm = QFontMetrics(small_font(self))
+            w = self.width()
+            top = 18 + len(self.shown_names) * 17 + 8
+            y = top + 18 + max((w - 36) / 3 - 9, 30) + 32
+            for line in self.summary():
+                y += fm.boundingRect(QRect(0, 0, max(w - 12, 1), 10_000),
+                                     Qt.TextFlag.TextWordWrap, line).height() + 2
+            needed = max(needed, int(y) + 4)
+        if needed != self.minimumHeight():
+            self.setMinimumHeight(needed)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit_height()
 
     def paintEvent(self, _event: object) -> None:  # noqa: N802 (Qt API)
         p = QPainter(self)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtGui import QAction, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
@@ -50,6 +50,8 @@ def _side_title(side: Side) -> str:
 class CompareView(QWidget):
     """Both models' next-word bars and Memory bars, side by side."""
 
+    SIDE_BY_SIDE_WIDTH = 2 * 130 + 6
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.comparison: Comparison | None = None
@@ -59,24 +61,47 @@ class CompareView(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setMinimumHeight(4 * self.summary.fontMetrics().lineSpacing())
         lay.addWidget(self.summary)
-        grid = QGridLayout()
-        grid.setContentsMargins(0, 0, 0, 0)
+        self.grid = QGridLayout()
+        self.grid.setContentsMargins(0, 0, 0, 0)
         self.headers = [QLabel(), QLabel()]
         self.bars = [ProbBars(), ProbBars()]
         self.memory = [WordBars(), WordBars()]
         for col in range(2):
             self.headers[col].setAlignment(Qt.AlignmentFlag.AlignHCenter)
-            grid.addWidget(self.headers[col], 0, col)
-            grid.addWidget(self.bars[col], 1, col)
-            # Full width, one above the other: 30 words need the room, and the same words
-            # then sit in the same columns for both models.
-            grid.addWidget(self.memory[col], 2 + col, 0, 1, 2)
             self.bars[col].setMinimumSize(120, 130)
             self.memory[col].setMinimumSize(160, 150)
-        grid.setRowStretch(1, 3)
-        grid.setRowStretch(2, 4)
-        grid.setRowStretch(3, 4)
-        lay.addLayout(grid, 1)
+        self.side_by_side: bool | None = None
+        self._arrange(True)
+        lay.addLayout(self.grid, 1)
+
+    def _arrange(self, side_by_side: bool) -> None:
+        """The next-word bars side by side, or one above the other in a panel too narrow for
+        two columns (which then scrolled sideways and hid the second model)."""
+        if side_by_side == self.side_by_side:
+            return
+        self.side_by_side = side_by_side
+        grid = self.grid
+        for widget in (*self.headers, *self.bars, *self.memory):
+            grid.removeWidget(widget)
+        for row in range(grid.rowCount()):
+            grid.setRowStretch(row, 0)
+        for col in range(2):
+            header_at, bars_at = ((0, col), (1, col)) if side_by_side else ((2 * col, 0),
+                                                                            (2 * col + 1, 0))
+            grid.addWidget(self.headers[col], *header_at)
+            grid.addWidget(self.bars[col], *bars_at)
+            grid.setRowStretch(bars_at[0], 3)
+        first_memory = 2 if side_by_side else 4
+        for col in range(2):
+            # Full width, one above the other: 30 words need the room, and the same words
+            # then sit in the same columns for both models.
+            grid.addWidget(self.memory[col], first_memory + col, 0, 1, 2 if side_by_side else 1)
+            grid.setRowStretch(first_memory + col, 4)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        # Two columns need ~130 px each for "★ pedra 99%"; the narrowest panel has ~190.
+        self._arrange(event.size().width() >= self.SIDE_BY_SIDE_WIDTH)
 
     def set_data(self, comparison: Comparison | None, note: str = "") -> None:
         """Draw `comparison` (None: nothing to compare yet, `note` says why)."""

@@ -195,6 +195,12 @@ class InsightPanel(QDockWidget):
         self.pin_button = QPushButton(self.tr("Pin"))
         self.pin_button.setToolTip(self.tr("Pin the current state; the Pin tab compares the live state with it"))
         self.pin_button.clicked.connect(self._toggle_pin)
+        # A push button is at least 80 px wide (the style's minimum); "Pin" needs far less,
+        # and the panel must fit beside the text in a narrow window.
+        metrics = self.pin_button.fontMetrics()
+        self.pin_button.setMinimumWidth(
+            max(metrics.horizontalAdvance(text) for text in (self.tr("Pin"), self.tr("Unpin")))
+            + 2 * metrics.averageCharWidth() + 8)
         self.tint_check = QCheckBox(self.tr("Tint text"))
         self.tint_check.setChecked(True)
         self.tint_check.setToolTip(self.tr("Colour the document's words by the selected unit"))
@@ -230,11 +236,13 @@ class InsightPanel(QDockWidget):
             self.sort_combo.addItem(self.tr(label), key)
         self.sort_combo.currentIndexChanged.connect(lambda _i: self.set_sort(self.sort_combo.currentData()))
         # Narrow enough for a panel a third of the window wide; the lists still show whole.
+        # In a narrower panel they shrink further (the open list is as wide as it needs).
         self.kind_combo.setAccessibleName(self.tr("State shown"))
         self.sort_combo.setAccessibleName(self.tr("Row order"))
         for combo in (self.kind_combo, self.sort_combo):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(8)
+            combo.setMinimumWidth(round(combo.minimumSizeHint().width() * 0.55))
         row.addWidget(self.kind_combo)
         row.addWidget(QLabel(self.tr("rows")))
         row.addWidget(self.sort_combo)
@@ -277,7 +285,12 @@ class InsightPanel(QDockWidget):
         self.tabs.addTab(self.word_bars, self.tr(VIEW_TITLES["memory"]))
         # Gates
         self.gates_view = GatesView()
-        self.tabs.addTab(self.gates_view, self.tr(VIEW_TITLES["gates"]))
+        # Scrolled, as the Compare view: its 240 px would set the window's minimum height.
+        gates_scroll = QScrollArea()
+        gates_scroll.setWidgetResizable(True)
+        gates_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        gates_scroll.setWidget(self.gates_view)
+        self.tabs.addTab(gates_scroll, self.tr(VIEW_TITLES["gates"]))
         # Pin
         pin = QWidget()
         pl = QVBoxLayout(pin)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -42,6 +42,7 @@ class _WordButton(QPushButton):
         super().__init__(parent)
         self.hint = hint
         self._hint_rect: QRect | None = None
+        self._shown = ""
 
     def hint_font(self) -> QFont:
         font = QFont(self.font())
@@ -49,9 +50,33 @@ class _WordButton(QPushButton):
         font.setPointSizeF(max(6.0, font.pointSizeF() * 0.75))
         return font
 
+    def _plain_metrics(self) -> QFontMetrics:
+        font = QFont(self.font())
+        font.setBold(False)  # the best word is bold: the same hint for all keeps them equal
+        return QFontMetrics(font)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
+        # The same for every word, so the three share the strip equally whatever they say (as
+        # on Gboard), and a long word is elided rather than widening its button and the window.
+        metrics = self._plain_metrics()
+        width = (metrics.horizontalAdvance("m" * 6) + HINT_GAP
+                 + QFontMetrics(self.hint_font()).horizontalAdvance(self.hint) + 2 * HINT_GAP)
+        return QSize(width, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt API)
+        # A QPushButton is never narrower than its text (and the style's 80 px): three of them
+        # held the window at 256 px and more. Two letters and "…" still tell the words apart;
+        # the tooltip and the accessible name have the word whole.
+        width = self._plain_metrics().horizontalAdvance("mm…") + 2 * HINT_GAP
+        return QSize(width, super().minimumSizeHint().height())
+
     def hint_rect(self) -> QRect | None:
         """Where the key hint was last painted (None: not painted: no word, or no room)."""
         return QRect(self._hint_rect) if self._hint_rect is not None else None
+
+    def shown_text(self) -> str:
+        """The word as last painted: whole, or ending in "…" in a narrow strip."""
+        return self._shown
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt API)
         # The style draws the button (hover, press); the label is drawn here, so the word and
@@ -61,7 +86,7 @@ class _WordButton(QPushButton):
         self.initStyleOption(option)
         painter.drawControl(QStyle.ControlElement.CE_PushButtonBevel, option)
         self._hint_rect = None
-        word = self.text()
+        word = self._shown = self.text()
         if not word:
             return
         room = self.width() - 2 * HINT_GAP
@@ -71,7 +96,8 @@ class _WordButton(QPushButton):
         word_width = word_metrics.horizontalAdvance(word)
         with_hint = word_width + HINT_GAP + hint_width <= room
         if not with_hint:  # too narrow: the word alone (the tooltip still names the key)
-            word = word_metrics.elidedText(word, Qt.TextElideMode.ElideRight, room)
+            word = self._shown = word_metrics.elidedText(word, Qt.TextElideMode.ElideRight,
+                                                         room)
             word_width = word_metrics.horizontalAdvance(word)
         total = word_width + (HINT_GAP + hint_width if with_hint else 0)
         x = (self.width() - total) // 2
@@ -114,7 +140,7 @@ class SuggestionStrip(QWidget):
             b.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             b.clicked.connect(lambda _=False, r=rank: self._click(r))
             b.customContextMenuRequested.connect(lambda pos, r=rank, btn=b: self._menu(r, btn, pos))
-            layout.addWidget(b)
+            layout.addWidget(b, 1)
             self.buttons.append(b)
         self._words: list[str] = []
         self._set = False

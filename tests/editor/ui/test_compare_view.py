@@ -103,7 +103,12 @@ def test_compare_view_shows_two_models_bars_for_the_same_text(qtbot, app_window)
     for bars in view.bars:
         fm = QFontMetrics(small_font(bars, 0))
         label_w, bar_w = bars.columns(fm)
-        assert label_w + bar_w + 4 + fm.horizontalAdvance("100.0%") <= bars.width(), bars.width()
+        assert label_w + bar_w + 4 + fm.horizontalAdvance(bars.percent(1.0, fm)) <= bars.width()
+        # ...and the words have their room: whole, or without the decimal to make room.
+        shown = [("★ " if t in bars.marked else "") + insight.display_token(t)
+                 for t, _ in bars.items]
+        assert all(fm.horizontalAdvance(word) <= label_w - 8 for word in shown) or \
+            bars.percent(0.934, fm) == "93%", (shown, label_w, bars.width())
     assert view.memory[0].labels == view.memory[1].labels == lstm.tokens
     assert np.allclose(view.memory[1].values, rnn.memory.importance, equal_nan=True)
     assert "que" in view.summary.text()
