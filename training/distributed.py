@@ -105,7 +105,18 @@ class Distributed:
         torch.distributed.all_reduce(t)
         return bool(t.item() > 0)
 
+    def finish(self) -> None:
+        """Leave the process group together, once the last collective is done. Process 0 goes
+        on alone to finish and export the model; the others exit. Without the barrier a
+        process that left early tore gloo down while process 0 still held its connections,
+        and now and then aborted ("terminate called without an active exception", a CI run
+        of the DDP test): every process now destroys the group at the same point."""
+        if self.active and torch.distributed.is_initialized():
+            torch.distributed.barrier()
+            torch.distributed.destroy_process_group()
+
     def close(self) -> None:
+        """Leave the process group if `finish` did not (an error cut the run short)."""
         if self.active and torch.distributed.is_initialized():
             torch.distributed.destroy_process_group()
 

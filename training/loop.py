@@ -311,6 +311,7 @@ class Trainer:
             self.stopped = f"reached {cfg.epochs} epochs"
         if session_epochs == 0:
             self.save()  # the loop saves after its last epoch; here it never ran
+        self.dist.finish()  # no collective follows: what is left is process 0's alone
         if not self.dist.is_main:
             return None  # only process 0 finishes the model and exports it
         if trained is not None:
