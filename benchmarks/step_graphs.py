@@ -195,8 +195,13 @@ def measure(name: str, v: int, e: int, h: int, folder: Path, steps: int) -> None
         return ort.InferenceSession(blob, session_options(), providers=["CPUExecutionProvider"])
 
     outs6 = ["logits", "h", "c", "h_seq", "c_seq", "gates"]
+    from training.lean_step import remove_lean_input
+
     path = export_random_model(folder / f"{v}.onnx", v, embedding=e, hidden=h)
-    model = onnx.load(str(path))
+    shipped = str(path)  # with the `internals` switch (training/lean_step.py)
+    model = remove_lean_input(onnx.load(str(path)))  # the graph as exported before it
+    path = folder / f"{v}-scan.onnx"
+    path.write_bytes(model.SerializeToString())
     cell, lstm, extra = cell_graphs(model)
     ident = graph_of([oh.make_node("Identity", ["x"], ["y"])],
                      [oh.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, h])],
@@ -210,7 +215,9 @@ def measure(name: str, v: int, e: int, h: int, folder: Path, steps: int) -> None
          "If(T=1) + inlined body": (session(inline_scan(model, lean=False)), outs6),
          "If(T=1) + body without gates": (session(inline_scan(model, lean=True)), outs6),
          "hand-built cell, no Scan/If": (session(cell), ["logits", "h", "c", "i", "f", "g", "o"]),
-         "ONNX LSTM operator (no gates)": (session(lstm), ["logits", "h", "c"])}
+         "ONNX LSTM operator (no gates)": (session(lstm), ["logits", "h", "c"]),
+         "shipped: If, internals on (→ Scan)": (session(shipped), outs6),
+         "shipped: If, internals off (→ LSTM op)": (session(shipped), outs6)}
     rng = np.random.default_rng(0)
     hs = (rng.standard_normal((1, 1, h)) * 0.5).astype(np.float32)
     cs = (rng.standard_normal((1, 1, h)) * 0.5).astype(np.float32)
@@ -224,7 +231,12 @@ def measure(name: str, v: int, e: int, h: int, folder: Path, steps: int) -> None
     assert max(worst.values()) <= 1e-5, worst
     x1 = rng.standard_normal((1, h)).astype(np.float32)
     wt = np.ascontiguousarray(w_dec.T)
-    runs = {label: (lambda se=sess, o=outs: se.run(o, feed)) for label, (sess, outs) in s.items()}
+    lean = {**feed, "internals": np.array(False)}
+    worst["shipped: If, internals off (→ LSTM op)"] = max(
+        float(np.abs(a.ravel() - b.ravel()).max()) for a, b in zip(
+            ref, s["shipped: If, internals off (→ LSTM op)"][0].run(outs6[:3], lean), strict=True))
+    runs = {label: (lambda se=sess, o=outs, f=(lean if "off" in label else feed): se.run(o, f))
+            for label, (sess, outs) in s.items()}
     si, sd = session(ident), session(dec)
     runs["one Identity (the call alone)"] = lambda: si.run(["y"], {"x": hs})
     runs["output layer alone, onnxruntime"] = lambda: sd.run(["y"], {"x": x1})

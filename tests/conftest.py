@@ -28,6 +28,16 @@ def bundled_model() -> Path:
     return BUNDLED
 
 
+# The poem LSTM as bundled until issue 18 rebuilt it: a format 1 file (no `cell`, no `language`,
+# neither fast-path input), kept as the witness that old model files still load.
+FORMAT1_POEM = Path(__file__).resolve().parent / "fixtures" / "poem-format1.onnx"
+
+
+@pytest.fixture(scope="session")
+def format1_poem() -> Path:
+    return FORMAT1_POEM
+
+
 @pytest.fixture(scope="module")
 def model():
     """The bundled poem model as the editor loads it (editor.core.lm), shared by a module."""

@@ -15,12 +15,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from editor.core.modelfile import CELL_INPUTS, CELL_OUTPUTS, metadata_props
+from editor.core.modelfile import CELL_INPUTS, CELL_OUTPUTS, LEAN_INPUT, metadata_props
 from editor.core.tokenizer import DOC, NEWLINE, UNK
 from training.cells import exportable
 from training.checkpoint import atomic_write, load_checkpoint
 from training.errors import CheckpointError, ExportError
 from training.fastpath import add_last_only_input
+from training.lean_step import add_lean_input
 from training.model import LanguageModel, ModelConfig
 
 OPSET = 18
@@ -109,6 +110,9 @@ def export_model(model: LanguageModel, path: str | Path, *, vocab: Sequence[str]
     started = time.monotonic()
     path = Path(path)
     proto = add_last_only_input(to_onnx(model))  # the editor scores the last position only
+    if model.config.cell == "lstm":  # and steps the fused LSTM while the panel is hidden
+        add_lean_input(proto, [[t.detach().cpu().numpy() for t in model.lstm_weights(k)]
+                               for k in range(model.config.layers)])
     meta = metadata(vocab, surface if surface is not None else vocab, model.config, training or {},
                     language)
     del proto.metadata_props[:]
@@ -149,9 +153,11 @@ def check_parity(model: LanguageModel, onnx_path: str | Path, *,
     Every length is run whole from a random state and one token at a time from a zero state
     with the state carried; PyTorch's side is the scan twin, itself checked against the fused
     layer (`nn.LSTM`, `nn.GRU` or `nn.RNN`, reported under that name). The outputs are the
-    cell's own (training/cells.py).
+    cell's own (training/cells.py). A file with the `internals` input runs both ways again
+    without internals (reported as "lean": logits and states; c_seq too for one token).
     """
     sess = session(onnx_path)
+    lean = LEAN_INPUT in {i.name for i in sess.get_overridable_initializers()}
     cfg = model.config
     inputs, outputs = CELL_INPUTS[cfg.cell], CELL_OUTPUTS[cfg.cell]
     states = inputs[1:]  # ("h0", "c0") or ("h0",)
@@ -161,6 +167,9 @@ def check_parity(model: LanguageModel, onnx_path: str | Path, *,
     gen = torch.Generator().manual_seed(seed)
     worst = {name: 0.0 for name in outputs}
     worst[fused_name] = 0.0
+    if lean:
+        worst["lean"] = 0.0
+    lean_outputs = ("logits", "h", "c", "h_seq")
 
     def note(name: str, a: np.ndarray, b: np.ndarray) -> None:
         if a.shape != b.shape:
@@ -187,16 +196,27 @@ def check_parity(model: LanguageModel, onnx_path: str | Path, *,
         whole = sess.run(list(outputs), feed)
         for name, got, want in zip(outputs, whole, ref, strict=True):
             note(name, got, want)
+        if lean:
+            fast = sess.run(list(lean_outputs), {**feed, LEAN_INPUT: np.array(False)})
+            for got, want in zip(fast, ref, strict=False):
+                note("lean", got, want)
         # One token at a time from a zero state, as the editor feeds keystrokes.
         zero = torch.zeros(shape)
         with torch.no_grad():
             ref = [t.numpy() for t in reference(tokens, *(zero for _ in states))]
         carried = {n: zero.numpy() for n in states}
         steps: list[list[np.ndarray]] = []
+        lean_carried = dict(carried)
         for t in range(length):
             out = sess.run(list(outputs), {"tokens": tokens[:, t : t + 1].numpy(), **carried})
             carried = {f"{n}0": out[outputs.index(n)] for n in ("h", "c") if n in outputs}
             steps.append(out)
+            if lean:  # step by step as the editor types with the panel hidden
+                fast = sess.run(list(lean_outputs), {"tokens": tokens[:, t : t + 1].numpy(),
+                                                     **lean_carried, LEAN_INPUT: np.array(False)})
+                lean_carried = {"h0": fast[1], "c0": fast[2]}
+                for k in range(len(lean_outputs)):
+                    note("lean", fast[k], out[k])
         for k, name in enumerate(outputs):
             if name in last_state:
                 note(name, steps[-1][k], ref[k])

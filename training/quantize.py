@@ -5,8 +5,9 @@ reads a [hidden × vocabulary] matrix on every step and dominates a large model'
 embedding table get 8-bit weights with one scale per matrix; activations are quantized on the
 fly at each run ("dynamic" quantization, no calibration text needed). The recurrent matrix
 inside the `Scan` stays float: onnxruntime's quantizer does not enter that subgraph. The file
-stays a Caminho model: same inputs, outputs and metadata, plus a `quantization` entry; any
-editor that reads the float file reads this one. Size, speed and quality against the float
+stays a Caminho model: same outputs and metadata, plus a `quantization` entry; any editor that
+reads the float file reads this one. It has no `internals` input: the fused-LSTM branch is taken
+out before quantizing (training/lean_step.py says why), and an int8 file always runs whole. Size, speed and quality against the float
 file: docs/BENCHMARKS.md (benchmarks/int8.py).
 """
 
@@ -20,9 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from editor.core.modelfile import FORMAT_KEY, QUANTIZATION_KEY
+from editor.core.modelfile import FORMAT_KEY, LEAN_INPUT, QUANTIZATION_KEY
 from training.checkpoint import atomic_write
 from training.errors import ExportError
+from training.lean_step import remove_lean_input
 
 OPS = ("MatMul", "Gather")
 # `--weights auto` quantizes a model whose output layer has at least this many weights
@@ -76,11 +78,17 @@ def quantize_file(src: str | Path, dst: str | Path | None = None, *,
                           scheme=meta[QUANTIZATION_KEY])
     with tempfile.TemporaryDirectory(dir=dst.parent) as tmp:
         raw = Path(tmp) / "int8.onnx"
+        if LEAN_INPUT in {i.name for i in model.graph.input}:
+            plain = Path(tmp) / "whole.onnx"  # the quantizer cannot follow names into the branch
+            plain.write_bytes(remove_lean_input(model).SerializeToString())
+            src_graph = plain
+        else:
+            src_graph = src
         logger = logging.getLogger()  # the quantizer warns through the root logger
         level = logger.level
         logger.setLevel(logging.ERROR)
         try:
-            quantize_dynamic(str(src), str(raw), op_types_to_quantize=list(OPS),
+            quantize_dynamic(str(src_graph), str(raw), op_types_to_quantize=list(OPS),
                              weight_type=QuantType.QInt8, per_channel=False)
         finally:
             logger.setLevel(level)

@@ -93,6 +93,12 @@ class ContextTracker:
         self.logits: np.ndarray | None = None  # next-token scores after ids[-1]
         self.stats = StepStats()
         self.version = 0  # changes whenever the current rows or ids do (readers cache on it)
+        # False while nobody draws the gates (the panel hidden): a token typed is then one
+        # step of the fused LSTM, its gate rows left zero. `_lean_from` is the first stored
+        # position stepped so; once internals are wanted again, the next update re-reads
+        # from there, and the rows are what a whole run gives.
+        self.internals = True
+        self._lean_from: int | None = None
 
     def state_at(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """State after the first `n` fed tokens, shaped [L, 1, H] for the model."""
@@ -106,11 +112,14 @@ class ContextTracker:
         """Make the tracked sequence equal `ids` and return the logits after its last token."""
         if not ids:
             raise ValueError("the context needs at least one token (start with <doc>)")
-        if ids == self.ids and self.logits is not None:
+        stale = self.internals and self._lean_from is not None and self._lean_from < len(ids)
+        if ids == self.ids and self.logits is not None and not stale:
             self.stats = StepStats(reused=len(ids), computed=0)
             return self.logits
         keep = 0
         limit = min(len(ids), len(self._stored))
+        if self.internals and self._lean_from is not None:
+            limit = min(limit, self._lean_from)  # rows without gates are read again, whole
         while keep < limit and ids[keep] == self._stored[keep]:
             keep += 1
         bufs = (self.h_seq, self.c_seq, self.gates)
@@ -120,7 +129,8 @@ class ContextTracker:
             # every state is stored; only the last token's logits need one step.
             for buf in bufs:
                 buf.resume(keep)
-            out = self.model.run(ids[-1:], *self.state_at(keep - 1), last_only=True)
+            out = self.model.run(ids[-1:], *self.state_at(keep - 1), last_only=True,
+                                 internals=False)  # only its logits are read
             self.ids = list(ids)
             self.logits = out.logits[-1]
             self.stats = StepStats(reused=keep - 1, computed=1)
@@ -128,7 +138,13 @@ class ContextTracker:
         # Logits are kept only for the last position, so re-run at least one token.
         keep = min(keep, len(ids) - 1)
         fresh = ids[keep:]
-        out = self.model.run(fresh, *self.state_at(keep), last_only=True)  # logits[-1] only
+        lean = not self.internals and len(fresh) == 1  # more tokens need every c in c_seq
+        out = self.model.run(fresh, *self.state_at(keep), last_only=True,  # logits[-1] only
+                             internals=not lean)
+        if not out.internals:
+            self._lean_from = keep if self._lean_from is None else min(self._lean_from, keep)
+        elif self._lean_from is not None and keep <= self._lean_from:
+            self._lean_from = None  # what was stepped lean is gone or read again
         self.ids = list(ids)
         self._stored = list(ids)
         for buf, rows in zip(bufs, (out.h_seq, out.c_seq, out.gates), strict=True):
@@ -144,6 +160,7 @@ class ContextTracker:
         self.version += 1
         self.ids = []
         self._stored = []
+        self._lean_from = None
         for buf in (self.h_seq, self.c_seq, self.gates):
             buf.n = buf.stored = 0
         self.logits = None

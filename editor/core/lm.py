@@ -26,11 +26,13 @@ from editor.core.modelfile import (
     FORMAT_VERSION,
     LANGUAGE_KEY,
     LAST_ONLY_INPUT,
+    LEAN_INPUT,
     REQUIRED_KEYS,
 )
 from editor.core.tokenizer import DOC, TOKENIZER_VERSION, UNK
 
 _TRUE = np.array(True)  # fed as LAST_ONLY_INPUT
+_FALSE = np.array(False)  # fed as LEAN_INPUT
 MAX_STATE = 1 << 24  # layers × hidden, vocab: a 64 MB state, far beyond any real model
 
 
@@ -93,6 +95,9 @@ class RunOutput:
     h_seq: np.ndarray  # [T, L, H]
     c_seq: np.ndarray  # [T, L, H] (LSTM) or [T, L, 0]
     gates: np.ndarray  # [T, L, G, H]: ModelInfo.gate_names, e.g. input, forget, candidate, output
+    # False when run without internals: `gates` is zeros, and `c_seq` holds c for one token
+    # and nothing (a zero-size last axis) for more.
+    internals: bool = True
 
 
 @dataclass
@@ -104,6 +109,8 @@ class LanguageModel:
     ids: dict[str, int]  # vocab entry -> token id
     # The file scores the last position alone when asked (checked on load against a whole run).
     scores_last_only: bool = False
+    # The file runs the fused LSTM without c_seq and gates when asked (checked on load too).
+    lean: bool = False
 
     @classmethod
     def load(cls, path: str | Path) -> LanguageModel:
@@ -120,6 +127,7 @@ class LanguageModel:
         model = cls(session=session, info=info, ids={t: i for i, t in enumerate(info.vocab)})
         _check_output_size(model)
         model.scores_last_only = _last_only_agrees(model)
+        model.lean = _lean_agrees(model)
         return model
 
     @property
@@ -145,26 +153,31 @@ class LanguageModel:
         return np.zeros(shape, np.float32), np.zeros(cell, np.float32)
 
     def feed(self, tokens: np.ndarray, h: np.ndarray, c: np.ndarray,
-             last_only: bool = False) -> dict[str, np.ndarray]:
+             last_only: bool = False, internals: bool = True) -> dict[str, np.ndarray]:
         """The graph's inputs for `tokens` [B, T] from state (h, c); c only where there is one,
-        and the last-position switch only where the file has it."""
+        and the last-position and internals switches only where the file has them."""
         feed = {"tokens": tokens, "h0": h}
         if self.info.has_cell:
             feed["c0"] = c
         if last_only and self.scores_last_only:
             feed[LAST_ONLY_INPUT] = _TRUE
+        if not internals and self.lean:
+            feed[LEAN_INPUT] = _FALSE
         return feed
 
     def run(self, ids: list[int] | np.ndarray, h: np.ndarray, c: np.ndarray, *,
-            last_only: bool = False) -> RunOutput:
+            last_only: bool = False, internals: bool = True) -> RunOutput:
         """Advance the model over `ids` from state (h, c). With `last_only`, only the last
         position's logits are wanted: a file that can skips scoring the others (re-reading a
-        window of 350 tokens took the large model half the time)."""
+        window of 350 tokens took the large model half the time). Without `internals` the
+        caller reads no gates and, past one token, no c_seq: a file that can runs the fused
+        LSTM (the poem model's step in about half the time; docs/BENCHMARKS.md)."""
         tokens = np.asarray(ids, dtype=np.int64).reshape(1, -1)
         cell = self.info.cell
         names = CELL_OUTPUTS[cell]
-        got = dict(zip(names, self.session.run(list(names), self.feed(tokens, h, c, last_only)),
-                       strict=True))
+        lean = not internals and self.lean
+        got = dict(zip(names, self.session.run(
+            list(names), self.feed(tokens, h, c, last_only, internals)), strict=True))
         t = tokens.shape[1]
         layers, hidden = self.info.layers, self.info.hidden
         if "c" not in got:
@@ -172,8 +185,13 @@ class LanguageModel:
             got["c_seq"] = np.zeros((1, t, layers, 0), np.float32)
         if "gates" not in got:
             got["gates"] = np.zeros((1, t, layers, 0, hidden), np.float32)
+        if lean:
+            if t == 1:  # after one token c_seq is c
+                got["c_seq"] = got["c"].transpose(1, 0, 2)[:, None]
+            got["gates"] = np.zeros((1, t, layers, len(self.info.gate_names), hidden),
+                                    np.float32)
         return RunOutput(got["logits"][0], got["h"], got["c"], got["h_seq"][0],
-                         got["c_seq"][0], got["gates"][0])
+                         got["c_seq"][0], got["gates"][0], internals=not lean)
 
     def logits_batch(self, tokens: np.ndarray, h: np.ndarray, c: np.ndarray, *,
                      last_only: bool = False) -> np.ndarray:
@@ -405,6 +423,33 @@ def _last_only_agrees(model: LanguageModel) -> bool:
             and all(np.allclose(a, b, rtol=0, atol=1e-5) for a, b in (
                 (last.h, whole.h), (last.c, whole.c), (last.h_seq, whole.h_seq),
                 (last.gates, whole.gates))))
+
+
+def _lean_agrees(model: LanguageModel) -> bool:
+    """Whether the file has the `internals` input and, fed false, gives the same logits and
+    states as a whole run (the fused operator's branch of training/lean_step.py)."""
+    try:
+        optional = {i.name: i.type for i in model.session.get_overridable_initializers()}
+    except Exception:  # onnxruntime raises private exception types
+        return False
+    if optional.get(LEAN_INPUT) != "tensor(bool)" or not model.info.has_cell:
+        return False
+    for ids in ([model.doc_id], [model.doc_id, model.unk_id, model.doc_id]):
+        try:
+            whole = model.run(ids, *model.zero_state())
+            model.lean = True
+            lean = model.run(ids, *model.zero_state(), internals=False)
+        except Exception:
+            return False
+        finally:
+            model.lean = False
+        pairs = [(lean.logits, whole.logits), (lean.h, whole.h), (lean.c, whole.c),
+                 (lean.h_seq, whole.h_seq)]
+        if len(ids) == 1:
+            pairs.append((lean.c_seq, whole.c_seq))
+        if not all(a.shape == b.shape and np.allclose(a, b, rtol=0, atol=1e-5) for a, b in pairs):
+            return False
+    return True
 
 
 def _check_output_size(model: LanguageModel) -> None:

@@ -68,6 +68,7 @@ NEURAL_CACHE_KEY = "neural_cache"  # optional: the neural cache's tuned θ, λ, 
 # the same name) is false; fed true, `logits` scores the last position only. Files without it
 # run whole (training/fastpath.py adds it; editor/core/lm.py checks it on load).
 LAST_ONLY_INPUT = "logits_last_only"
+LEAN_INPUT = "internals"  # optional: fed false, an LSTM graph skips c_seq and the gates
 # Optional, descriptive: what `caminho-train export --int8` quantized (training/quantize.py).
 QUANTIZATION_KEY = "quantization"
 

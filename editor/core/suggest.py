@@ -94,6 +94,10 @@ class SuggestConfig:
     neural_weight: float | None = None
     neural_theta: float | None = None
     panel_tokens: int = 30  # recent tokens whose states the panel shows
+    # Compute the gates the panel draws. The window turns it off while the panel is hidden:
+    # a typed token is then one step of the fused LSTM where the model file has it (its gates
+    # are computed when the panel is shown again).
+    internals: bool = True
     # The word list against the model's words, once `lexicon_min_letters` letters of a word are
     # typed: its words rank as if they had `lexicon_weight` times their share of the unknown-word
     # mass (their probability stays that share); `lexicon_keep_first` ranks the first place (the
@@ -256,6 +260,7 @@ class Suggester:
             surfaces = [DOC]
         else:
             surfaces = ([DOC] if at_doc_start else []) + [t.text for t in tokens]
+        self.tracker.internals = self.config.internals
         logits = self.tracker.update(ids)
         self._remember(text_before, tokens, at_doc_start, window_start)
         if self._softmax_of is None or self._softmax_of[0] is not logits:
@@ -471,7 +476,7 @@ class Suggester:
         h, c = self.model.zero_state()
         before: np.ndarray | None = None  # top-layer state after the last token run
         if at_doc_start:
-            out = self.model.run([self.model.doc_id], h, c)
+            out = self.model.run([self.model.doc_id], h, c, last_only=True, internals=False)
             h, c, before = out.h, out.c, out.h_seq[-1, -1]
         written = 0
         base = start  # document position of the piece
@@ -486,7 +491,9 @@ class Suggester:
             yield written
             for a in range(0, len(tokens), chunk):
                 batch = tokens[a : a + chunk]
-                out = self.model.run(self.model.encode([t.norm for t in batch]), h, c)
+                # Only the states are read: no scores, no gates, no per-step c.
+                out = self.model.run(self.model.encode([t.norm for t in batch]), h, c,
+                                     last_only=True, internals=False)
                 h, c = out.h, out.c
                 # Token k of the batch follows the state after token k - 1.
                 keys = out.h_seq[:-1, -1]
@@ -520,6 +527,7 @@ class Suggester:
         context, _ = split_partial(text_before)
         tokens = self._tokenize(context)
         ids = ([self.model.doc_id] if at_doc_start else []) + self.model.encode([t.norm for t in tokens])
+        self.tracker.internals = self.config.internals
         logits = self.tracker.update(ids or [self.model.doc_id])
         self._remember(text_before, tokens, at_doc_start, window_start)
         doc_counts, _ = self._counted(tokens)
@@ -582,7 +590,7 @@ class Suggester:
         vocab = self.model.info.vocab
         words, added = 1, False
         while surfaces[-1] != NEWLINE and surfaces[-1] not in SENTENCE_END:
-            out = self.model.run([next_id], h, c)
+            out = self.model.run([next_id], h, c, internals=False)  # the panel never shows these
             h, c = out.h, out.c
             p = (1.0 - cont.lam) * self.model_distribution(cont.ids, out.logits[-1])
             p[cont.cache_ids] += cont.cache_p

@@ -580,6 +580,7 @@ class MainWindow(DocumentLifecycle, QMainWindow):
         controller.model_status.connect(self._on_model_status)
         controller.model_load_failed.connect(self._on_model_load_failed)
         controller.shown.connect(lambda _s: self.set_latency_ms(controller.last_latency_ms))
+        self._follow_panel()
 
     def attach_panel(self, panel: QDockWidget) -> None:
         """Dock the insight panel on the right, toggled from View (F8); remember if it is shown."""
@@ -595,12 +596,19 @@ class MainWindow(DocumentLifecycle, QMainWindow):
         self.view_menu.addAction(toggle)
         panel.setVisible(bool(self.settings.get("panel_visible")))
         panel.visibilityChanged.connect(self._panel_visibility_changed)
+        self._follow_panel()
+
+    def _follow_panel(self) -> None:
+        """The engine skips the panel's gates while nobody can see them."""
+        if self.panel is not None and self.suggestions is not None:
+            self.suggestions.set_internals(not self.panel.isHidden())
 
     def _panel_visibility_changed(self, shown: bool) -> None:
         # Closing the window hides the dock too (and unchecks its toggle): only a change while
         # the window is up is the user's (F8, the menu, the panel's close button).
         if self.isVisible():
             self.settings.set("panel_visible", shown)
+        self._follow_panel()
         if shown:
             self._size_panel()  # the window may have narrowed while it was hidden
 

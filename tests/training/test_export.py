@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from editor.core.modelfile import INPUTS, LAST_ONLY_INPUT, OUTPUTS
+from editor.core.modelfile import INPUTS, LAST_ONLY_INPUT, LEAN_INPUT, OUTPUTS
 from editor.core.tokenizer import TOKENIZER_VERSION
 from training.errors import ExportError
 from training.export import (
@@ -36,7 +36,7 @@ def exported(tmp_path_factory):
 def test_parity_report_and_atomic_write(exported):
     model, path = exported
     parity = check_parity(model, path)
-    assert set(parity) == set(OUTPUTS) | {"nn.LSTM"}
+    assert set(parity) == set(OUTPUTS) | {"nn.LSTM", "lean"}  # lean: the fused LSTM branch
     assert max(parity.values()) <= 1e-4
     assert [p.name for p in path.parent.iterdir()] == ["model.onnx"]  # no temporary left over
 
@@ -88,12 +88,14 @@ def test_graph_inputs_outputs(exported):
 
     inputs = {i.name: i for i in proto.graph.input}
     outputs = {o.name: o for o in proto.graph.output}
-    # Issue 18 added one optional input after the three: a bool scalar whose initializer makes
-    # it default to false (a whole run), so readers that feed only the three see no change.
-    assert list(inputs) == [*INPUTS, LAST_ONLY_INPUT]
-    assert inputs[LAST_ONLY_INPUT].type.tensor_type.elem_type == onnx.TensorProto.BOOL
-    default = {i.name: i for i in proto.graph.initializer}[LAST_ONLY_INPUT]
-    assert not onnx.numpy_helper.to_array(default)
+    # Issue 18 added two optional inputs after the three: bool scalars whose initializers make
+    # them default to a whole run with every internal, so readers that feed only the three
+    # see no change.
+    assert list(inputs) == [*INPUTS, LAST_ONLY_INPUT, LEAN_INPUT]
+    initializers = {i.name: i for i in proto.graph.initializer}
+    for name, whole in ((LAST_ONLY_INPUT, False), (LEAN_INPUT, True)):
+        assert inputs[name].type.tensor_type.elem_type == onnx.TensorProto.BOOL
+        assert bool(onnx.numpy_helper.to_array(initializers[name])) is whole
     assert list(outputs) == list(OUTPUTS)
     assert inputs["tokens"].type.tensor_type.elem_type == onnx.TensorProto.INT64
     b, t = dims(inputs["tokens"])

@@ -8,11 +8,24 @@ import pytest
 from editor.core.context import ContextTracker
 from editor.core.lm import LanguageModel
 from editor.core.modelfile import LAST_ONLY_INPUT as LAST_ONLY
-from editor.core.modelfile import OUTPUTS
-from editor.core.resources import bundled_model_path
+from editor.core.modelfile import LEAN_INPUT, OUTPUTS
 from editor.core.suggest import Suggester
 from training.export import export_random_model, session
 from training.fastpath import add_last_only_input
+
+
+def old_style_file(path):
+    """The poem model's sizes and a random LSTM, written as files were before issue 18."""
+    from training.export import metadata, random_model, random_vocab, to_onnx
+
+    model = random_model(24)
+    proto = to_onnx(model)
+    vocab = random_vocab(24)
+    for key, value in metadata(vocab, vocab, model.config, {"random": True}).items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
+    onnx.save(proto, str(path))
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -24,9 +37,9 @@ def two_layers(tmp_path_factory):
 @pytest.mark.parametrize("length", [1, 5, 37])
 def test_last_only_equals_the_last_row_of_a_whole_run(two_layers, length):
     sess = session(two_layers)
-    # Older readers see the three inputs they know; the flag is an overridable default.
+    # Older readers see the three inputs they know; the flags are overridable defaults.
     assert [i.name for i in sess.get_inputs()] == ["tokens", "h0", "c0"]
-    assert [i.name for i in sess.get_overridable_initializers()] == [LAST_ONLY]
+    assert [i.name for i in sess.get_overridable_initializers()] == [LAST_ONLY, LEAN_INPUT]
     rng = np.random.default_rng(length)
     feed = {"tokens": rng.integers(0, 300, (2, length)),
             "h0": (rng.standard_normal((2, 2, 12)) * 0.5).astype(np.float32),
@@ -58,10 +71,10 @@ def test_the_editor_uses_it_and_gets_the_same_suggestions(two_layers):
         assert np.abs(a.tracker.logits - b.tracker.logits).max() <= 1e-5
 
 
-def test_old_files_still_load_and_run_whole():
-    # The bundled poem model was exported before the input existed.
-    model = LanguageModel.load(bundled_model_path())
-    assert not model.scores_last_only
+def test_old_files_still_load_and_run_whole(tmp_path):
+    # A file exported before the input existed: the exporter's graph as it comes.
+    model = LanguageModel.load(old_style_file(tmp_path / "old.onnx"))
+    assert not model.scores_last_only and not model.lean
     out = model.run([model.doc_id, 5, 6], *model.zero_state(), last_only=True)
     assert out.logits.shape == (3, model.info.vocab_size)
     tracker = ContextTracker(model)

@@ -47,9 +47,9 @@ def test_a_bad_language_code_is_a_usage_error(cli, tmp_path, poem_path):
     assert "Traceback" not in result.stderr
 
 
-def test_the_key_is_optional_and_old_files_load(bundled_model):
+def test_the_key_is_optional_and_old_files_load(format1_poem):
     tokens = ["<unk>", "<doc>", "a"]
     assert "language" not in metadata(tokens, tokens, ModelConfig(vocab_size=3), {})
     assert metadata(tokens, tokens, ModelConfig(vocab_size=3), {}, "en")["language"] == "en"
-    # Files made before the key existed (the bundled model) still load, without a language.
-    assert LanguageModel.load(bundled_model).info.language is None
+    # Files made before the key existed still load, without a language.
+    assert LanguageModel.load(format1_poem).info.language is None

@@ -107,6 +107,15 @@ class SuggestionController(QObject):
             self.service.update_config(**{key: value})
             self.refresh()
 
+    def set_internals(self, wanted: bool) -> None:
+        """Whether results carry the gates the insight panel draws: off while it is hidden
+        (each typed token is then one fused step); turned on, the rows are computed at once."""
+        if self.service.config.internals == wanted:
+            return
+        self.service.update_config(internals=wanted)
+        if wanted:
+            self.refresh()
+
     # -- model -----------------------------------------------------------------------------------
     def load_model(self, path: Path | str | None) -> None:
         self.service.load_model(path)

@@ -41,10 +41,12 @@ def test_each_cell_drives_the_strip_and_the_state(models, cell):
     assert s.suggest(SECOND).words[0] == "que"
 
 
-def test_an_old_model_file_still_loads(models):
-    """The bundled LSTM is a format 1 file with no `cell` key: it loads as an LSTM."""
-    lstm = models["lstm"]
+def test_an_old_model_file_still_loads(models, format1_poem):
+    """A format 1 file has no `cell` key: it loads as an LSTM. (The poem LSTM as bundled until
+    issue 18 rebuilt it, kept in tests/fixtures as the witness.)"""
+    lstm = LanguageModel.load(format1_poem)
     assert lstm.info.format_version == 1 and lstm.info.cell == "lstm"
+    assert lstm.info.vocab == models["lstm"].info.vocab
     assert models["gru"].info.format_version == models["rnn"].info.format_version == 2
 
 

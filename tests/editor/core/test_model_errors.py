@@ -42,10 +42,11 @@ def load_error(path: Path) -> str:
 
 def test_bundled_model_loads_and_describes_itself():
     model = LanguageModel.load(BUNDLED)
-    # The bundled poem LSTM is a format 1 file (no `cell` key), kept byte for byte when format
-    # 2 added the GRU and the RNN (issue 19): an old model file still loads, as an LSTM.
-    assert model.info.format_version == 1 < FORMAT_VERSION
+    # Rebuilt by issue 18 (format 2, both fast-path inputs); the format 1 file it replaced is
+    # tests/fixtures/poem-format1.onnx (tests/editor/core/test_compare.py loads it).
+    assert model.info.format_version == FORMAT_VERSION
     assert model.info.cell == "lstm" and model.info.has_cell
+    assert model.scores_last_only and model.lean
     assert model.info.vocab[:2] == ["<unk>", "<doc>"]
     assert "caminho" in model.ids and "\n" in model.ids
     assert model.info.training.get("corpus")

@@ -84,3 +84,33 @@ def test_a_wider_position_than_foreseen_is_shown_whole(app_window):
     label.setText(text)
     margins = label.contentsMargins()
     assert label.width() >= label.fontMetrics().horizontalAdvance(text) + margins.left() + margins.right()
+
+
+def test_a_hidden_panel_skips_the_gates_and_gets_them_back_when_shown(qtbot, app_window):
+    """Issue 18: with the panel hidden (F8) every typed word is one step of the fused LSTM,
+    no gates; shown again, the words typed meanwhile get their gates at once, the numbers a
+    whole run gives."""
+    import numpy as np
+
+    from editor.core.suggest import Suggester
+
+    w = app_window(wait_for_model=True)
+    panel, service = w.panel, w.suggestions.service
+    assert service.config.internals and service._suggester.model.lean
+    qtbot.keyClicks(w.editor, "No meio do ")
+    wait_fresh(qtbot, w)
+    panel.hide()
+    assert not service.config.internals
+    for word in ("caminho ", "tinha ", "uma "):  # a word at a time: one token per request
+        qtbot.keyClicks(w.editor, word)
+        wait_fresh(qtbot, w)
+    hidden = w.suggestions.current
+    assert not hidden.gates[-1].any()  # "uma": stepped without its gates
+    panel.show()
+    assert service.config.internals
+    qtbot.waitUntil(lambda: w.suggestions.current.gates[-1].any(), timeout=3000)
+    shown = w.suggestions.current
+    whole = Suggester(service._suggester.model).suggest(w.editor.toPlainText())
+    assert shown.words == whole.words
+    assert np.abs(shown.gates - whole.gates).max() <= 1e-5
+    assert np.abs(shown.c_seq - whole.c_seq).max() <= 1e-5
