@@ -46,6 +46,21 @@ def test_ghost_colour_is_legible_even_when_the_palette_grey_is_not() -> None:
     assert colour != palette.color(Role.Text)  # still grey, not as loud as the text
 
 
+def test_ghost_colour_follows_a_changed_palette() -> None:
+    # The colour is remembered per palette (it is painted on every key): a palette whose
+    # placeholder grey changes must not get the colour remembered for the old one.
+    palette = theme.dark_palette()
+    legible = QColor(150, 150, 150)
+    palette.setColor(Role.PlaceholderText, legible)
+    assert theme.ghost_color(palette) == legible
+    palette.setColor(Role.PlaceholderText, QColor(50, 50, 52))
+    lifted = theme.ghost_color(palette)
+    assert lifted != QColor(50, 50, 52)
+    assert theme.color_contrast(lifted, palette.color(Role.Base)) >= theme.MIN_GHOST_CONTRAST
+    palette.setColor(Role.PlaceholderText, legible)
+    assert theme.ghost_color(palette) == legible
+
+
 def test_dark_theme_from_the_view_menu_applies_live_and_is_remembered(qtbot, app_window):
     w: MainWindow = app_window(wait_for_model=True)
     light_base = w.editor.palette().color(Role.Base)
