@@ -91,6 +91,9 @@ class Budget:
     # epoch's training time; kept back from the deadline once that time is known.
     final_share: float = 0.0
     train_tokens: int = 0  # tokens of one training epoch (0: the reserve is not stretched)
+    # The user left dropout, weight drop and embedding drop to the corpus defaults: a short
+    # plan may ease them (regularisation_scale).
+    ease_regularisation: bool = False
     # Filled in as training goes:
     train_started: float | None = None
     planned: float | None = None  # seconds of training planned (fixed once the speed is known)
@@ -157,6 +160,21 @@ class Budget:
         f = (now - self.train_started) / max(self.planned, 1e-9)
         return max(MIN_LR_FACTOR, 1.0 - f)
 
+    def planned_epochs(self) -> float | None:
+        """How many epochs the plan holds (None until the speed is known)."""
+        if self.planned is None or not self.epoch_seconds:
+            return None
+        return self.planned / (self.epoch_seconds + self._val_cost())
+
+    def regularisation_scale(self) -> float:
+        """What the corpus defaults' dropout, weight drop and embedding drop are multiplied
+        by: SHORT_PLAN_REGULARISATION for a plan of fewer than SHORT_PLAN_EPOCHS epochs when
+        the user set none of them, else 1."""
+        epochs = self.planned_epochs()
+        if not (self.scheduled and self.ease_regularisation) or epochs is None:
+            return 1.0
+        return SHORT_PLAN_REGULARISATION if epochs < SHORT_PLAN_EPOCHS else 1.0
+
     def out_of_time(self, now: float | None = None) -> bool:
         """Whether training must stop now, leaving time for one validation."""
         now = time.monotonic() if now is None else now
@@ -180,6 +198,15 @@ class Budget:
 # waste. On the 350 k-word Portuguese manual, 10 minutes (docs/BENCHMARKS.md, "Time budget"):
 # 0.002 (the default) ended at validation perplexity 55.0, 0.004 at 47.1, 0.008 at 49.1.
 BUDGET_LR_SCALE = 2.0
+# The corpus defaults' regularisation (dropout 0.4, weight drop 0.5, embedding drop 0.1) was
+# tuned on runs of 50-65 epochs over 50 000 tokens; a plan of a few epochs over a large
+# corpus sees each token too rarely to overfit, and the noise only slows it down. Halved
+# below SHORT_PLAN_EPOCHS: on the manual, 10 minutes (13 epochs), validation perplexity
+# 47.1 -> 43.1 (docs/BENCHMARKS.md, "Time budget"). Small corpora plan more epochs
+# (natural_epochs: 33 on 50 000 tokens) and keep them.
+SHORT_PLAN_EPOCHS = 20
+SHORT_PLAN_REGULARISATION = 0.5
+REGULARISATION_SETTINGS = ("dropout", "weight_drop", "embed_drop")
 
 
 def make_budget(seconds: float, started: float, *, tokens: int, train_tokens: int,

@@ -92,6 +92,10 @@ class Trainer:
         if resume is not None:
             self._restore(resume)
         self.base_lr = self.optimizer.param_groups[0]["lr"]  # where a budget's schedule starts
+        # What a short budget's plan may scale (budget.regularisation_scale), and by how much now.
+        self.base_regularisation = (self.model_config.dropout, self.config.weight_drop,
+                                    self.config.embed_drop)
+        self.regularisation_scale = 1.0
         self.session_first_epoch = self.epoch + 1  # the epoch whose speed a budget measures
 
     # -- checkpoints -------------------------------------------------------------------------
@@ -203,18 +207,33 @@ class Trainer:
     def _after_backward(self, epoch: int, fraction: float, epoch_started: float) -> bool:
         """Average the gradients across processes, follow the time budget's learning-rate
         schedule; True when the budget says training is over."""
-        values = [1.0, 0.0]
+        values = [1.0, 0.0, 1.0]
         budget = self.budget
         if budget is not None and self.dist.is_main:
             if epoch == self.session_first_epoch:
                 budget.note_epoch_progress(fraction, epoch_started)
-            values = [budget.lr_factor(), float(budget.out_of_time())]
+            values = [budget.lr_factor(), float(budget.out_of_time()),
+                      budget.regularisation_scale()]
         if self.dist.active:
             values = self.dist.sync_gradients(list(self.model.parameters()), values)
         if budget is not None and budget.scheduled:
             for group in self.optimizer.param_groups:
                 group["lr"] = self.base_lr * values[0]
+        if values[2] != self.regularisation_scale:
+            self.scale_regularisation(values[2])
         return values[1] > 0.5
+
+    def scale_regularisation(self, scale: float) -> None:
+        """Dropout, weight drop and embedding drop at `scale` times where training started;
+        the configs change too, so a checkpoint resumes with what was used."""
+        dropout, weight_drop, embed_drop = (x * scale for x in self.base_regularisation)
+        self.model_config = replace(self.model_config, dropout=dropout)
+        self.config = replace(self.config, weight_drop=weight_drop, embed_drop=embed_drop)
+        self.model.config = replace(self.model.config, dropout=dropout)  # what the file records
+        self.model.drop_in.p = self.model.drop_out.p = dropout
+        if self.model_config.layers > 1:
+            self.model.lstm.dropout = dropout
+        self.regularisation_scale = scale
 
     def _chunk_length(self) -> int:
         """A BPTT length around `bptt` (now and then around half of it), as in AWD-LSTM: the

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from training.after_training import fit_ngram
-from training.budget import BUDGET_LR_SCALE, make_budget
+from training.budget import BUDGET_LR_SCALE, REGULARISATION_SETTINGS, make_budget
 from training.cache_tune import tune_cache
 from training.checkpoint import load_checkpoint
 from training.config import RESUMABLE, ModelConfig, TrainConfig, fit_to_corpus
@@ -106,6 +106,8 @@ def train(paths: Sequence[str | Path], model_config: ModelConfig | None = None,
             ngram=train_config.ngram)
         if budget.scheduled and resume is None and "lr" not in (explicit or {}):
             train_config = replace(train_config, lr=train_config.lr * BUDGET_LR_SCALE)
+        budget.ease_regularisation = resume is None and not any(
+            name in (explicit or {}) for name in REGULARISATION_SETTINGS)
     if train_config.ensemble > 1:
         if resume is not None:
             raise CheckpointError(
