@@ -201,9 +201,9 @@ BUDGET_LR_SCALE = 2.0
 # The corpus defaults' regularisation (dropout 0.4, weight drop 0.5, embedding drop 0.1) was
 # tuned on runs of 50-65 epochs over 50 000 tokens; a plan of a few epochs over a large
 # corpus sees each token too rarely to overfit, and the noise only slows it down. Halved
-# below SHORT_PLAN_EPOCHS: on the manual, 10 minutes (13 epochs), validation perplexity
-# 47.1 -> 43.1 (docs/BENCHMARKS.md, "Time budget"). Small corpora plan more epochs
-# (natural_epochs: 33 on 50 000 tokens) and keep them.
+# below SHORT_PLAN_EPOCHS: on the manual, 10 minutes (14-15 epochs), validation perplexity
+# 47.1 -> 42.15 (median of three; the full run: 41.05; docs/BENCHMARKS.md, "Training at
+# scale"). Small corpora plan more epochs (natural_epochs: 33 on 50 000 tokens) and keep them.
 SHORT_PLAN_EPOCHS = 20
 SHORT_PLAN_REGULARISATION = 0.5
 REGULARISATION_SETTINGS = ("dropout", "weight_drop", "embed_drop")

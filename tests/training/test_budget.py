@@ -161,8 +161,8 @@ def test_a_short_plan_halves_the_regularisation_the_user_left_alone():
 def test_a_short_planned_run_trains_with_half_the_corpus_defaults_regularisation(
         tmp_path, monkeypatch, given):
     """On the Portuguese manual, 10 minutes (13 epochs): validation perplexity 47.1 with the
-    corpus defaults' dropout 0.4, weight drop 0.5, embedding drop 0.1; 43.1 with about half
-    (docs/BENCHMARKS.md). A setting the user gives keeps all three as they are."""
+    corpus defaults' dropout 0.4, weight drop 0.5, embedding drop 0.1; 42.15 with half
+    (median of three runs; docs/BENCHMARKS.md). A setting the user gives keeps all three as they are."""
     import training.budget
     from training.train import train
 
