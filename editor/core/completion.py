@@ -67,14 +67,16 @@ class Pool:
 
 def complete(prefix: str, *, p: np.ndarray, vocab: VocabIndex, unknown: Mapping[str, float],
              p_left: float, lexicon: BoundLexicon | None, blocked: Collection[str],
-             k: int, lexicon_weight: float = 1.0, keep_first: bool = True) -> Pool:
+             k: int, lexicon_weight: float = 1.0, keep_first: bool = True,
+             context: np.ndarray | None = None) -> Pool:
     """Up to `k` words completing `prefix` (the model-side form of what is typed), best first.
 
     `p`: mixed probabilities of the vocabulary; `unknown`: document words the model lacks
     with their probabilities; `p_left`: the unknown-word probability left for other words.
     `lexicon_weight`: the lexicon's words are ranked as if they had this many times their
     probability (SuggestConfig.lexicon_weight); with `keep_first`, not for the first place,
-    the ghost text's word, which stays the most probable one.
+    the ghost text's word, which stays the most probable one. `context`: the lexicon's
+    per-class context weights (`BoundLexicon.context`), None to share by frequency alone.
     """
     key = fold(prefix)
     narrow = key != prefix  # the writer typed an accent: only words with it match
@@ -115,16 +117,18 @@ def complete(prefix: str, *, p: np.ndarray, vocab: VocabIndex, unknown: Mapping[
         if narrow:  # the accented words are spread over the folded range: pick them first
             words_l = index.words
             _merge(found, lexicon, lexicon.best_of(index.accented(prefix, key), k + 3,
-                                                   lambda i: words_l[i] not in blocked),
-                   p_left, typo=False)
+                                                   lambda i: words_l[i] not in blocked,
+                                                   context),
+                   p_left, context, typo=False)
         else:
-            _add_lexicon(found, lexicon, [(llo, lhi)], p_left, blocked, k, fits, typo=False)
+            _add_lexicon(found, lexicon, [(llo, lhi)], p_left, blocked, k, fits, context,
+                         typo=False)
 
     ranked = _order(list(found.values()), lexicon_weight, keep_first)[:k]
     if len(ranked) < k and len(prefix) >= TYPO_MIN_LETTERS:
         ranked += _typos(prefix, key, p=p, vocab=vocab, unknown=unknown, p_left=p_left,
                          lexicon=lexicon, blocked=blocked, exclude=set(found),
-                         k=k - len(ranked))
+                         k=k - len(ranked), context=context)
     return Pool(ranked, p_prefix, p_left, share)
 
 
@@ -156,7 +160,7 @@ def next_words(*, p: np.ndarray, is_word: np.ndarray, vocab: Sequence[str],
         words = lexicon.lexicon.index.words
         top = lexicon.best_anywhere(k + len(unknown),
                                     lambda i: words[i] not in blocked)
-        _merge(found, lexicon, top, p_left, typo=False)
+        _merge(found, lexicon, top, p_left, None, typo=False)
     return sorted(found.values(), key=lambda r: (-r.prob, r.norm))[:k]
 
 
@@ -172,7 +176,8 @@ def _best_first(scores: np.ndarray, n: int) -> list[int]:
 
 def _add_lexicon(found: dict[str, Ranked], lexicon: BoundLexicon,
                  ranges: Sequence[tuple[int, int]], p_left: float, blocked: Collection[str],
-                 k: int, fits: Callable[[str], bool], *, typo: bool) -> None:
+                 k: int, fits: Callable[[str], bool], context: np.ndarray | None, *,
+                 typo: bool) -> None:
     words = lexicon.lexicon.index.words
 
     def accept(i: int) -> bool:
@@ -181,15 +186,19 @@ def _add_lexicon(found: dict[str, Ranked], lexicon: BoundLexicon,
 
     for lo, hi in ranges:
         # k more than needed: some may already be in the pool as document words.
-        _merge(found, lexicon, lexicon.best(lo, hi, k + 3, accept), p_left, typo=typo)
+        _merge(found, lexicon, lexicon.best(lo, hi, k + 3, accept, context), p_left, context,
+               typo=typo)
 
 
 def _merge(found: dict[str, Ranked], lexicon: BoundLexicon, entries: Sequence[int],
-           p_left: float, *, typo: bool) -> None:
+           p_left: float, context: np.ndarray | None, *, typo: bool) -> None:
     words = lexicon.lexicon.index.words
     for i in entries:
         word = words[i]
-        q = p_left * float(lexicon.unknown_freq[i]) / lexicon.total
+        f = float(lexicon.unknown_freq[i])
+        if context is not None:
+            f *= float(context[lexicon.word_class[i]])
+        q = p_left * f / lexicon.total
         had = found.get(word)
         if had is None:
             found[word] = Ranked(q, word, "lexicon", typo)
@@ -199,7 +208,8 @@ def _merge(found: dict[str, Ranked], lexicon: BoundLexicon, entries: Sequence[in
 
 def _typos(prefix: str, key: str, *, p: np.ndarray, vocab: VocabIndex,
            unknown: Mapping[str, float], p_left: float, lexicon: BoundLexicon | None,
-           blocked: Collection[str], exclude: set[str], k: int) -> list[Ranked]:
+           blocked: Collection[str], exclude: set[str], k: int,
+           context: np.ndarray | None = None) -> list[Ranked]:
     """Words one edit away from the prefix (accent-blind), most probable first."""
     found: dict[str, Ranked] = {}
     words = vocab.index.words
@@ -216,5 +226,5 @@ def _typos(prefix: str, key: str, *, p: np.ndarray, vocab: VocabIndex,
     if lexicon is not None:
         ranges = lexicon.lexicon.index.typo_ranges(key)
         _add_lexicon(found, lexicon, ranges, p_left, blocked, k,
-                     lambda w: w not in exclude, typo=True)
+                     lambda w: w not in exclude, context, typo=True)
     return sorted(found.values(), key=lambda r: (-r.prob, r.norm))[:k]

@@ -201,7 +201,8 @@ class SuggestionService:
             lexicon = Lexicon.load(path, language)
             suggester = self._suggester
             if suggester is not None:  # bound here, so the worker need not stop for it
-                lexicon = lexicon.bind(suggester.model.ids)
+                lexicon = lexicon.bind(suggester.model.ids, None if suggester.ngram is None
+                                       else suggester.ngram.unigram)
             status = LexiconStatus(language, True, f"{name} word list: {len(lexicon_of(lexicon))} "
                                    "words", len(lexicon_of(lexicon)))
         except LexiconError as exc:

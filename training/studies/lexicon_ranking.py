@@ -16,6 +16,9 @@ needs its one confirming run on the held-out set (`--heldout`), which is never s
 
 Each setting is a SuggestConfig field; `--set name=v1,v2` sweeps it (one row per value, the
 others at their defaults); the first row is always the defaults.
+
+`--misses` (with `--heldout`) instead sorts the held-out words outside the model's vocabulary
+by why the strip did or did not offer them two letters before their end.
 """
 
 from __future__ import annotations
@@ -30,12 +33,12 @@ from typing import Any
 
 import numpy as np
 
-from editor.core.lexicon import Lexicon, lexicon_path
+from editor.core.lexicon import Lexicon, fold, lexicon_path
 from editor.core.lm import LanguageModel
 from editor.core.suggest import SuggestConfig, Suggester
 from editor.core.tokenizer import tokenize
 from training.data import read_text, split_documents
-from training.ksr import DocumentRun, Offer, run_document
+from training.ksr import DocumentRun, Offer, run_document, word_spans
 
 DEV_SHARE = 0.1  # the last 10% of the (shuffled) training fortunes
 
@@ -94,6 +97,35 @@ def measure(model: LanguageModel, docs: list[str], config: SuggestConfig,
             "oov_words": run.oov_words, "words": h.words}
 
 
+def misses(model: LanguageModel, docs: list[str], lexicon: Lexicon) -> Counter[str]:
+    """Why each word the model lacks was or was not offered (see the module's doc)."""
+    listed = set(lexicon.words)
+    folded = {fold(w) for w in lexicon.words}
+    suggester = Suggester(model, SuggestConfig())
+    suggester.set_lexicon(lexicon)
+    why: Counter[str] = Counter()
+    for text in docs:
+        suggester.reset_document()
+        for span in word_spans(text):
+            w = span.norm
+            if w in model.ids:
+                continue
+            if w not in listed:
+                why["not in the list: " + (
+                    "a number" if any(ch.isdigit() for ch in w) else "hyphenated" if "-" in w
+                    else "an unaccented spelling" if fold(w) in folded else "other")] += 1
+                continue
+            offered = [[c for c in suggester.suggest(text[:pos], extend=False).candidates]
+                       for pos in range(span.start, span.end - 1)]
+            if any(w == c.norm for cands in offered for c in cands):
+                why["in the list, offered early"] += 1
+            elif offered and all(c.source != "lexicon" for c in offered[-1]):
+                why["in the list, beaten by the model's words"] += 1
+            else:
+                why["in the list, beaten by other list words"] += 1
+    return why
+
+
 def dev_split(train: Path) -> tuple[list[str], list[set[str]]]:
     """The development fortunes and, for each, the words no other training fortune holds."""
     fortunes = split_documents(read_text(train), "%")
@@ -137,6 +169,8 @@ def main() -> int:
     parser.add_argument("--set", nargs="*", default=[], help="name=v1,v2 (a SuggestConfig field)")
     parser.add_argument("--no-list", action="store_true", help="also a row without the list")
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--misses", action="store_true",
+                        help="with --heldout: why unknown words were or were not offered")
     args = parser.parse_args()
 
     model = LanguageModel.load(args.model)
@@ -149,6 +183,13 @@ def main() -> int:
     if args.limit:
         docs = docs[: args.limit]
         forget = None if forget is None else forget[: args.limit]
+    if args.misses:
+        if forget is not None:
+            sys.exit("lexicon_ranking: --misses needs --heldout")
+        print("| held-out words outside the model's vocabulary | words |\n|---|---|")
+        for label, n in misses(model, docs, lexicon).most_common():
+            print(f"| {label} | {n} |")
+        return 0
     rows = parse_sets(args.set)
     if args.no_list:
         rows.insert(0, ("no word list", {"_none": True}))

@@ -294,3 +294,26 @@ def test_unknown_words_share_by_frequency():
     assert bound.mass(lo, hi) == pytest.approx(1.0)  # "de" is the model's: not shared
     assert bound.mass(*lex.index.range("cas")) == pytest.approx(0.5)
     assert [lex.words[i] for i in bound.best_anywhere(2, lambda i: True)] == ["cão", "casa"]
+
+
+def test_the_context_picks_among_unknown_words_by_their_ending():
+    # The model knows "falar" and "falou" and has just put 90% on the infinitive: of two
+    # equally frequent words it lacks, the one ending like an infinitive comes first, and the
+    # other way round when the context wants the past. The unknown-word mass stays whole.
+    lex = Lexicon.from_words("pt", {"cantar": 1.0, "cantou": 1.0, "falar": 1.0, "falou": 1.0})
+    bound = lex.bind({"falar": 0, "falou": 1}, unigram=np.array([0.5, 0.5]))
+    lo, hi = lex.index.range("cant")
+
+    def ranked(p: list[float]) -> list[str]:
+        weights = bound.context(np.array(p), strength=1.0, smoothing=1.0)
+        assert weights is not None
+        assert float(bound.unknown_freq @ weights[bound.word_class]) == pytest.approx(bound.total)
+        return [lex.words[i] for i in bound.best(lo, hi, 2, lambda i: True, weights)]
+
+    assert ranked([0.9, 0.1]) == ["cantar", "cantou"]
+    assert ranked([0.1, 0.9]) == ["cantou", "cantar"]
+    assert bound.context(np.array([0.9, 0.1]), strength=0.0, smoothing=1.0) is None
+    # Without the n-gram's unigram the list's own frequencies of the model's words are the
+    # baseline: here the same, so the same order.
+    plain = lex.bind({"falar": 0, "falou": 1})
+    assert np.allclose(plain.class_prior, bound.class_prior)
