@@ -23,6 +23,7 @@ machine wall time mostly measures the wait for a core) and as wall time.
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import statistics
 import sys
@@ -189,6 +190,7 @@ def measure(name: str, v: int, e: int, h: int, folder: Path, steps: int) -> None
     from onnx import numpy_helper as nh
 
     from editor.core.lm import session_options
+    from editor.core.modelfile import STEP_GRAPH_KEY
     from training.export import export_random_model
 
     def session(blob: bytes | str) -> object:
@@ -197,8 +199,11 @@ def measure(name: str, v: int, e: int, h: int, folder: Path, steps: int) -> None
     outs6 = ["logits", "h", "c", "h_seq", "c_seq", "gates"]
     from training.lean_step import remove_lean_input
 
-    path = export_random_model(folder / f"{v}.onnx", v, embedding=e, hidden=h)
+    path = export_random_model(folder / f"{v}.onnx", v, embedding=e, hidden=h, step=True)
     shipped = str(path)  # with the `internals` switch (training/lean_step.py)
+    meta = {p.key: p.value for p in onnx.load(str(path)).metadata_props}
+    step_blob = (base64.b64decode(meta[STEP_GRAPH_KEY]) if STEP_GRAPH_KEY in meta
+                 else None)  # small models only (training/step_graph.py)
     model = remove_lean_input(onnx.load(str(path)))  # the graph as exported before it
     path = folder / f"{v}-scan.onnx"
     path.write_bytes(model.SerializeToString())
@@ -218,6 +223,8 @@ def measure(name: str, v: int, e: int, h: int, folder: Path, steps: int) -> None
          "ONNX LSTM operator (no gates)": (session(lstm), ["logits", "h", "c"]),
          "shipped: If, internals on (→ Scan)": (session(shipped), outs6),
          "shipped: If, internals off (→ LSTM op)": (session(shipped), outs6)}
+    if step_blob is not None:
+        s["shipped: one-token step graph (gates too)"] = (session(step_blob), outs6)
     rng = np.random.default_rng(0)
     hs = (rng.standard_normal((1, 1, h)) * 0.5).astype(np.float32)
     cs = (rng.standard_normal((1, 1, h)) * 0.5).astype(np.float32)

@@ -22,7 +22,7 @@ import torch
 from torch import Tensor, nn
 
 from editor.core.modelfile import CELL_GATES, CELL_INPUTS, CELL_OUTPUTS
-from training.model import ExportableLSTM, LanguageModel
+from training.model import ExportableLSTM, LanguageModel, scanned
 
 __all__ = ["GATES", "INPUTS", "OUTPUTS", "ExportableGRU", "ExportableRNN", "exportable"]
 
@@ -37,7 +37,7 @@ def _stepped(step, h0: Tensor, xw0: Tensor) -> tuple[Tensor, tuple[Tensor, ...]]
     dynamic), a plain loop otherwise (eager `scan` compiles itself for every new length)."""
     from torch._higher_order_ops.scan import scan
 
-    if torch.compiler.is_exporting():
+    if scanned():
         (h_last,), ys = scan(step, (h0,), xw0)
         return h_last, tuple(ys)
     carry, outs = (h0,), []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import copy
 import logging
@@ -15,7 +16,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from editor.core.modelfile import CELL_INPUTS, CELL_OUTPUTS, LEAN_INPUT, metadata_props
+from editor.core.modelfile import (
+    CELL_INPUTS,
+    CELL_OUTPUTS,
+    LEAN_INPUT,
+    STEP_GRAPH_KEY,
+    metadata_props,
+)
 from editor.core.tokenizer import DOC, NEWLINE, UNK
 from training.cells import exportable
 from training.checkpoint import atomic_write, load_checkpoint
@@ -23,6 +30,7 @@ from training.errors import CheckpointError, ExportError
 from training.fastpath import add_last_only_input
 from training.lean_step import add_lean_input
 from training.model import LanguageModel, ModelConfig
+from training.step_graph import encode_step_graph, step_graph
 
 OPSET = 18
 INPUT_NAMES = CELL_INPUTS["lstm"]  # the LSTM's graph; CELL_INPUTS has every cell's
@@ -105,8 +113,11 @@ def to_onnx(model: LanguageModel, opset: int = OPSET) -> Any:
 def export_model(model: LanguageModel, path: str | Path, *, vocab: Sequence[str],
                  surface: Sequence[str] | None = None, training: dict[str, Any] | None = None,
                  check: bool = True, lengths: Sequence[int] = PARITY_LENGTHS,
-                 language: str | None = None) -> ExportReport:
-    """Write `model` as a Caminho ONNX file (atomically) and, with `check`, prove parity."""
+                 language: str | None = None, step: bool = True) -> ExportReport:
+    """Write `model` as a Caminho ONNX file (atomically) and, with `check`, prove parity.
+
+    With `step`, a small model also carries its one-token graph (training/step_graph.py; a
+    few seconds more: test fixtures leave it out unless they test it)."""
     started = time.monotonic()
     path = Path(path)
     proto = add_last_only_input(to_onnx(model))  # the editor scores the last position only
@@ -115,6 +126,9 @@ def export_model(model: LanguageModel, path: str | Path, *, vocab: Sequence[str]
                                for k in range(model.config.layers)])
     meta = metadata(vocab, surface if surface is not None else vocab, model.config, training or {},
                     language)
+    step_proto = step_graph(model, OPSET) if step else None
+    if step_proto is not None:
+        meta[STEP_GRAPH_KEY] = encode_step_graph(step_proto)
     del proto.metadata_props[:]
     for key, value in meta.items():
         entry = proto.metadata_props.add()
@@ -145,6 +159,20 @@ def session(path: str | Path) -> Any:
     return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
 
 
+def step_session(sess: Any) -> Any | None:
+    """A session of the file's one-token graph (metadata `step_graph`), if it has one."""
+    import onnxruntime as ort
+
+    value = sess.get_modelmeta().custom_metadata_map.get(STEP_GRAPH_KEY)
+    if not value:
+        return None
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    opts.log_severity_level = 3
+    return ort.InferenceSession(base64.b64decode(value), sess_options=opts,
+                                providers=["CPUExecutionProvider"])
+
+
 def check_parity(model: LanguageModel, onnx_path: str | Path, *,
                  lengths: Sequence[int] = PARITY_LENGTHS, batch: int = 2, seed: int = 0,
                  tolerance: float = TOLERANCE) -> dict[str, float]:
@@ -158,6 +186,7 @@ def check_parity(model: LanguageModel, onnx_path: str | Path, *,
     """
     sess = session(onnx_path)
     lean = LEAN_INPUT in {i.name for i in sess.get_overridable_initializers()}
+    step_sess = step_session(sess)
     cfg = model.config
     inputs, outputs = CELL_INPUTS[cfg.cell], CELL_OUTPUTS[cfg.cell]
     states = inputs[1:]  # ("h0", "c0") or ("h0",)
@@ -169,6 +198,8 @@ def check_parity(model: LanguageModel, onnx_path: str | Path, *,
     worst[fused_name] = 0.0
     if lean:
         worst["lean"] = 0.0
+    if step_sess is not None:
+        worst["step graph"] = 0.0
     lean_outputs = ("logits", "h", "c", "h_seq")
 
     def note(name: str, a: np.ndarray, b: np.ndarray) -> None:
@@ -209,6 +240,15 @@ def check_parity(model: LanguageModel, onnx_path: str | Path, *,
         lean_carried = dict(carried)
         for t in range(length):
             out = sess.run(list(outputs), {"tokens": tokens[:, t : t + 1].numpy(), **carried})
+            if step_sess is not None:  # one sequence at a time, as the editor types
+                for row in range(batch):
+                    feed_row = {n: v[:, row : row + 1] for n, v in carried.items()}
+                    feed_row["tokens"] = tokens[row : row + 1, t : t + 1].numpy()
+                    for k, got in enumerate(step_sess.run(list(outputs), feed_row)):
+                        name = outputs[k]
+                        want = out[k][:, row : row + 1] if name in last_state else \
+                            out[k][row : row + 1]
+                        note("step graph", got, want)
             carried = {f"{n}0": out[outputs.index(n)] for n in ("h", "c") if n in outputs}
             steps.append(out)
             if lean:  # step by step as the editor types with the panel hidden
@@ -300,7 +340,7 @@ def random_model(vocab_size: int, *, embedding: int = 64, hidden: int = 128, lay
 def export_random_model(path: str | Path, vocab: int | Sequence[str] = 200, *,
                         embedding: int = 64, hidden: int = 128, layers: int = 1,
                         seed: int = 0, tie: bool = False, check: bool = False,
-                        cell: str = "lstm") -> Path:
+                        cell: str = "lstm", step: bool = False) -> Path:
     """A valid Caminho model file with random weights: a fixture for editor tests and benchmarks.
 
     `vocab` is a size (made-up words) or the entries themselves (ids 0 and 1 must be
@@ -312,5 +352,5 @@ def export_random_model(path: str | Path, vocab: int | Sequence[str] = 200, *,
     facts = {"corpus": [], "tokens": 0, "epochs": 0, "seconds": 0.0, "seed": seed,
              "created": "", "metrics": {}, "hyperparameters": model.config.to_dict(),
              "random": True}
-    export_model(model, path, vocab=tokens, training=facts, check=check)
+    export_model(model, path, vocab=tokens, training=facts, check=check, step=step)
     return Path(path)

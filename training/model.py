@@ -12,13 +12,36 @@ Shapes: B batch, T time, V vocabulary, E embedding, H hidden, L layers.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import torch
 from torch import Tensor, nn
 
 from training.config import ModelConfig
 from training.softmax import AdaptiveSoftmax, Scores, full_scores
 
-__all__ = ["ExportableLSTM", "LanguageModel", "ModelConfig", "count_parameters"]
+__all__ = ["ExportableLSTM", "LanguageModel", "ModelConfig", "count_parameters", "unrolled"]
+
+_unrolled = False  # see `unrolled`
+
+
+@contextlib.contextmanager
+def unrolled() -> Iterator[None]:
+    """Export the twins' time loop unrolled instead of as one `Scan`: for a graph whose token
+    count is fixed (the one-token step of training/step_graph.py), where the loop's frame
+    costs more than the step itself."""
+    global _unrolled
+    before, _unrolled = _unrolled, True
+    try:
+        yield
+    finally:
+        _unrolled = before
+
+
+def scanned() -> bool:
+    """Whether the twins step time with `scan` (exporting a graph with a dynamic length)."""
+    return torch.compiler.is_exporting() and not _unrolled
 
 
 class LanguageModel(nn.Module):
@@ -206,7 +229,7 @@ class ExportableLSTM(nn.Module):
             # scan forbids outputs aliasing the carry: the per-step outputs are copies.
             return (h_new, c_new), (h_new.clone(), c_new.clone(), torch.stack(gs, dim=1))
 
-        if torch.compiler.is_exporting():
+        if scanned():
             # Traced as one ONNX Scan whose length is the input's: T stays dynamic.
             (h_last, c_last), (h_steps, c_steps, g_steps) = scan(step, (h0, c0), xw0)
         else:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from editor.core.modelfile import FORMAT_KEY, LEAN_INPUT, QUANTIZATION_KEY
+from editor.core.modelfile import FORMAT_KEY, LEAN_INPUT, QUANTIZATION_KEY, STEP_GRAPH_KEY
 from training.checkpoint import atomic_write
 from training.errors import ExportError
 from training.lean_step import remove_lean_input
@@ -93,6 +93,9 @@ def quantize_file(src: str | Path, dst: str | Path | None = None, *,
         finally:
             logger.setLevel(level)
         quantized = onnx.load(str(raw))
+        # The float step graph would not agree with int8 weights (the editor would drop it
+        # on load): it goes, as the lean branch did.
+        meta.pop(STEP_GRAPH_KEY, None)
         del quantized.metadata_props[:]
         for key, value in {**meta, QUANTIZATION_KEY: json.dumps({
                 "method": "onnxruntime dynamic quantization", "weights": "int8",

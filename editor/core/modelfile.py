@@ -69,6 +69,9 @@ NEURAL_CACHE_KEY = "neural_cache"  # optional: the neural cache's tuned θ, λ, 
 # run whole (training/fastpath.py adds it; editor/core/lm.py checks it on load).
 LAST_ONLY_INPUT = "logits_last_only"
 LEAN_INPUT = "internals"  # optional: fed false, an LSTM graph skips c_seq and the gates
+# Optional: base64 of a second ONNX graph, the same model for one token of one sequence with no
+# loop (training/step_graph.py); the editor steps keystrokes with it once it agrees on load.
+STEP_GRAPH_KEY = "step_graph"
 # Optional, descriptive: what `caminho-train export --int8` quantized (training/quantize.py).
 QUANTIZATION_KEY = "quantization"
 
@@ -86,6 +89,7 @@ METADATA: dict[str, tuple[bool, bool, str]] = {
     LANGUAGE_KEY: (False, False, "the corpus language"),
     NEURAL_CACHE_KEY: (False, True, "the neural cache's settings"),
     QUANTIZATION_KEY: (False, True, "the quantization note"),  # issue 18
+    STEP_GRAPH_KEY: (False, False, "the one-token step graph"),  # issue 18
 }
 REQUIRED_KEYS = tuple(key for key, (required, _, _) in METADATA.items() if required)
 ENTRY_NAMES = {key: what for key, (_, _, what) in METADATA.items()}

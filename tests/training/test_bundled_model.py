@@ -15,7 +15,9 @@ def model(bundled_model):
 
 
 def test_small_file(bundled_model):
-    assert bundled_model.stat().st_size < 1024 * 1024
+    # With its one-token step graph (issue 18) it is 1.4 MB; the 1 MiB budget it had held
+    # the main graph and the fused branch only.
+    assert bundled_model.stat().st_size < 1.5 * 1024 * 1024
 
 
 def test_every_next_token_of_the_poem(model, poem_path):

@@ -107,9 +107,12 @@ def test_partition_ranking_equals_the_full_sort(big_model, prefix, blocked):
 def same(a, b) -> None:
     assert a.words == b.words
     assert a.ghost == b.ghost
-    assert a.confidence == pytest.approx(b.confidence, rel=1e-12)
-    assert a.top_tokens == b.top_tokens
-    assert np.array_equal(a.h_seq, b.h_seq) and np.array_equal(a.gates, b.gates)
+    # A keystroke steps the file's one-token graph, a fresh engine reads the text with the main
+    # graph: the two agree within 1e-5 (checked on load), not bit for bit.
+    assert a.confidence == pytest.approx(b.confidence, rel=1e-6)
+    assert [w for w, _ in a.top_tokens] == [w for w, _ in b.top_tokens]
+    assert [p for _, p in a.top_tokens] == pytest.approx([p for _, p in b.top_tokens], abs=1e-6)
+    assert np.allclose(a.h_seq, b.h_seq, atol=1e-5) and np.allclose(a.gates, b.gates, atol=1e-5)
 
 
 def test_typing_inside_a_word_gives_what_a_fresh_engine_gives(model):

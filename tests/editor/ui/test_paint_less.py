@@ -86,7 +86,25 @@ def test_a_wider_position_than_foreseen_is_shown_whole(app_window):
     assert label.width() >= label.fontMetrics().horizontalAdvance(text) + margins.left() + margins.right()
 
 
-def test_a_hidden_panel_skips_the_gates_and_gets_them_back_when_shown(qtbot, app_window):
+def test_a_keystroke_steps_the_step_graph_panel_or_not(qtbot, app_window, monkeypatch):
+    """Issue 18: the bundled file's one-token graph steps each typed word, with its gates,
+    whether the panel shows or not (the gates cost it nothing more)."""
+    w = app_window(wait_for_model=True)
+    panel, service = w.panel, w.suggestions.service
+    model = service._suggester.model
+    assert model.step is not None
+    calls = []
+    real = model.step.run
+    with_spy = type("Spy", (), {"run": lambda _self, *a, **k: calls.append(1) or real(*a, **k)})
+    monkeypatch.setattr(model, "step", with_spy())
+    panel.hide()
+    qtbot.keyClicks(w.editor, "No meio do ")
+    wait_fresh(qtbot, w)
+    assert calls and w.suggestions.current.gates[-1].any()  # "do": stepped with its gates
+
+
+def test_a_hidden_panel_skips_the_gates_and_gets_them_back_when_shown(qtbot, app_window,
+                                                                        monkeypatch):
     """Issue 18: with the panel hidden (F8) every typed word is one step of the fused LSTM,
     no gates; shown again, the words typed meanwhile get their gates at once, the numbers a
     whole run gives."""
@@ -97,6 +115,9 @@ def test_a_hidden_panel_skips_the_gates_and_gets_them_back_when_shown(qtbot, app
     w = app_window(wait_for_model=True)
     panel, service = w.panel, w.suggestions.service
     assert service.config.internals and service._suggester.model.lean
+    # The bundled file's one-token step graph gives the gates with every keystroke anyway
+    # (test_a_keystroke_steps_the_step_graph_panel_or_not); this is about the fused branch.
+    monkeypatch.setattr(service._suggester.model, "step", None)
     qtbot.keyClicks(w.editor, "No meio do ")
     wait_fresh(qtbot, w)
     panel.hide()
