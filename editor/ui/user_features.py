@@ -7,6 +7,7 @@ user's word lists and "Never suggest", kept in step with the suggestions.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,13 @@ if TYPE_CHECKING:
 
 LEARN_IDLE_MS = 4000  # learn typed words after this pause, not on every key
 BLOCK_GHOST_KEYS = "Ctrl+Shift+Delete"
+
+
+@functools.cache
+def _block_ghost_combination() -> object:
+    # Made once: the event filter sees every key of the text, and two QKeySequences a key
+    # were most of its cost.
+    return QKeySequence(BLOCK_GHOST_KEYS)[0]
 
 
 class UserFeatures(QObject):
@@ -179,7 +187,7 @@ class UserFeatures(QObject):
         etype = event.type()
         if watched is self.window_.editor and etype == QEvent.Type.KeyPress:
             # Key events that do not go through the shortcut map (input methods, tests).
-            if QKeySequence(event.keyCombination()) == QKeySequence(BLOCK_GHOST_KEYS):
+            if event.keyCombination() == _block_ghost_combination():
                 return self.block_ghost()
         elif watched is self.window_ and etype == QEvent.Type.Close:
             self.learn_typed()
