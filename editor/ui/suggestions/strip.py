@@ -45,10 +45,21 @@ class _WordButton(QPushButton):
         self.hint = hint
         self._hint_rect: QRect | None = None
         self._shown = ""
-        # setText asks the strip's layout for every button's size hints again, on every
-        # word change: the hints depend on the font and the style only, so they are kept
-        # (0.1-0.2 ms of GUI-thread CPU a key; issue 18).
+        # A layout asks for the size hints again whenever anything in the window moves: they
+        # depend on the font and the style only, so they are kept (issue 18).
         self._hints: dict[tuple[str, str, str, bool], QSize] = {}
+        # The word lives here, not in QPushButton's text: setText asks the strip's layout and
+        # the window's to run again (75 layout passes and 147 window repaints in 120 keys),
+        # although the button's size never depends on its word. paintEvent draws it.
+        self._word = ""
+
+    def text(self) -> str:
+        return self._word
+
+    def set_word(self, word: str) -> None:
+        if word != self._word:
+            self._word = word
+            self.update()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt API)
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
@@ -149,6 +160,9 @@ class SuggestionStrip(QWidget):
         super().__init__(parent)
         self.setObjectName("suggestionStrip")
         self.setAccessibleName(self.tr("Suggestions"))
+        # Opaque, so a button that repaints (flat, so see-through) repaints the strip beneath
+        # it and stops there, instead of the main window too.
+        self.setAutoFillBackground(True)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.setSpacing(4)
@@ -198,7 +212,7 @@ class SuggestionStrip(QWidget):
                 rank + 1, len(self._words), b.hint) if word else "")
             if word == b.text() and self._set and described == b.accessibleDescription():
                 continue  # a button whose word stays is not repainted
-            b.setText(word)
+            b.set_word(word)
             b.setEnabled(bool(word))
             b.setToolTip(self.tr("{0} inserts “{1}”; right-click to block it").format(b.hint, word)
                          if word else "")

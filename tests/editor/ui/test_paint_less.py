@@ -135,3 +135,37 @@ def test_a_hidden_panel_skips_the_gates_and_gets_them_back_when_shown(qtbot, app
     assert shown.words == whole.words
     assert np.abs(shown.gates - whole.gates).max() <= 1e-5
     assert np.abs(shown.c_seq - whole.c_seq).max() <= 1e-5
+
+
+def test_new_words_in_the_strip_repaint_the_strip_alone(qtbot, app_window):
+    """Issue 18: a button's word is kept outside QPushButton's text (setText made the strip's
+    and the window's layouts run again on every new word) and the strip paints its own
+    background (a flat button's repaint went through to the main window)."""
+    from collections import Counter
+
+    from PySide6.QtCore import QEvent, QObject
+
+    w = app_window(wait_for_model=True)
+    wait_fresh(qtbot, w)  # nothing more comes from the engine while the strip is driven
+    watched = (w, w.centralWidget())
+    seen: Counter = Counter()
+
+    class Spy(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 (Qt API)
+            if obj in watched and event.type() in (QEvent.Type.Paint,
+                                                  QEvent.Type.LayoutRequest):
+                seen[event.type()] += 1
+            return False
+
+    spy = Spy()
+    for obj in watched:
+        obj.installEventFilter(spy)
+    qtbot.wait(50)
+    seen.clear()
+    for words in (["pedra", "pelo", "pela"], ["caminho", "meio"], ["uma", "tinha", "no"], []):
+        w.strip.set_words(words)
+        w.strip.grab()  # paint now, as a frame would
+        qtbot.wait(20)
+        assert seen[QEvent.Type.LayoutRequest] == 0 and seen[QEvent.Type.Paint] == 0, seen
+        assert w.strip.words() == words[:3]
+        assert sorted(b.text() for b in w.strip.buttons if b.text()) == sorted(words)
