@@ -21,7 +21,8 @@ from torch import Tensor, nn
 from training.config import ModelConfig
 from training.softmax import AdaptiveSoftmax, Scores, full_scores
 
-__all__ = ["ExportableLSTM", "LanguageModel", "ModelConfig", "count_parameters", "unrolled"]
+__all__ = ["ExportableLSTM", "LanguageModel", "ModelConfig", "count_parameters", "lstm_cell",
+           "unrolled"]
 
 _unrolled = False  # see `unrolled`
 
@@ -182,6 +183,18 @@ class LanguageModel(nn.Module):
         )
 
 
+def lstm_cell(pre: Tensor, h_prev: Tensor, c_prev: Tensor, w_hh: Tensor, hidden: int
+              ) -> tuple[Tensor, Tensor, tuple[Tensor, Tensor, Tensor, Tensor]]:
+    """One LSTM update, as the exported graphs compute it: `pre` [B, 4H] is the layer's input
+    projection plus both biases; returns h, c [B, H] and the gates i, f, g, o (PyTorch's
+    order). ExportableLSTM and the one-token step graph (training/step_graph.py) share it."""
+    z = pre + h_prev @ w_hh.t()  # [B, 4H]
+    i, f, g, o = z.split(hidden, dim=-1)
+    i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+    c = f * c_prev + i * g
+    return o * torch.tanh(c), c, (i, f, g, o)
+
+
 class ExportableLSTM(nn.Module):
     """The trained model as the ONNX graph computes it (inference only: no dropout).
 
@@ -217,11 +230,7 @@ class ExportableLSTM(nn.Module):
                 w_ih, w_hh, b_ih, b_hh = weights[k]
                 if k > 0:
                     pre = hs[-1] @ w_ih.t() + (b_ih + b_hh)
-                z = pre + h_prev[k] @ w_hh.t()  # [B, 4H]
-                i, f, g, o = z.split(n_hidden, dim=-1)
-                i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-                c = f * c_prev[k] + i * g
-                h = o * torch.tanh(c)
+                h, c, (i, f, g, o) = lstm_cell(pre, h_prev[k], c_prev[k], w_hh, n_hidden)
                 hs.append(h)
                 cs.append(c)
                 gs.append(torch.stack((i, f, g, o), dim=1))  # [B, 4, H]

@@ -26,7 +26,7 @@ from torch import Tensor, nn
 
 from editor.core.modelfile import CELL_INPUTS, CELL_OUTPUTS, STEP_GRAPH_KEY
 from training.cells import exportable
-from training.model import LanguageModel, count_parameters, unrolled
+from training.model import LanguageModel, count_parameters, lstm_cell, unrolled
 
 __all__ = ["MAX_PARAMETERS", "STEP_GRAPH_KEY", "encode_step_graph", "step_graph"]
 
@@ -54,11 +54,8 @@ class _OneStepLSTM(nn.Module):
         hs, cs, gs = [], [], []
         for k in range(n_layers):
             w_ih, w_hh, b_ih, b_hh = m.lstm_weights(k)
-            z = x @ w_ih.t() + h0[k] @ w_hh.t() + (b_ih + b_hh)  # [1, 4H]
-            i, f, g, o = z.split(n_hidden, dim=-1)
-            i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-            c = f * c0[k] + i * g
-            x = o * torch.tanh(c)
+            x, c, (i, f, g, o) = lstm_cell(x @ w_ih.t() + (b_ih + b_hh), h0[k], c0[k], w_hh,
+                                           n_hidden)
             hs.append(x)
             cs.append(c)
             gs.append(torch.cat((i, f, g, o), dim=-1))
