@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import copy
 import logging
@@ -16,6 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from editor.core.lm import open_step_graph
 from editor.core.modelfile import (
     CELL_INPUTS,
     CELL_OUTPUTS,
@@ -159,20 +159,6 @@ def session(path: str | Path) -> Any:
     return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
 
 
-def step_session(sess: Any) -> Any | None:
-    """A session of the file's one-token graph (metadata `step_graph`), if it has one."""
-    import onnxruntime as ort
-
-    value = sess.get_modelmeta().custom_metadata_map.get(STEP_GRAPH_KEY)
-    if not value:
-        return None
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1
-    opts.log_severity_level = 3
-    return ort.InferenceSession(base64.b64decode(value), sess_options=opts,
-                                providers=["CPUExecutionProvider"])
-
-
 def check_parity(model: LanguageModel, onnx_path: str | Path, *,
                  lengths: Sequence[int] = PARITY_LENGTHS, batch: int = 2, seed: int = 0,
                  tolerance: float = TOLERANCE) -> dict[str, float]:
@@ -186,7 +172,7 @@ def check_parity(model: LanguageModel, onnx_path: str | Path, *,
     """
     sess = session(onnx_path)
     lean = LEAN_INPUT in {i.name for i in sess.get_overridable_initializers()}
-    step_sess = step_session(sess)
+    step_sess = open_step_graph(sess)  # small models only (training/step_graph.py)
     cfg = model.config
     inputs, outputs = CELL_INPUTS[cfg.cell], CELL_OUTPUTS[cfg.cell]
     states = inputs[1:]  # ("h0", "c0") or ("h0",)

@@ -468,19 +468,27 @@ def _lean_agrees(model: LanguageModel) -> bool:
     return True
 
 
+def open_step_graph(session: Any) -> Any:
+    """A session of the one-token graph in a file's metadata (`step_graph`), or None when the
+    file has none. Raises what onnxruntime or base64 raise for a damaged one."""
+    value = session.get_modelmeta().custom_metadata_map.get(STEP_GRAPH_KEY)
+    if not value:
+        return None
+    import onnxruntime as ort
+
+    return ort.InferenceSession(base64.b64decode(value, validate=True),
+                                sess_options=session_options(),
+                                providers=["CPUExecutionProvider"])
+
+
 def _step_session(model: LanguageModel) -> Any:
     """The file's one-token graph as a session, if it has one and it gives the main graph's
     numbers (every output, within 1e-5, over a few tokens with the state carried); None
     otherwise: the main graph then steps keystrokes as before."""
     try:
-        value = model.session.get_modelmeta().custom_metadata_map.get(STEP_GRAPH_KEY)
-        if not value:
+        step = open_step_graph(model.session)
+        if step is None:
             return None
-        import onnxruntime as ort
-
-        step = ort.InferenceSession(base64.b64decode(value, validate=True),
-                                    sess_options=session_options(),
-                                    providers=["CPUExecutionProvider"])
         names = list(CELL_OUTPUTS[model.info.cell])
         if [o.name for o in step.get_outputs()] != names:
             return None  # `run` reads its outputs by position

@@ -47,7 +47,7 @@ class _WordButton(QPushButton):
         self._shown = ""
         # A layout asks for the size hints again whenever anything in the window moves: they
         # depend on the font and the style only, so they are kept (issue 18).
-        self._hints: dict[tuple[str, str, str, bool], QSize] = {}
+        self._hints: dict[tuple[str, str, str], QSize] = {}
         # The word lives here, not in QPushButton's text: setText asks the strip's layout and
         # the window's to run again (75 layout passes and 147 window repaints in 120 keys),
         # although the button's size never depends on its word. paintEvent draws it.
@@ -67,7 +67,7 @@ class _WordButton(QPushButton):
         super().changeEvent(event)
 
     def _kept(self, which: str, compute: Callable[[], QSize]) -> QSize:
-        key = (which, self.font().key(), self.hint, not self.text())
+        key = (which, self.font().key(), self.hint)
         size = self._hints.get(key)
         if size is None:
             size = self._hints[key] = compute()
