@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from editor.core.lm import open_step_graph
+from editor.core.lm import expand_step, open_step_graph
 from editor.core.modelfile import (
+    CELL_GATES,
     CELL_INPUTS,
     CELL_OUTPUTS,
     LEAN_INPUT,
@@ -186,6 +187,8 @@ def check_parity(model: LanguageModel, onnx_path: str | Path, *,
         worst["lean"] = 0.0
     if step_sess is not None:
         worst["step graph"] = 0.0
+        step_names = [o.name for o in step_sess.get_outputs()]
+        gate_count = len(CELL_GATES[cfg.cell])
     lean_outputs = ("logits", "h", "c", "h_seq")
 
     def note(name: str, a: np.ndarray, b: np.ndarray) -> None:
@@ -230,7 +233,10 @@ def check_parity(model: LanguageModel, onnx_path: str | Path, *,
                 for row in range(batch):
                     feed_row = {n: v[:, row : row + 1] for n, v in carried.items()}
                     feed_row["tokens"] = tokens[row : row + 1, t : t + 1].numpy()
-                    for k, got in enumerate(step_sess.run(list(outputs), feed_row)):
+                    got_all = step_sess.run(step_names, feed_row)
+                    if step_names != list(outputs):  # the lean set (STEP_OUTPUTS)
+                        got_all = expand_step(got_all, gate_count)
+                    for k, got in enumerate(got_all):
                         name = outputs[k]
                         want = out[k][:, row : row + 1] if name in last_state else \
                             out[k][row : row + 1]

@@ -24,7 +24,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from editor.core.modelfile import CELL_INPUTS, CELL_OUTPUTS, STEP_GRAPH_KEY
+from editor.core.modelfile import CELL_INPUTS, CELL_OUTPUTS, STEP_GRAPH_KEY, STEP_OUTPUTS
 from training.cells import exportable
 from training.model import LanguageModel, count_parameters, lstm_cell, unrolled
 
@@ -36,46 +36,75 @@ MAX_PARAMETERS = 1_000_000
 
 class _OneStepLSTM(nn.Module):
     """The LSTM twin (training/model.py ExportableLSTM) for one token of one sequence, written
-    with as few graph operators as the contract's outputs allow: the general twin unrolled
-    for T = 1 still slices, stacks and permutes as for any length (about 35 operators against
-    25, 65 µs against 52 on the poem model). Same weights, same arithmetic; the parity check
-    holds it to PyTorch and the editor to the main graph."""
+    with as few graph operators as possible: at this size each operator costs about as much as
+    its arithmetic (onnxruntime's dispatch, an output buffer), so the graph's length is the step's
+    price. Same weights and arithmetic up to float rounding; the parity check holds it to PyTorch
+    and the editor to the main graph.
+
+    Its outputs are the lean set `STEP_OUTPUTS` (editor/core/modelfile.py): logits [1, 1, V],
+    h and c [L, 1, H], gates [1, 1, L·4H]; the editor reshapes them into the contract's (h_seq
+    and c_seq are h and c in another shape, a free numpy view, where two more graph outputs
+    cost about 2 µs a step)."""
 
     def __init__(self, model: LanguageModel) -> None:
         super().__init__()
         self.model = model
         self.layers = model.config.layers
         self.hidden = model.config.hidden
+        w_ih, _, b_ih, b_hh = model.lstm_weights(0)
+        vocab, embedding = model.embed.weight.shape
+        gates = w_ih.shape[0]
+        # The first layer's input projection of every token, biases included, as one table:
+        # one Gather instead of Gather, MatMul and Add. Only where the table is no larger than
+        # what it replaces (small vocabularies: the poem's 24 words).
+        small = vocab * gates <= vocab * embedding + embedding * gates
+        self.register_buffer("table", model.embed.weight @ w_ih.t() + (b_ih + b_hh)
+                             if small else None)  # [V, 4H]
+        # The output layer as one MatMul and one Add on [1, 1, H]; a projection or an adaptive
+        # softmax goes through the model's own head.
+        self.plain_head = model.proj is None and model.adaptive is None
 
     def forward(self, tokens: Tensor, h0: Tensor, c0: Tensor
-                ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+                ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         m, n_layers, n_hidden = self.model, self.layers, self.hidden
-        x = m.embed(tokens[0])  # [1, E]
+        if self.table is not None:
+            pre = nn.functional.embedding(tokens, self.table)  # [1, 1, 4H]: one Gather
+        else:
+            w_ih, _, b_ih, b_hh = m.lstm_weights(0)
+            pre = m.embed(tokens) @ w_ih.t() + (b_ih + b_hh)
         hs, cs, gs = [], [], []
         for k in range(n_layers):
-            w_ih, w_hh, b_ih, b_hh = m.lstm_weights(k)
-            x, c, (i, f, g, o) = lstm_cell(x @ w_ih.t() + (b_ih + b_hh), h0[k], c0[k], w_hh,
-                                           n_hidden)
+            h_prev = h0 if n_layers == 1 else h0[k : k + 1]  # [1, 1, H]
+            c_prev = c0 if n_layers == 1 else c0[k : k + 1]
+            x, c, (i, f, g, o) = lstm_cell(pre, h_prev, c_prev, m.lstm_weights(k)[1], n_hidden)
             hs.append(x)
             cs.append(c)
-            gs.append(torch.cat((i, f, g, o), dim=-1))
-        h_new, c_new = torch.stack(hs), torch.stack(cs)  # [L, 1, H]
-        logits = m.head(x).reshape(1, 1, -1)  # [1, 1, V]
-        # With one sequence [L, 1, H] is [1, 1, L, H] in memory: reshapes, no transposes.
-        return (logits, h_new, c_new, h_new.reshape(1, 1, n_layers, n_hidden),
-                c_new.reshape(1, 1, n_layers, n_hidden),
-                torch.stack(gs).reshape(1, 1, n_layers, 4, n_hidden))
+            gs += [i, f, g, o]
+            if k + 1 < n_layers:
+                w_ih, _, b_ih, b_hh = m.lstm_weights(k + 1)
+                pre = x @ w_ih.t() + (b_ih + b_hh)
+        if self.plain_head:
+            logits = x @ m.decoder.weight.t() + m.decoder.bias  # [1, 1, V]
+        else:
+            logits = m.head(x.reshape(1, n_hidden)).reshape(1, 1, -1)
+        h = hs[0] if n_layers == 1 else torch.cat(hs)  # [L, 1, H]
+        c = cs[0] if n_layers == 1 else torch.cat(cs)
+        return logits, h, c, torch.cat(gs, dim=-1)  # gates [1, 1, L·4H]
 
 
-def step_graph(model: LanguageModel, opset: int) -> Any | None:
-    """The one-token, one-sequence ONNX ModelProto of `model`, or None when it is too large."""
+def step_graph(model: LanguageModel, opset: int, lean: bool = True) -> Any | None:
+    """The one-token, one-sequence ONNX ModelProto of `model`, or None when it is too large.
+    An LSTM's outputs the lean set (`STEP_OUTPUTS`) unless `lean` is false: then, as every
+    other cell's and as the first step graphs did, the contract's own (the scan twin unrolled
+    for one token; tests keep such files loading)."""
     if count_parameters(model) > MAX_PARAMETERS:
         return None
     from training.export import _quiet_exporter  # the exporter's logging hush, shared
 
     frozen = copy.deepcopy(model).eval().requires_grad_(False)
-    module = (_OneStepLSTM(frozen) if model.config.cell == "lstm" else exportable(frozen)).eval()
     cfg = model.config
+    lean = lean and cfg.cell in STEP_OUTPUTS
+    module = (_OneStepLSTM(frozen) if lean else exportable(frozen)).eval()
     inputs = CELL_INPUTS[cfg.cell]
     tokens = torch.zeros((1, 1), dtype=torch.long)
     cell = cfg.hidden if cfg.cell == "lstm" else 0
@@ -84,7 +113,8 @@ def step_graph(model: LanguageModel, opset: int) -> Any | None:
     with _quiet_exporter(), unrolled():
         program = torch.onnx.export(
             module, (tokens, *states), None, dynamo=True, opset_version=opset,
-            input_names=list(inputs), output_names=list(CELL_OUTPUTS[cfg.cell]), verbose=False,
+            input_names=list(inputs), verbose=False,
+            output_names=list((STEP_OUTPUTS if lean else CELL_OUTPUTS)[cfg.cell]),
         )
     proto = program.model_proto
     proto.producer_name = "caminho-train"

@@ -30,6 +30,7 @@ from editor.core.modelfile import (
     LEAN_INPUT,
     REQUIRED_KEYS,
     STEP_GRAPH_KEY,
+    STEP_OUTPUTS,
 )
 from editor.core.tokenizer import DOC, TOKENIZER_VERSION, UNK
 
@@ -116,6 +117,8 @@ class LanguageModel:
     # The file's one-token graph (metadata `step_graph`), once it agreed with the main graph:
     # one keystroke's step without the main graph's loop (about 0.6× the time on the poem).
     step: Any = None
+    # The step graph outputs the lean set (STEP_OUTPUTS) rather than every contract output.
+    step_lean: bool = False
 
     @classmethod
     def load(cls, path: str | Path) -> LanguageModel:
@@ -133,7 +136,7 @@ class LanguageModel:
         _check_output_size(model)
         model.scores_last_only = _last_only_agrees(model)
         model.lean = _lean_agrees(model)
-        model.step = _step_session(model)
+        model.step, model.step_lean = _step_session(model)
         return model
 
     @property
@@ -182,10 +185,16 @@ class LanguageModel:
         cell = self.info.cell
         names = CELL_OUTPUTS[cell]
         if self.step is not None and tokens.shape[1] == 1:
-            # A keystroke: the loop-free graph, its outputs in the contract's order (checked
-            # on load), with as little Python around it as possible (a step is ~40 µs).
+            # A keystroke: the loop-free graph, its outputs in a known order (checked on load),
+            # with as little Python around it as possible (a step is ~30 µs).
             out = self.step.run(None, {"tokens": tokens, "h0": h, "c0": c} if cell == "lstm"
                                 else {"tokens": tokens, "h0": h})
+            if self.step_lean:
+                logits, h1, c1, gates = out
+                layers, hidden = h1.shape[0], h1.shape[2]
+                return RunOutput(logits[0], h1, c1, h1.reshape(1, layers, hidden),
+                                 c1.reshape(1, layers, hidden),
+                                 gates.reshape(1, layers, 4, hidden))
             if cell == "lstm":
                 return RunOutput(out[0][0], out[1], out[2], out[3][0], out[4][0], out[5][0])
             lean = False
@@ -481,30 +490,45 @@ def open_step_graph(session: Any) -> Any:
                                 providers=["CPUExecutionProvider"])
 
 
-def _step_session(model: LanguageModel) -> Any:
+def _step_session(model: LanguageModel) -> tuple[Any, bool]:
     """The file's one-token graph as a session, if it has one and it gives the main graph's
-    numbers (every output, within 1e-5, over a few tokens with the state carried); None
-    otherwise: the main graph then steps keystrokes as before."""
+    numbers (every output, within 1e-5, over a few tokens with the state carried), and whether
+    it outputs the lean set (STEP_OUTPUTS); (None, False) otherwise: the main graph then steps
+    keystrokes as before."""
     try:
         step = open_step_graph(model.session)
         if step is None:
-            return None
-        names = list(CELL_OUTPUTS[model.info.cell])
-        if [o.name for o in step.get_outputs()] != names:
-            return None  # `run` reads its outputs by position
+            return None, False
+        cell = model.info.cell
+        names = list(CELL_OUTPUTS[cell])
+        got_names = [o.name for o in step.get_outputs()]
+        lean = got_names == list(STEP_OUTPUTS.get(cell, ()))
+        if got_names != names and not lean:
+            return None, False  # `run` reads its outputs by position
         h, c = model.zero_state()
         for token in (model.doc_id, model.unk_id, model.info.vocab_size - 1):
             tokens = np.array([[token]], dtype=np.int64)
             want = model.session.run(names, model.feed(tokens, h, c))
-            got = step.run(names, model.feed(tokens, h, c))
+            got = step.run(got_names, model.feed(tokens, h, c))
+            if lean:
+                got = expand_step(got, len(model.info.gate_names))
             if not all(a.shape == b.shape and np.allclose(a, b, rtol=0, atol=1e-5)
                        for a, b in zip(got, want, strict=True)):
-                return None
+                return None, False
             out = dict(zip(names, want, strict=True))
             h, c = out["h"], out.get("c", c)
     except Exception:  # a damaged or foreign graph: the main graph is enough
-        return None
-    return step
+        return None, False
+    return step, lean
+
+
+def expand_step(out: list[np.ndarray], n_gates: int) -> list[np.ndarray]:
+    """A lean step graph's outputs (logits, h, c, gates; STEP_OUTPUTS) as the contract's six,
+    shaped as the main graph gives them for one token of one sequence."""
+    logits, h, c, gates = out
+    layers, hidden = h.shape[0], h.shape[2]
+    return [logits, h, c, h.reshape(1, 1, layers, hidden), c.reshape(1, 1, layers, hidden),
+            gates.reshape(1, 1, layers, n_gates, hidden)]
 
 
 def _check_output_size(model: LanguageModel) -> None:

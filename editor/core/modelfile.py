@@ -72,6 +72,10 @@ LEAN_INPUT = "internals"  # optional: fed false, an LSTM graph skips c_seq and t
 # Optional: base64 of a second ONNX graph, the same model for one token of one sequence with no
 # loop (training/step_graph.py); the editor steps keystrokes with it once it agrees on load.
 STEP_GRAPH_KEY = "step_graph"
+# What an LSTM's step graph outputs since it was made leaner: logits [1, 1, V], h and c [L, 1, H],
+# gates [1, 1, L·4H]; h_seq, c_seq and the gates' shape are numpy views of them (lm.py
+# `_expand_step`). Step graphs of the first kind output CELL_OUTPUTS and still load.
+STEP_OUTPUTS: dict[str, tuple[str, ...]] = {"lstm": ("logits", "h", "c", "gates")}
 # Optional, descriptive: what `caminho-train export --int8` quantized (training/quantize.py).
 QUANTIZATION_KEY = "quantization"
 

@@ -12,7 +12,7 @@ import pytest
 from editor.core.lm import LanguageModel
 from editor.core.modelfile import STEP_GRAPH_KEY
 from training.export import check_parity, export_random_model, random_model
-from training.step_graph import MAX_PARAMETERS, step_graph
+from training.step_graph import MAX_PARAMETERS, encode_step_graph, step_graph
 
 
 def _meta(path: Path) -> dict[str, str]:
@@ -39,11 +39,24 @@ def files(tmp_path_factory) -> dict[str, Path]:
     }
 
 
-@pytest.mark.parametrize("cell", ["lstm", "gru"])
-def test_keystrokes_step_the_loop_free_graph_with_the_main_graphs_numbers(files, cell):
-    model = LanguageModel.load(files[cell])
+@pytest.fixture(scope="module")
+def first_kind(files, tmp_path_factory) -> Path:
+    """An LSTM file whose step graph outputs the contract's six outputs, as the first step
+    graphs did (the bundled model of stop 25): it must keep loading and stepping."""
+    proto = step_graph(random_model(40, layers=2), 18, lean=False)
+    return _rewrite(files["lstm"], tmp_path_factory.mktemp("first") / "first.onnx",
+                    STEP_GRAPH_KEY, encode_step_graph(proto))
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "first kind"])
+def test_keystrokes_step_the_loop_free_graph_with_the_main_graphs_numbers(files, first_kind,
+                                                                         cell):
+    path = first_kind if cell == "first kind" else files[cell]
+    model = LanguageModel.load(path)
     assert model.step is not None
-    main = LanguageModel.load(files[cell])
+    # A new LSTM file steps the lean graph (fewer outputs); the others the contract's.
+    assert model.step_lean == (cell == "lstm")
+    main = LanguageModel.load(path)
     main.step = None  # the same file stepped through its Scan graph
     h, c = model.zero_state()
     hm, cm = main.zero_state()
@@ -91,3 +104,18 @@ def test_a_damaged_or_foreign_step_graph_is_ignored(files, tmp_path):
         assert np.allclose(got.logits, LanguageModel.load(files["lstm"]).run(
             [5], *model.zero_state()).logits, atol=1e-5), name
     assert plain.step is None
+
+
+def test_a_small_vocabulary_folds_the_first_layer_into_one_table():
+    # The poem's shapes (V=24, E=64, H=128): the embedding, the first input matrix and both
+    # biases become one [V, 4H] table read by one Gather; the graph's length is the step's
+    # price at this size (docs/BENCHMARKS.md, issue 18).
+    proto = step_graph(random_model(24), 18)
+    ops = [n.op_type for n in proto.graph.node]
+    shapes = sorted(tuple(i.dims) for i in proto.graph.initializer if len(i.dims) == 2)
+    assert ops.count("Gather") == 1 and ops.count("MatMul") == 2, ops
+    assert (24, 512) in shapes and (24, 64) not in shapes, shapes
+    assert len(ops) <= 16, ops
+    # A vocabulary larger than the pieces it would replace keeps them.
+    big = [tuple(i.dims) for i in step_graph(random_model(400), 18).graph.initializer]
+    assert (400, 64) in big and (400, 512) not in big
