@@ -224,7 +224,15 @@ def measure(name: str, v: int, e: int, h: int, folder: Path, steps: int) -> None
          "shipped: If, internals on (→ Scan)": (session(shipped), outs6),
          "shipped: If, internals off (→ LSTM op)": (session(shipped), outs6)}
     if step_blob is not None:
-        s["shipped: one-token step graph (gates too)"] = (session(step_blob), outs6)
+        from training.export import random_model
+        from training.step_graph import step_graph
+
+        step = session(step_blob)
+        s["shipped: one-token step graph (gates too)"] = (
+            step, [o.name for o in step.get_outputs()])
+        # The same weights as the step graph of stop 25 (six outputs, no folded table).
+        first = step_graph(random_model(v, embedding=e, hidden=h), 18, lean=False)
+        s["step graph of the first kind (stop 25)"] = (session(first.SerializeToString()), outs6)
     rng = np.random.default_rng(0)
     hs = (rng.standard_normal((1, 1, h)) * 0.5).astype(np.float32)
     cs = (rng.standard_normal((1, 1, h)) * 0.5).astype(np.float32)

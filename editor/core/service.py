@@ -28,6 +28,10 @@ from editor.core.suggest import SuggestConfig, Suggester, Suggestions
 INDEX_CHUNK = 32  # tokens read into the cache per step: a keystroke waits at most this long
 INDEX_PIECE = 1000  # characters tokenized per step
 INDEX_PAUSE_S = 0.03  # between steps: the worker holds the GIL about 5% of the time
+# How long a ghost run-on waits for the window to say it has drawn the strip (`shown`): the
+# run-on holds the GIL for a millisecond or more (model steps, cache lookups), and the GUI
+# thread, which needs it to take the strip's result, would wait behind it (issue 18).
+RUN_ON_WAIT_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,9 @@ class SuggestionService:
     """One worker thread owning the model; callbacks are invoked on that thread."""
 
     def __init__(self, on_result: Callable[[Result], None], on_model: Callable[[ModelStatus], None],
-                 config: SuggestConfig | None = None) -> None:
+                 config: SuggestConfig | None = None, *, draw_first: bool = False) -> None:
+        """With `draw_first` the caller reports each result it has drawn (`shown`), and a
+        ghost run-on waits for that report (at most RUN_ON_WAIT_S) before it starts."""
         self._on_result = on_result
         self._on_model = on_model
         self.config = config or SuggestConfig()
@@ -117,6 +123,8 @@ class SuggestionService:
         self._pending_index: list[tuple[str, int, bool]] = []  # texts to read, in order
         self._indexing: Iterator[int] | None = None  # worker only: the text being read
         self._indexing_end = 0  # document position where that text ends
+        self._draw_first = draw_first
+        self._drawn = -1  # the last revision the caller reported drawn
         self._thread = threading.Thread(target=self._loop, name="caminho-suggest", daemon=True)
         self._thread.start()
 
@@ -130,6 +138,12 @@ class SuggestionService:
     def request(self, req: Request) -> None:
         with self._cond:
             self._pending = req
+            self._cond.notify()
+
+    def shown(self, revision: int) -> None:
+        """The caller has drawn the result for `revision` (see `draw_first`)."""
+        with self._cond:
+            self._drawn = revision
             self._cond.notify()
 
     def note_edit(self, pos: int, removed: int, added: int) -> None:
@@ -341,8 +355,12 @@ class SuggestionService:
                                final=not will_extend))
         if not will_extend:
             return
-        # The strip is out; now run the ghost text on, unless the writer has already moved on.
+        # The strip is out; now run the ghost text on, once it is drawn, unless the writer
+        # has already moved on.
         with self._cond:
+            if self._draw_first:
+                self._cond.wait_for(lambda: self._drawn >= req.revision or self._stop
+                                    or self._pending is not None, RUN_ON_WAIT_S)
             superseded = self._pending is not None
         if superseded:
             return

@@ -49,6 +49,7 @@ from editor.core.tokenizer import (
     DOC,
     NEWLINE,
     Token,
+    extend_tokens,
     is_sentence_start,
     is_word_norm,
     match_case,
@@ -310,8 +311,11 @@ class Suggester:
     # -- ranking ---------------------------------------------------------------------------
     def _tokenize(self, context: str) -> list[Token]:
         """The window's tokens; the same list again while only the word being typed changes."""
-        if context != self._tokens_memo[0]:
-            self._tokens_memo = (context, tokenize(context))
+        old, tokens = self._tokens_memo
+        if context != old:
+            # Typing on: the window grew at its end, and only its tail is read again.
+            self._tokens_memo = (context, tokenize(context) if old is None
+                                 else extend_tokens(old, tokens, context))
         return self._tokens_memo[1]
 
     def _counted(self, tokens: list[Token]) -> tuple[Counter[str], dict[str, str]]:

@@ -72,10 +72,11 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFC", text).translate(_APOSTROPHES).lower()
 
 
-def tokenize(text: str, *, lowercase: bool = True) -> list[Token]:
-    """Split text into word, number, punctuation and line-break tokens."""
+def tokenize(text: str, *, lowercase: bool = True, start: int = 0) -> list[Token]:
+    """Split text into word, number, punctuation and line-break tokens; from `start` on, with
+    spans still counted in `text` (see `extend_tokens`)."""
     tokens: list[Token] = []
-    for m in _TOKEN_RE.finditer(text):
+    for m in _TOKEN_RE.finditer(text, start):
         group = m.lastgroup
         surface = m.group()
         if group == "newline":
@@ -89,6 +90,23 @@ def tokenize(text: str, *, lowercase: bool = True) -> list[Token]:
             norm = "—"
         tokens.append(Token(surface, norm.lower() if lowercase else norm, m.start(), m.end(), kind))
     return tokens
+
+
+def extend_tokens(old_text: str, old_tokens: list[Token], text: str) -> list[Token]:
+    """`tokenize(text)` where `text` starts with `old_text`, whose tokens are `old_tokens`:
+    only what follows the last space or tab of `old_text` is read again (typing on at a word
+    boundary re-read the whole window, 0.3 ms of a keystroke's 1 ms on the poem model). No
+    token holds a space or a tab and none can start before one and end after it, so the tokens
+    before it are the same in `text`. `old_tokens` is not changed."""
+    if not text.startswith(old_text):
+        return tokenize(text)
+    cut = max(old_text.rfind(" "), old_text.rfind("\t"))
+    if cut < 0:
+        return tokenize(text)
+    keep = len(old_tokens)
+    while keep and old_tokens[keep - 1].end > cut:
+        keep -= 1
+    return old_tokens[:keep] + tokenize(text, start=cut)
 
 
 def norms(text: str) -> list[str]:

@@ -73,7 +73,7 @@ class SuggestionController(QObject):
         self._result_from_worker.connect(self._on_result)
         self._model_from_worker.connect(self._on_model)
         self.service = SuggestionService(self._result_from_worker.emit, self._model_from_worker.emit,
-                                         self.config)
+                                         self.config, draw_first=True)
         self._post_timer = QTimer(self)
         self._post_timer.setSingleShot(True)
         self._post_timer.setInterval(0)
@@ -255,6 +255,9 @@ class SuggestionController(QObject):
             self.last_latency_ms = (
                 (time.perf_counter() - self._key_time) * 1e3 if self._key_time else None)
         self.shown.emit(sug)
+        if not result.final:
+            # The ghost's run-on waits for this: after the strip's paint, queued just now.
+            QTimer.singleShot(0, lambda r=result.revision: self.service.shown(r))
 
     def _text_state(self) -> tuple[int, int]:
         """The document's edit count and the cursor: equal only for the same text and place."""

@@ -203,3 +203,43 @@ def test_a_remembered_run_on_arrives_with_the_strip_in_one_result():
         assert again[0].suggestions.ghost_text == "minho tinha uma pedra\n"
     finally:
         service.shutdown()
+
+
+def test_the_run_on_waits_until_the_window_has_drawn_the_strip():
+    # The run-on holds the GIL for a millisecond or more; started at once it kept the GUI
+    # thread from taking the strip's result at word boundaries (the poem's keystroke p99).
+    # A caller that draws first reports it, and only then does the ghost run on.
+    import threading
+
+    from editor.core.service import RUN_ON_WAIT_S, Request, SuggestionService
+
+    results, loaded = [], threading.Event()
+    arrived = threading.Condition()
+
+    def on_result(r):
+        with arrived:
+            results.append(r)
+            arrived.notify_all()
+
+    service = SuggestionService(on_result, lambda status: loaded.set(), draw_first=True)
+    try:
+        service.load_model(bundled_model_path())
+        assert loaded.wait(30)
+        service.request(Request(1, "No meio do c", True))
+        with arrived:
+            assert arrived.wait_for(lambda: len(results) == 1, 10)
+            assert not results[0].final
+            # Not drawn yet: no run-on for a while (a quarter of the wait, so a slow
+            # machine cannot make this pass by accident).
+            assert not arrived.wait_for(lambda: len(results) > 1, RUN_ON_WAIT_S / 4)
+        service.shown(1)
+        with arrived:
+            assert arrived.wait_for(lambda: len(results) == 2, 10)
+        assert results[1].extension
+        assert results[1].suggestions.ghost_text == "aminho tinha uma pedra\n"
+        # A caller that never reports still gets its run-on, after the wait.
+        service.request(Request(2, "Nunca me esquecerei d", True))
+        with arrived:
+            assert arrived.wait_for(lambda: sum(r.revision == 2 for r in results) == 2, 10)
+    finally:
+        service.shutdown()

@@ -8,6 +8,7 @@ from editor.core.resources import poem_corpus_path
 from editor.core.tokenizer import (
     NEWLINE,
     detokenize,
+    extend_tokens,
     is_sentence_start,
     is_word_norm,
     match_case,
@@ -98,3 +99,25 @@ def test_spans_cover_every_non_space_character(text):
     for i, ch in enumerate(text):
         if not ch.isspace():
             assert i in covered, (text, i)
+
+
+# Pieces that meet at a cut in every way that matters: spaces and tabs, \r then \n, joiners,
+# numbers with separators, accents arriving as combining marks, ellipses and dashes.
+_PIECES = st.lists(st.sampled_from(["a", "ção", " ", "\t", "\r", "\n", "-", "'", ".", ",",
+                                    "1", "2", "e\u0301", "—", "…", "..", "guarda", "d'", "é"]),
+                   max_size=25).map("".join)
+
+
+@given(_PIECES, _PIECES)
+def test_extending_the_tokens_of_a_text_typed_on_gives_its_tokens(before, typed):
+    # The suggester re-reads only the tail of the window at a word boundary (issue 18): any
+    # text typed after any text must come out as if the whole were read again.
+    text = before + typed
+    old = tokenize(before)
+    assert extend_tokens(before, old, text) == tokenize(text)
+    assert old == tokenize(before)  # the caller's list is left alone
+
+
+def test_extending_text_that_does_not_start_the_same_reads_it_whole():
+    assert extend_tokens("tinha uma", tokenize("tinha uma"), "havia uma pedra") == \
+        tokenize("havia uma pedra")
