@@ -152,7 +152,11 @@ class SuggestionService:
         with self._cond:
             if self._suggester is not None or self._pending_model:
                 self._edits.append((pos, removed, added))
-                self._cond.notify()
+                # Typing's request follows at once and applies it. Waking the worker now made
+                # it take the GIL in the middle of the keystroke's own handling; only a
+                # background reading waiting between chunks needs to hear of it (it stops).
+                if self._indexing is not None or self._pending_index:
+                    self._cond.notify()
 
     def index(self, text: str, start: int, at_doc_start: bool) -> None:
         """Read `text` (the document from `start`) into the neural cache in the background, a
