@@ -222,6 +222,7 @@ class Suggester:
         self._cursor: int | None = None  # document position of the cursor, when known
         self._cache_seen = -1  # cache version when the window was last added
         self._tokens_memo: tuple[str | None, list[Token]] = (None, [])
+        self._tally = _Tally()  # the window's words, counted as it grows
         self._words_memo: tuple[tuple[Any, ...], tuple[Counter[str], dict[str, str]]] = (
             (None, None, None), (Counter(), {}))
 
@@ -332,18 +333,16 @@ class Suggester:
         surface: dict[str, str] = {}
         if not self.config.learn_document:
             return counts, surface
-        prev: list[str] = []
-        for t in tokens:
-            if t.kind == "word":
-                counts[t.norm] += 1
-                # A capital at a sentence start says nothing about the word's own case.
-                if not is_sentence_start(prev) or t.norm not in surface:
-                    surface[t.norm] = t.text if not is_sentence_start(prev) else t.norm
-            prev.append(t.text)
-            if len(prev) > 4:
-                del prev[0]
+        tally = self._tally
+        # Typing on: the window's tokens begin with the ones counted last time (extend_tokens
+        # keeps them), so only the new ones are counted.
+        n = tally.n
+        if not (0 < n <= len(tokens) and tokens[n - 1] is tally.last):
+            tally = self._tally = _Tally()
+        tally.feed(tokens)
+        counts.update(tally.counts)
         counts.update(self.extra_words)
-        return counts, surface
+        return counts, dict(tally.surface)
 
     def _mixed(self, p_model: np.ndarray, doc_counts: Counter[str]
                ) -> tuple[np.ndarray, dict[str, float], float]:
@@ -680,6 +679,32 @@ class Suggester:
             self._panel_next = (p_lstm, [(vocab[i], float(p_lstm[i])) for i in top],
                                 float(-(nz * np.log2(nz)).sum()))
         _, out.top_tokens, out.entropy = self._panel_next
+
+
+class _Tally:
+    """The window's words counted so far, and how their written forms look (see
+    `Suggester._document_words`), carried from keystroke to keystroke."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.surface: dict[str, str] = {}
+        self.prev: list[str] = []  # the last few tokens' texts: is the next one a sentence start?
+        self.n = 0  # tokens counted
+        self.last: Token | None = None  # the last of them, to know the list it came from
+
+    def feed(self, tokens: list[Token]) -> None:
+        prev, counts, surface = self.prev, self.counts, self.surface
+        for t in tokens[self.n:]:
+            if t.kind == "word":
+                counts[t.norm] += 1
+                # A capital at a sentence start says nothing about the word's own case.
+                if not is_sentence_start(prev) or t.norm not in surface:
+                    surface[t.norm] = t.text if not is_sentence_start(prev) else t.norm
+            prev.append(t.text)
+            if len(prev) > 4:
+                del prev[0]
+        self.n = len(tokens)
+        self.last = tokens[-1] if tokens else None
 
 
 def _frozen(rows: np.ndarray) -> np.ndarray:

@@ -170,3 +170,20 @@ def test_panel_arrays_come_from_the_same_run(suggester):
     assert s.context_tokens == [DOC, "No", "meio", "do"]
     assert s.gates.shape[:1] == (n,) and s.gates.shape[-2] == 4
     assert np.array_equal(s.h_seq, suggester.tracker.h_seq.view()[-n:])
+
+
+def test_typing_on_ranks_as_reading_the_text_afresh(model):
+    # A word boundary re-reads only the window's new tail and counts only its new words
+    # (issue 18): typing on, deleting and retyping must rank exactly as a suggester that reads
+    # each text for the first time. Capitals test the written forms kept for document words.
+    config = SuggestConfig(neural_cache=False)
+    typist = Suggester(model, config)
+    text = "Zorblax chegou. Depois ZORBLAX saiu.\nE o zorblax voltou, e Zorblax "
+    edits = [text[:n] for n in range(1, len(text) + 1)]
+    edits += [text[:30], text[:30] + "Zor", text + "Zo"]  # back, then on again
+    for before in edits:
+        got = typist.suggest(before, extend=False)
+        want = Suggester(model, config).suggest(before, extend=False)
+        assert [(c.text, c.source) for c in got.candidates] == \
+            [(c.text, c.source) for c in want.candidates], before
+        assert got.ghost == want.ghost, before
