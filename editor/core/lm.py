@@ -119,6 +119,8 @@ class LanguageModel:
     step: Any = None
     # The step graph outputs the lean set (STEP_OUTPUTS) rather than every contract output.
     step_lean: bool = False
+    # One-token arrays by token id, read-only: building one cost 2 µs of a 30 µs step.
+    _token_arrays: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, path: str | Path) -> LanguageModel:
@@ -181,14 +183,19 @@ class LanguageModel:
         window of 350 tokens took the large model half the time). Without `internals` the
         caller reads no gates and, past one token, no c_seq: a file that can runs the fused
         LSTM (the poem model's step in about half the time; docs/BENCHMARKS.md)."""
-        tokens = np.asarray(ids, dtype=np.int64).reshape(1, -1)
+        if type(ids) is list and len(ids) == 1:  # a keystroke's token: its array, kept
+            tokens = self._token_arrays.get(ids[0])
+            if tokens is None:
+                tokens = self._token_arrays[ids[0]] = _frozen_tokens(ids)
+        else:
+            tokens = np.asarray(ids, dtype=np.int64).reshape(1, -1)
         cell = self.info.cell
         names = CELL_OUTPUTS[cell]
         if self.step is not None and tokens.shape[1] == 1:
             # A keystroke: the loop-free graph, its outputs in a known order (checked on load),
             # with as little Python around it as possible (a step is ~30 µs).
-            out = self.step.run(None, {"tokens": tokens, "h0": h, "c0": c} if cell == "lstm"
-                                else {"tokens": tokens, "h0": h})
+            out = _run_checked(self.step, {"tokens": tokens, "h0": h, "c0": c} if cell == "lstm"
+                               else {"tokens": tokens, "h0": h})
             if self.step_lean:
                 logits, h1, c1, gates = out
                 layers, hidden = h1.shape[0], h1.shape[2]
@@ -520,6 +527,23 @@ def _step_session(model: LanguageModel) -> tuple[Any, bool]:
     except Exception:  # a damaged or foreign graph: the main graph is enough
         return None, False
     return step, lean
+
+
+def _frozen_tokens(ids: list[int]) -> np.ndarray:
+    tokens = np.asarray(ids, dtype=np.int64).reshape(1, -1)
+    tokens.setflags(write=False)
+    return tokens
+
+
+def _run_checked(session: Any, feed: dict[str, np.ndarray]) -> list[np.ndarray]:
+    """`session.run(None, feed)` for a graph whose inputs and outputs were checked on load,
+    without the Python wrapper's checks of every call (6 µs of a 35 µs keystroke step on the
+    poem model, docs/BENCHMARKS.md). The wrapper's inner session is onnxruntime's own; a
+    version without it runs through the wrapper."""
+    inner, outputs = getattr(session, "_sess", None), getattr(session, "_outputs_meta", None)
+    if inner is None or outputs is None:
+        return session.run(None, feed)
+    return inner.run([o.name for o in outputs], feed, None)
 
 
 def expand_step(out: list[np.ndarray], n_gates: int) -> list[np.ndarray]:

@@ -119,3 +119,22 @@ def test_a_small_vocabulary_folds_the_first_layer_into_one_table():
     # A vocabulary larger than the pieces it would replace keeps them.
     big = [tuple(i.dims) for i in step_graph(random_model(400), 18).graph.initializer]
     assert (400, 64) in big and (400, 512) not in big
+
+
+def test_a_keystroke_step_runs_through_the_public_api_when_the_private_one_is_gone(files):
+    # The keystroke skips onnxruntime's per-call Python checks through its inner session
+    # (editor/core/lm.py _run_checked); an onnxruntime without it must still step, the same.
+    model = LanguageModel.load(files["lstm"])
+
+    class Public:  # only what onnxruntime documents
+        def __init__(self, session):
+            self.session = session
+
+        def run(self, names, feed):
+            return self.session.run(names, feed)
+
+    want = model.run([5], *model.zero_state())
+    model.step = Public(model.step)
+    got = model.run([5], *model.zero_state())
+    for name in ("logits", "h", "c", "h_seq", "c_seq", "gates"):
+        assert np.array_equal(getattr(got, name), getattr(want, name)), name
