@@ -67,15 +67,15 @@ class Pool:
 
 def complete(prefix: str, *, p: np.ndarray, vocab: VocabIndex, unknown: Mapping[str, float],
              p_left: float, lexicon: BoundLexicon | None, blocked: Collection[str],
-             k: int, lexicon_weight: float = 1.0, keep_first: bool = True,
+             k: int, lexicon_weight: float = 1.0, keep_places: int = 1,
              context: np.ndarray | None = None) -> Pool:
     """Up to `k` words completing `prefix` (the model-side form of what is typed), best first.
 
     `p`: mixed probabilities of the vocabulary; `unknown`: document words the model lacks
     with their probabilities; `p_left`: the unknown-word probability left for other words.
     `lexicon_weight`: the lexicon's words are ranked as if they had this many times their
-    probability (SuggestConfig.lexicon_weight); with `keep_first`, not for the first place,
-    the ghost text's word, which stays the most probable one. `context`: the lexicon's
+    probability (SuggestConfig.lexicon_weight), except for the `keep_places` first places (the first
+    is the ghost text's word), which stay the most probable ones. `context`: the lexicon's
     per-class context weights (`BoundLexicon.context`), None to share by frequency alone.
     """
     key = fold(prefix)
@@ -124,7 +124,7 @@ def complete(prefix: str, *, p: np.ndarray, vocab: VocabIndex, unknown: Mapping[
             _add_lexicon(found, lexicon, [(llo, lhi)], p_left, blocked, k, fits, context,
                          typo=False)
 
-    ranked = _order(list(found.values()), lexicon_weight, keep_first)[:k]
+    ranked = _order(list(found.values()), lexicon_weight, keep_places)[:k]
     if len(ranked) < k and len(prefix) >= TYPO_MIN_LETTERS:
         ranked += _typos(prefix, key, p=p, vocab=vocab, unknown=unknown, p_left=p_left,
                          lexicon=lexicon, blocked=blocked, exclude=set(found),
@@ -132,16 +132,14 @@ def complete(prefix: str, *, p: np.ndarray, vocab: VocabIndex, unknown: Mapping[
     return Pool(ranked, p_prefix, p_left, share)
 
 
-def _order(found: list[Ranked], weight: float, keep_first: bool) -> list[Ranked]:
-    """Best first by probability, the lexicon's words by `weight` times theirs (after the
-    first place with `keep_first`)."""
+def _order(found: list[Ranked], weight: float, keep: int) -> list[Ranked]:
+    """Best first by probability, the lexicon's words by `weight` times theirs after the
+    first `keep` places."""
     plain = sorted(found, key=lambda r: (-r.prob, r.norm))
-    if weight == 1.0 or not plain:
+    if weight == 1.0 or len(plain) <= keep:
         return plain
-    head = plain[:1] if keep_first else []
-    rest = plain[1:] if keep_first else plain
-    return head + sorted(rest, key=lambda r: (-r.prob * (weight if r.source == "lexicon"
-                                                          else 1.0), r.norm))
+    return plain[:keep] + sorted(plain[keep:], key=lambda r: (
+        -r.prob * (weight if r.source == "lexicon" else 1.0), r.norm))
 
 
 def next_words(*, p: np.ndarray, is_word: np.ndarray, vocab: Sequence[str],

@@ -274,6 +274,15 @@ class Lexicon:
     def __len__(self) -> int:
         return len(self.index)
 
+    def frequency(self, word: str) -> float:
+        """The word's relative frequency; 0 when the list lacks it."""
+        key, keys = fold(word), self.index.keys
+        lo = bisect.bisect_left(keys, key)
+        for i in range(lo, bisect.bisect_right(keys, key, lo)):
+            if self.index.words[i] == word:
+                return float(self.freq[i])
+        return 0.0
+
     @classmethod
     def from_words(cls, language: str, entries: Mapping[str, float] | Iterable[tuple[str, float]],
                    surface: Mapping[str, str] | None = None, path: Path | None = None) -> Lexicon:

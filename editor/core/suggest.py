@@ -42,7 +42,7 @@ import numpy as np
 from editor.core.completion import VocabIndex, complete, next_words
 from editor.core.context import WINDOW, ContextTracker, trim_window
 from editor.core.lexicon import BoundLexicon, Lexicon
-from editor.core.lm import LanguageModel
+from editor.core.lm import LanguageModel, rare_entries
 from editor.core.modelfile import NgramModel
 from editor.core.neural_cache import CacheParams, Lookup, NeuralCache, mix, utf16_offsets
 from editor.core.tokenizer import (
@@ -101,15 +101,16 @@ class SuggestConfig:
     internals: bool = True
     # The word list against the model's words, once `lexicon_min_letters` letters of a word are
     # typed: its words rank as if they had `lexicon_weight` times their share of the unknown-word
-    # mass (their probability stays that share); `lexicon_keep_first` ranks the first place (the
-    # ghost's word) without the weight. 1: off. On a development split of the training fortunes
-    # (training/studies/lexicon_ranking.py) 16 from 3 letters added 0.7 points of strip savings,
+    # mass (their probability stays that share); the first `lexicon_keep` places (the first is
+    # the ghost's word) are ranked without the weight. 1: off. On a development split of the
+    # training fortunes (training/studies/lexicon_ranking.py) 16 from 3 letters added 0.7 points
+    # of strip savings,
     # but on the held-out fortunes it cost 0.4 (and 0.7 of ghost savings): the model is surer of
     # text it was trained on, and on new text the boosted words push out right model words
     # (docs/BENCHMARKS.md "Word lists"). Kept at 1 until a better-founded prior beats it.
     lexicon_weight: float = 1.0
     lexicon_min_letters: int = 3
-    lexicon_keep_first: bool = False
+    lexicon_keep: int = 0
     # The context prior among the list's words (BoundLexicon.context): a word the model does
     # not know is as much likelier here as the model's own words with its ending are;
     # `lexicon_context` is the ratio's exponent (0: by frequency alone), `lexicon_smoothing`
@@ -119,6 +120,12 @@ class SuggestConfig:
     # (docs/BENCHMARKS.md "Word lists").
     lexicon_context: float = 1.0
     lexicon_smoothing: float = 0.1
+    # The model's rare entries (words its training saw too seldom, learnt as <unk>: the network
+    # gives them all the same probability) share their network mass by the word list's
+    # frequencies to this power instead (0: evenly; a word the list lacks counts as its
+    # rarest). Held-out fortunes: +0.3 points of strip savings, top-3 unchanged
+    # (docs/BENCHMARKS.md "Word lists").
+    rare_by_list: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -203,6 +210,8 @@ class Suggester:
         self.is_word = np.array([is_word_norm(t) for t in vocab], dtype=bool)
         self.vocab_index = VocabIndex(vocab, self.is_word)  # accent-folded, for prefixes
         self.lexicon: BoundLexicon | None = None  # the language's word list, once loaded
+        self._rare_ids: np.ndarray | None = None  # rare_entries(model), when first needed
+        self._rare: tuple[np.ndarray, np.ndarray] | None = None  # their ids, their shares
         self.blocked: set[str] = set()  # norms never to suggest
         self.extra_words: Counter[str] = Counter()  # e.g. the user dictionary (replace, never mutate)
         self._surface = model.info.surface
@@ -234,6 +243,15 @@ class Suggester:
         elif lexicon is not None and lexicon.vocab_ids is not self.model.ids:
             lexicon = lexicon.lexicon.bind(self.model.ids, unigram)  # bound to another model
         self.lexicon = lexicon
+        self._rare = None
+        if lexicon is not None and self.config.rare_by_list > 0:
+            if self._rare_ids is None:
+                self._rare_ids = rare_entries(self.model)
+            if len(self._rare_ids):
+                vocab, words = self.model.info.vocab, lexicon.lexicon
+                f = np.array([words.frequency(vocab[i]) for i in self._rare_ids])
+                w = (f + float(words.freq.min())) ** self.config.rare_by_list
+                self._rare = (self._rare_ids, w / w.sum())
 
     @property
     def ngram_weight(self) -> float:
@@ -249,6 +267,12 @@ class Suggester:
         before the document cache (the LSTM, mixed with the n-gram when the file has one).
         `p_lstm`: softmax(logits) when the caller has it already."""
         p = softmax(logits) if p_lstm is None else p_lstm
+        if self._rare is not None:
+            # Only the network's share: the n-gram's says which rare words this corpus used
+            # where (re-dividing the mixture's cost 0.3 points of top-3 on a development split).
+            rare, share = self._rare
+            p = p.copy()
+            p[rare] = float(p[rare].sum()) * share
         beta = self.ngram_weight
         if self.ngram is None or beta >= 1.0:
             return p
@@ -376,7 +400,7 @@ class Suggester:
             pool = complete(normalize(prefix), p=p, vocab=self.vocab_index, unknown=unknown,
                             p_left=p_unk, lexicon=self.lexicon, blocked=self.blocked, k=k,
                             lexicon_weight=self._lexicon_weight(prefix),
-                            keep_first=self.config.lexicon_keep_first,
+                            keep_places=self.config.lexicon_keep,
                             context=self._lexicon_context(p))
             best = pool.ranked
             if best and not best[0].typo:
