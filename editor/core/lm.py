@@ -536,8 +536,10 @@ def rare_entries(model: LanguageModel) -> np.ndarray:
     trained without it. The network's probabilities say nothing to tell them apart."""
     h, c = model.zero_state()
     vocab = model.info.vocab_size
-    starts = ([model.doc_id], [model.doc_id, vocab - 1, 2], [model.doc_id, vocab // 2])
-    offsets = [(lambda z: z - z[model.unk_id])(model.run(ids, h, c).logits[-1]) for ids in starts]
+    offsets = []
+    for ids in ([model.doc_id], [model.doc_id, vocab - 1, 2], [model.doc_id, vocab // 2]):
+        logits = model.run(ids, h, c).logits[-1]
+        offsets.append(logits - logits[model.unk_id])
     same = (np.abs(offsets[0] - offsets[1]) < 1e-4) & (np.abs(offsets[0] - offsets[2]) < 1e-4)
     same[[model.unk_id, model.doc_id]] = False
     return np.flatnonzero(same)

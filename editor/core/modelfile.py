@@ -74,7 +74,7 @@ LEAN_INPUT = "internals"  # optional: fed false, an LSTM graph skips c_seq and t
 STEP_GRAPH_KEY = "step_graph"
 # What an LSTM's step graph outputs since it was made leaner: logits [1, 1, V], h and c [L, 1, H],
 # gates [1, 1, L·4H]; h_seq, c_seq and the gates' shape are numpy views of them (lm.py
-# `_expand_step`). Step graphs of the first kind output CELL_OUTPUTS and still load.
+# `expand_step`). Step graphs of the first kind output CELL_OUTPUTS and still load.
 STEP_OUTPUTS: dict[str, tuple[str, ...]] = {"lstm": ("logits", "h", "c", "gates")}
 # Optional, descriptive: what `caminho-train export --int8` quantized (training/quantize.py).
 QUANTIZATION_KEY = "quantization"

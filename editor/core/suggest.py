@@ -104,10 +104,10 @@ class SuggestConfig:
     # mass (their probability stays that share); the first `lexicon_keep` places (the first is
     # the ghost's word) are ranked without the weight. 1: off. On a development split of the
     # training fortunes (training/studies/lexicon_ranking.py) 16 from 3 letters added 0.7 points
-    # of strip savings,
-    # but on the held-out fortunes it cost 0.4 (and 0.7 of ghost savings): the model is surer of
-    # text it was trained on, and on new text the boosted words push out right model words
-    # (docs/BENCHMARKS.md "Word lists"). Kept at 1 until a better-founded prior beats it.
+    # of strip savings, but on the held-out fortunes it cost 0.4 (and 0.7 of ghost savings):
+    # the model is surer of text it was trained on, and on new text the boosted words push out
+    # right model words (docs/BENCHMARKS.md "Word lists"). Kept at 1 until a better-founded
+    # prior beats it.
     lexicon_weight: float = 1.0
     lexicon_min_letters: int = 3
     lexicon_keep: int = 0

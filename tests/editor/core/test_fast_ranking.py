@@ -168,12 +168,12 @@ def test_panel_arrays_are_shared_read_only_until_a_token_is_fed(model):
     assert c.h_seq is not b.h_seq and len(c.context_tokens) == len(b.context_tokens) + 1
 
 
-def test_a_remembered_run_on_arrives_with_the_strip_in_one_result():
-    # Two results per key (strip, then the ghost run on) meant two repaints of the strip and
-    # the ghost; when the run-on costs no model step the worker sends one.
+def _poem_service(**options):
+    """A SuggestionService on the bundled model, its results collected in a list that a
+    condition announces: (service, results, arrived)."""
     import threading
 
-    from editor.core.service import Request, SuggestionService
+    from editor.core.service import SuggestionService
 
     results, loaded = [], threading.Event()
     arrived = threading.Condition()
@@ -183,10 +183,19 @@ def test_a_remembered_run_on_arrives_with_the_strip_in_one_result():
             results.append(r)
             arrived.notify_all()
 
-    service = SuggestionService(on_result, lambda status: loaded.set())
+    service = SuggestionService(on_result, lambda status: loaded.set(), **options)
+    service.load_model(bundled_model_path())
+    assert loaded.wait(30)
+    return service, results, arrived
+
+
+def test_a_remembered_run_on_arrives_with_the_strip_in_one_result():
+    # Two results per key (strip, then the ghost run on) meant two repaints of the strip and
+    # the ghost; when the run-on costs no model step the worker sends one.
+    from editor.core.service import Request
+
+    service, results, arrived = _poem_service()
     try:
-        service.load_model(bundled_model_path())
-        assert loaded.wait(30)
 
         def ask(revision, text, count):
             service.request(Request(revision, text, True))
@@ -209,22 +218,10 @@ def test_the_run_on_waits_until_the_window_has_drawn_the_strip():
     # The run-on holds the GIL for a millisecond or more; started at once it kept the GUI
     # thread from taking the strip's result at word boundaries (the poem's keystroke p99).
     # A caller that draws first reports it, and only then does the ghost run on.
-    import threading
+    from editor.core.service import RUN_ON_WAIT_S, Request
 
-    from editor.core.service import RUN_ON_WAIT_S, Request, SuggestionService
-
-    results, loaded = [], threading.Event()
-    arrived = threading.Condition()
-
-    def on_result(r):
-        with arrived:
-            results.append(r)
-            arrived.notify_all()
-
-    service = SuggestionService(on_result, lambda status: loaded.set(), draw_first=True)
+    service, results, arrived = _poem_service(draw_first=True)
     try:
-        service.load_model(bundled_model_path())
-        assert loaded.wait(30)
         service.request(Request(1, "No meio do c", True))
         with arrived:
             assert arrived.wait_for(lambda: len(results) == 1, 10)
